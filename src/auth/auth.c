@@ -1,0 +1,623 @@
+/*
+ * auth.c: JWT validation; see auth.h for the API and the order of checks.
+ *
+ * libjwt (1.10) is used for one thing only: the signature, with the PEM of the key we chose. The
+ * header is parsed here first because libjwt trusts it (an HS256 header makes it use the PEM as an
+ * HMAC secret), and the claims are parsed here afterwards because libjwt checks none of them and
+ * its grant getters cannot tell a missing claim from a claim of the wrong type.
+ *
+ * Stack: about 16 KiB for a NUL-terminated copy of the token plus 12 KiB for the decoded payload
+ * (no per-call heap use besides libjwt and jansson).
+ */
+#include "auth/auth.h"
+
+#include "auth/der.h"
+#include "auth/jwks.h"
+#include "jg.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <jwt.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define HEADER_MAX 4096           /* decoded header bytes; real JOSE headers are ~100 */
+#define SHOW_MAX 48               /* characters of an untrusted value quoted in a reason */
+#define TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z: keeps leeway arithmetic in range */
+#define JG_ALG_ALL (JG_ALG_RS256 | JG_ALG_RS384 | JG_ALG_RS512 | JG_ALG_ES256 | JG_ALG_ES384 | \
+                    JG_ALG_ES512)
+
+struct jg_auth {
+	struct jg_idcfg cfg;
+	pthread_mutex_t mu;       /* guards keys, every set's refs, last_load */
+	struct jg_jwks *keys;     /* current set; holds one reference */
+	int64_t last_load;        /* when the JWKS file was last read (seconds since the epoch) */
+};
+
+int jg_auth_parse_algs(const char *list, unsigned *algs, char *err, size_t errlen)
+{
+	const char *p = list, *end;
+	char name[16];
+	unsigned bits = 0, b;
+	size_t n;
+
+	while (p && *p) {
+		p += strspn(p, " \t,");
+		if (!*p)
+			break;
+		end = p + strcspn(p, " \t,");
+		n = (size_t)(end - p);
+		if (n >= sizeof(name)) {
+			snprintf(err, errlen, "unknown JWT algorithm \"%.16s...\"", p);
+			return JG_ERR_CONFIG;
+		}
+		memcpy(name, p, n);
+		name[n] = '\0';
+		if (!(b = jg_alg_bit(name))) {
+			if (strncasecmp(name, "HS", 2) == 0 || strcasecmp(name, "none") == 0)
+				snprintf(err, errlen, "JWT algorithm %s is refused: only asymmetric algorithms "
+				         "(RS256, RS384, RS512, ES256, ES384, ES512) can be pinned", name);
+			else
+				snprintf(err, errlen, "unknown JWT algorithm \"%s\" (known: RS256, RS384, "
+				         "RS512, ES256, ES384, ES512)", name);
+			return JG_ERR_CONFIG;
+		}
+		bits |= b;
+		p = end;
+	}
+	if (!bits) {
+		snprintf(err, errlen, "empty JWT algorithm list (e.g. \"RS256,ES256\")");
+		return JG_ERR_CONFIG;
+	}
+	*algs = bits;
+	return JG_OK;
+}
+
+static int cfg_str_ok(const char *s, size_t cap, const char *what, int required, char *err,
+                      size_t errlen)
+{
+	if (!memchr(s, '\0', cap)) {
+		snprintf(err, errlen, "identity: %s is not NUL-terminated", what);
+		return 0;
+	}
+	if (required && !*s) {
+		snprintf(err, errlen, "identity: %s is not set", what);
+		return 0;
+	}
+	return 1;
+}
+
+int jg_auth_new(struct jg_auth **out, const struct jg_idcfg *cfg, char *err, size_t errlen)
+{
+	struct jg_auth *a = NULL;
+	size_t i;
+	unsigned usable = 0;
+	int rc = JG_ERR_CONFIG;
+
+	*out = NULL;
+	if (!cfg_str_ok(cfg->issuer, sizeof(cfg->issuer), "issuer", 1, err, errlen) ||
+	    !cfg_str_ok(cfg->audience, sizeof(cfg->audience), "audience", 1, err, errlen) ||
+	    !cfg_str_ok(cfg->jwks_file, sizeof(cfg->jwks_file), "JWKS file", 1, err, errlen) ||
+	    !cfg_str_ok(cfg->groups_claim, sizeof(cfg->groups_claim), "groups claim", 0, err, errlen))
+		goto fail;
+	if (cfg->leeway < 0 || cfg->leeway > 3600) {
+		snprintf(err, errlen, "identity: leeway %d is outside 0..3600 seconds", cfg->leeway);
+		goto fail;
+	}
+	if (cfg->algs & ~(unsigned)JG_ALG_ALL) {
+		snprintf(err, errlen, "identity: unknown algorithm bits 0x%x", cfg->algs);
+		goto fail;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		rc = JG_ERR_NOMEM;
+		snprintf(err, errlen, "identity: out of memory");
+		goto fail;
+	}
+	a->cfg = *cfg;
+	if (!a->cfg.groups_claim[0])
+		strcpy(a->cfg.groups_claim, "groups");
+	if (!a->cfg.algs)
+		a->cfg.algs = JG_ALG_RS256 | JG_ALG_ES256;
+	if ((rc = jg_jwks_load(cfg->jwks_file, &a->keys, err, errlen)) != JG_OK)
+		goto fail;
+	a->last_load = (int64_t)time(NULL);
+	for (i = 0; i < a->keys->n; i++)
+		usable |= a->keys->keys[i].algs;
+	if (!(usable & a->cfg.algs))
+		jg_log(JG_LOG_WARN, "JWKS %s: no key fits the accepted algorithms; every token will be "
+		       "refused until the file changes", cfg->jwks_file);
+	pthread_mutex_init(&a->mu, NULL);
+	*out = a;
+	return JG_OK;
+fail:
+	if (a)
+		jg_jwks_free(a->keys);
+	free(a);
+	return rc;
+}
+
+void jg_auth_free(struct jg_auth *a)
+{
+	if (!a)
+		return;
+	jg_jwks_free(a->keys);
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+/* Key sets are shared by reference: a verifying thread keeps its set alive while a reload swaps
+ * in the next one, and nobody holds the lock while libjwt works. */
+static struct jg_jwks *keys_get(struct jg_auth *a)
+{
+	struct jg_jwks *ks;
+
+	pthread_mutex_lock(&a->mu);
+	ks = a->keys;
+	ks->refs++;
+	pthread_mutex_unlock(&a->mu);
+	return ks;
+}
+
+static void keys_put(struct jg_auth *a, struct jg_jwks *ks)
+{
+	unsigned left;
+
+	pthread_mutex_lock(&a->mu);
+	left = --ks->refs;
+	pthread_mutex_unlock(&a->mu);
+	if (!left)
+		jg_jwks_free(ks);
+}
+
+/* keys_reload: re-reads the JWKS unless it was read less than JG_JWKS_RELOAD_MIN seconds before
+ * now, so that tokens with made-up kids cannot make us read the file in a loop. 1 when a new set
+ * is in place. A clock that went backwards allows one reload (last_load becomes now). */
+static int keys_reload(struct jg_auth *a, int64_t now)
+{
+	struct jg_jwks *ks, *old;
+	char err[256];
+
+	pthread_mutex_lock(&a->mu);
+	if (now >= a->last_load && now - a->last_load < JG_JWKS_RELOAD_MIN) {
+		pthread_mutex_unlock(&a->mu);
+		return 0;
+	}
+	a->last_load = now;
+	pthread_mutex_unlock(&a->mu);
+	if (jg_jwks_load(a->cfg.jwks_file, &ks, err, sizeof(err)) != JG_OK) {
+		jg_log(JG_LOG_WARN, "%s; keeping the keys loaded before", err);
+		return 0;
+	}
+	jg_log(JG_LOG_INFO, "JWKS %s: re-read on an unknown key id, %zu keys", a->cfg.jwks_file, ks->n);
+	pthread_mutex_lock(&a->mu);
+	old = a->keys;
+	a->keys = ks;
+	pthread_mutex_unlock(&a->mu);
+	keys_put(a, old);
+	return 1;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int refuse(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+	return JG_ERR_AUTH;
+}
+
+/* quote: "s" for a reason, non-printable bytes as \xHH, cut with ... after SHOW_MAX characters so
+ * that a reason stays short whatever the token holds. Returns buf. */
+static const char *quote(char *buf, size_t cap, const char *s, size_t n)
+{
+	size_t i, o = 0;
+	unsigned char c;
+
+	buf[o++] = '"';
+	for (i = 0; i < n && o + 8 < cap && o < SHOW_MAX; i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
+		else
+			buf[o++] = (char)c;
+	}
+	if (i < n)
+		o += (size_t)snprintf(buf + o, cap - o, "...");
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
+}
+#define QBUF (SHOW_MAX + 16)
+
+static const char *iso8601(char *buf, size_t cap, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, cap, "%lld", (long long)t);
+	return buf;
+}
+
+static void accepted_list(char *buf, size_t cap, unsigned algs)
+{
+	unsigned b;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (b = 1; b <= JG_ALG_ES512 && o < cap; b <<= 1)
+		if (algs & b)
+			o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? ", " : "", jg_alg_name(b));
+}
+
+/* str_claim: copies a string member into buf (cap bytes with the NUL). Absent: "" and JG_OK
+ * unless required. Refused when not a string, over-long (never cut), or holding control
+ * characters, since these values reach logs, audit records and SQL user names. */
+static int str_claim(json_t *obj, const char *name, char *buf, size_t cap, int required,
+                     const char *where, char *why, size_t whylen)
+{
+	json_t *v = json_object_get(obj, name);
+	const char *s;
+	size_t n, i;
+
+	buf[0] = '\0';
+	if (!v) {
+		if (required)
+			return refuse(why, whylen, "token has no \"%s\" %s", name, where);
+		return JG_OK;
+	}
+	if (!json_is_string(v))
+		return refuse(why, whylen, "token %s \"%s\" is not a string", where, name);
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n >= cap)
+		return refuse(why, whylen, "token %s \"%s\" is longer than %zu bytes", where, name,
+		              cap - 1);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return refuse(why, whylen, "token %s \"%s\" contains non-printable characters",
+			              where, name);
+	memcpy(buf, s, n + 1);
+	return JG_OK;
+}
+
+/* time_claim: a NumericDate (RFC 7519 section 2): integer or fractional seconds. */
+static int time_claim(json_t *obj, const char *name, int64_t *t, int *present, char *why,
+                      size_t whylen)
+{
+	json_t *v = json_object_get(obj, name);
+	double d;
+
+	*present = v != NULL;
+	*t = 0;
+	if (!v)
+		return JG_OK;
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 || json_integer_value(v) > TIME_MAX)
+			goto range;
+		*t = (int64_t)json_integer_value(v);
+	} else if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (!isfinite(d) || d < 0 || d > (double)TIME_MAX)
+			goto range;
+		*t = (int64_t)d;          /* d >= 0: truncation is floor */
+	} else {
+		return refuse(why, whylen, "token claim \"%s\" is not a number of seconds", name);
+	}
+	return JG_OK;
+range:
+	return refuse(why, whylen, "token claim \"%s\" is out of range", name);
+}
+
+/* group_add: appends one group to id->groups, refusing what would make the comma-separated list
+ * ambiguous or unreadable. */
+static int group_add(struct jg_identity *id, size_t *len, const char *g, size_t n, char *why,
+                     size_t whylen)
+{
+	char q[QBUF];
+	size_t i;
+	unsigned char c;
+
+	if (n == 0)
+		return JG_OK;
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)g[i];
+		if (c == ',')
+			return refuse(why, whylen, "token group %s contains a comma",
+			              quote(q, sizeof(q), g, n));
+		/* C0, DEL and C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F) control characters. */
+		if (c < 0x20 || c == 0x7f ||
+		    (c == 0xc2 && i + 1 < n && (unsigned char)g[i + 1] >= 0x80 &&
+		     (unsigned char)g[i + 1] <= 0x9f))
+			return refuse(why, whylen, "token group %s contains non-printable characters",
+			              quote(q, sizeof(q), g, n));
+	}
+	if (*len + (*len ? 1 : 0) + n >= sizeof(id->groups))
+		return refuse(why, whylen, "token groups are longer than %zu bytes in all",
+		              sizeof(id->groups) - 1);
+	if (*len)
+		id->groups[(*len)++] = ',';
+	memcpy(id->groups + *len, g, n);
+	*len += n;
+	id->groups[*len] = '\0';
+	return JG_OK;
+}
+
+static int groups_claim(const struct jg_auth *a, json_t *payload, struct jg_identity *id,
+                        char *why, size_t whylen)
+{
+	json_t *v = json_object_get(payload, a->cfg.groups_claim), *g;
+	const char *s;
+	size_t i, n, len = 0, tok;
+	int rc;
+
+	id->groups[0] = '\0';
+	if (!v)
+		return JG_OK;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, g) {
+			if (!json_is_string(g))
+				return refuse(why, whylen, "token claim \"%.64s\" holds a non-string group",
+				              a->cfg.groups_claim);
+			rc = group_add(id, &len, json_string_value(g), json_string_length(g), why, whylen);
+			if (rc != JG_OK)
+				return rc;
+		}
+		return JG_OK;
+	}
+	if (!json_is_string(v))
+		return refuse(why, whylen, "token claim \"%.64s\" is neither a string nor an array",
+		              a->cfg.groups_claim);
+	/* "a b,c": separated by spaces or commas, as some issuers put scopes and roles. */
+	s = json_string_value(v);
+	n = json_string_length(v);
+	for (i = 0; i < n; i += tok + 1) {
+		tok = strcspn(s + i, " ,");
+		if (i + tok > n)             /* an embedded NUL: strcspn stopped early, or past n */
+			tok = n - i;
+		if (memchr(s + i, '\0', tok))
+			return refuse(why, whylen, "token group list contains non-printable characters");
+		if ((rc = group_add(id, &len, s + i, tok, why, whylen)) != JG_OK)
+			return rc;
+	}
+	return JG_OK;
+}
+
+static int check_audience(const struct jg_auth *a, json_t *aud, char *why, size_t whylen)
+{
+	char q1[QBUF], q2[QBUF];
+	json_t *v;
+	size_t i;
+	const char *want = a->cfg.audience;
+
+	if (json_is_string(aud)) {
+		if (json_string_length(aud) == strlen(want) && strcmp(json_string_value(aud), want) == 0)
+			return JG_OK;
+		return refuse(why, whylen, "token audience %s is not %s",
+		              quote(q1, sizeof(q1), json_string_value(aud), json_string_length(aud)),
+		              quote(q2, sizeof(q2), want, strlen(want)));
+	}
+	if (json_is_array(aud) && json_array_size(aud) > 0) {
+		json_array_foreach(aud, i, v)
+			if (json_is_string(v) && json_string_length(v) == strlen(want) &&
+			    strcmp(json_string_value(v), want) == 0)
+				return JG_OK;
+		return refuse(why, whylen, "token audiences (%zu) do not include %s", json_array_size(aud),
+		              quote(q2, sizeof(q2), want, strlen(want)));
+	}
+	if (!aud)
+		return refuse(why, whylen, "token has no audience (\"aud\"); expected %s",
+		              quote(q2, sizeof(q2), want, strlen(want)));
+	return refuse(why, whylen, "token claim \"aud\" is neither a string nor an array of strings");
+}
+
+/* check_claims: payload is the verified payload. */
+static int check_claims(const struct jg_auth *a, json_t *payload, int64_t now,
+                        struct jg_identity *id, char *why, size_t whylen)
+{
+	char q1[QBUF], q2[QBUF], ts[32];
+	int64_t iat, leeway = a->cfg.leeway;
+	int has_exp, has_nbf, has_iat, rc;
+
+	if ((rc = str_claim(payload, "iss", id->iss, sizeof(id->iss), 1, "claim", why, whylen)))
+		return rc;
+	if (strcmp(id->iss, a->cfg.issuer) != 0)
+		return refuse(why, whylen, "token issuer %s is not %s",
+		              quote(q1, sizeof(q1), id->iss, strlen(id->iss)),
+		              quote(q2, sizeof(q2), a->cfg.issuer, strlen(a->cfg.issuer)));
+	if ((rc = check_audience(a, json_object_get(payload, "aud"), why, whylen)))
+		return rc;
+	if ((rc = time_claim(payload, "exp", &id->exp, &has_exp, why, whylen)) ||
+	    (rc = time_claim(payload, "nbf", &id->nbf, &has_nbf, why, whylen)) ||
+	    (rc = time_claim(payload, "iat", &iat, &has_iat, why, whylen)))
+		return rc;
+	if (!has_exp)
+		return refuse(why, whylen, "token has no expiry (\"exp\"); the issuer must set one");
+	if (now >= id->exp + leeway)
+		return refuse(why, whylen, "token expired at %s; get a new token",
+		              iso8601(ts, sizeof(ts), id->exp));
+	if (has_nbf && now + leeway < id->nbf)
+		return refuse(why, whylen, "token is not valid before %s; wait or check this host's clock",
+		              iso8601(ts, sizeof(ts), id->nbf));
+	if (has_iat && iat > now + leeway)
+		return refuse(why, whylen, "token issued in the future (%s); check the clocks",
+		              iso8601(ts, sizeof(ts), iat));
+	if ((rc = str_claim(payload, "sub", id->sub, sizeof(id->sub), 1, "claim", why, whylen)) ||
+	    (rc = str_claim(payload, "jti", id->jti, sizeof(id->jti), 0, "claim", why, whylen)))
+		return rc;
+	if (!id->sub[0])
+		return refuse(why, whylen, "token subject (\"sub\") is empty");
+	return groups_claim(a, payload, id, why, whylen);
+}
+
+/* decode_json: base64url segment -> JSON object, in buf. NULL when it is not one. Duplicate
+ * members are refused: two "alg" or two "sub" must not mean different things to us and libjwt. */
+static json_t *decode_json(const char *seg, size_t n, uint8_t *buf, size_t cap)
+{
+	json_t *j;
+	size_t len;
+
+	if (jg_b64url_decode(buf, cap, &len, seg, n) != JG_OK)
+		return NULL;
+	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* select_key: takes a reference to the current key set in *ks and picks the key for kid (NULL
+ * when the token has none), re-reading the JWKS once on an unknown kid. */
+static int select_key(struct jg_auth *a, const char *kid, size_t kidlen, int64_t now,
+                      struct jg_jwks **ks, const struct jg_jwk **key, char *why, size_t whylen)
+{
+	char q[QBUF];
+
+	*ks = keys_get(a);
+	if (!kid && (*ks)->n > 1)
+		return refuse(why, whylen, "token has no key id (\"kid\") and the JWKS holds %zu keys",
+		              (*ks)->n);
+	if ((*key = jg_jwks_find(*ks, kid)))
+		return JG_OK;
+	if (keys_reload(a, now)) {
+		keys_put(a, *ks);
+		*ks = keys_get(a);
+		if ((*key = jg_jwks_find(*ks, kid)))
+			return JG_OK;
+	}
+	return refuse(why, whylen, "token signed with unknown key id %s",
+	              kid ? quote(q, sizeof(q), kid, kidlen) : "(none)");
+}
+
+int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now,
+                   struct jg_identity *id, char *why, size_t whylen)
+{
+	char tok[JG_TOKEN_MAX + 1], q[QBUF], list[64];
+	uint8_t buf[JG_B64URL_DECODED_MAX(JG_TOKEN_MAX)];
+	const char *seg[3], *dot, *alg, *kid = NULL;
+	size_t seglen[3], i, kidlen = 0;
+	json_t *header = NULL, *payload = NULL, *v;
+	struct jg_jwks *ks = NULL;
+	const struct jg_jwk *key;
+	jwt_t *jwt = NULL;
+	unsigned bit;
+	int rc = JG_ERR_AUTH, e;
+
+	memset(id, 0, sizeof(*id));
+	if (len > JG_TOKEN_MAX) {
+		refuse(why, whylen, "token is longer than %d bytes", JG_TOKEN_MAX);
+		goto fail;
+	}
+	/* Structure: three base64url parts; nothing else may hide in a password. */
+	for (i = 0, seg[0] = token; i < 3; i++) {
+		dot = memchr(seg[i], '.', len - (size_t)(seg[i] - token));
+		seglen[i] = (dot ? (size_t)(dot - seg[i]) : len - (size_t)(seg[i] - token));
+		if ((i < 2) != (dot != NULL))
+			break;
+		if (i < 2)
+			seg[i + 1] = dot + 1;
+	}
+	/* An empty signature is left to the alg check, so that "alg": "none" gets its own reason. */
+	if (i < 3 || !seglen[0] || !seglen[1] || memchr(token, '\0', len)) {
+		refuse(why, whylen, "token is not a JWT (expected three base64url parts joined by dots)");
+		goto fail;
+	}
+	if (seglen[0] > HEADER_MAX || !(header = decode_json(seg[0], seglen[0], buf, HEADER_MAX))) {
+		refuse(why, whylen, "token is not a JWT (its header is not a base64url JSON object)");
+		goto fail;
+	}
+	/* alg before anything trusts the header. */
+	v = json_object_get(header, "alg");
+	if (!json_is_string(v)) {
+		refuse(why, whylen, "token header has no \"alg\"");
+		goto fail;
+	}
+	alg = json_string_value(v);
+	bit = jg_alg_bit(alg);
+	if (!(bit & a->cfg.algs) || strlen(alg) != json_string_length(v)) {
+		accepted_list(list, sizeof(list), a->cfg.algs);
+		refuse(why, whylen, "token algorithm %s is not accepted (accepted: %s)",
+		       quote(q, sizeof(q), alg, json_string_length(v)), list);
+		goto fail;
+	}
+	/* RFC 7515 4.1.11: extensions we do not understand must not be ignored. */
+	if (json_object_get(header, "crit")) {
+		refuse(why, whylen, "token header has \"crit\" extensions, which are not supported");
+		goto fail;
+	}
+	if ((v = json_object_get(header, "kid"))) {
+		if (!json_is_string(v) || json_string_length(v) >= sizeof(id->kid)) {
+			refuse(why, whylen, "token key id (\"kid\") is not a string under %zu bytes",
+			       sizeof(id->kid));
+			goto fail;
+		}
+		kid = json_string_value(v);
+		kidlen = json_string_length(v);
+		if (strlen(kid) != kidlen) {
+			refuse(why, whylen, "token key id (\"kid\") contains a NUL");
+			goto fail;
+		}
+	}
+	if ((rc = select_key(a, kid, kidlen, now, &ks, &key, why, whylen)) != JG_OK)
+		goto fail;
+	rc = JG_ERR_AUTH;
+	if (!(key->algs & bit)) {
+		accepted_list(list, sizeof(list), key->algs);
+		refuse(why, whylen, "token algorithm %s does not fit key %s (%s)", alg,
+		       quote(q, sizeof(q), key->kid, strlen(key->kid)), list);
+		goto fail;
+	}
+	/* Signature: libjwt wants a NUL-terminated token. */
+	memcpy(tok, token, len);
+	tok[len] = '\0';
+	e = jwt_decode(&jwt, tok, (const unsigned char *)key->pem, (int)key->pem_len);
+	if (e == ENOMEM) {
+		rc = JG_ERR_NOMEM;
+		refuse(why, whylen, "out of memory while checking the token; try again");
+		goto fail;
+	}
+	if (e) {
+		/* libjwt also fails on a payload it cannot parse; say which it was. */
+		if (!(payload = decode_json(seg[1], seglen[1], buf, sizeof(buf))))
+			refuse(why, whylen, "token is not a JWT (its payload is not a base64url JSON object)");
+		else
+			refuse(why, whylen, "token signature does not verify");
+		goto fail;
+	}
+	if (jwt_get_alg(jwt) != jwt_str_alg(alg)) {
+		refuse(why, whylen, "token algorithm changed while verifying; refused");
+		goto fail;
+	}
+	/* Claims: our own parse of the payload libjwt just verified (the same bytes). */
+	if (!(payload = decode_json(seg[1], seglen[1], buf, sizeof(buf)))) {
+		refuse(why, whylen, "token is not a JWT (its payload is not a base64url JSON object)");
+		goto fail;
+	}
+	if ((rc = check_claims(a, payload, now, id, why, whylen)) != JG_OK)
+		goto fail;
+	memcpy(id->kid, key->kid, sizeof(id->kid));
+	snprintf(id->alg, sizeof(id->alg), "%s", alg);
+	if (whylen)
+		why[0] = '\0';
+	rc = JG_OK;
+fail:
+	if (rc != JG_OK) {
+		/* A refused token leaves nothing behind that a caller could mistake for an identity. */
+		memset(id, 0, sizeof(*id));
+	}
+	if (jwt)
+		jwt_free(jwt);
+	json_decref(payload);
+	json_decref(header);
+	if (ks)
+		keys_put(a, ks);
+	return rc;
+}

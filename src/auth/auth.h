@@ -1,0 +1,67 @@
+/*
+ * auth.h: OIDC token (JWT) validation for the client leg.
+ *
+ * The token is the MySQL password. It is checked here and then forgotten: callers must not log or
+ * store it; only the identity below (subject, issuer, jti, groups, expiry) travels on.
+ *
+ * Order of checks (SECURITY-NOTES.md): size bound; structure; header `alg` against the pinned
+ * asymmetric list (before libjwt sees the token, so `none` and HMAC-with-public-key never reach a
+ * verifier); `kid` selects the key (unknown kid: the JWKS file is re-read, at most once per
+ * JG_JWKS_RELOAD_MIN seconds); signature (libjwt, key as PEM made from the JWK); then `iss`, `aud`
+ * (string or array), `exp`, `nbf` with leeway; groups from the configured claim.
+ *
+ * Thread safety: one struct jg_auth is shared by all workers; jg_auth_verify may run concurrently.
+ */
+#ifndef JG_AUTH_H
+#define JG_AUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JG_TOKEN_MAX 16384        /* bytes; a longer password is refused before any parsing */
+#define JG_JWKS_RELOAD_MIN 30     /* seconds between re-reads of the JWKS on an unknown kid */
+
+enum jg_alg { JG_ALG_RS256 = 1u << 0, JG_ALG_RS384 = 1u << 1, JG_ALG_RS512 = 1u << 2,
+              JG_ALG_ES256 = 1u << 3, JG_ALG_ES384 = 1u << 4, JG_ALG_ES512 = 1u << 5 };
+
+struct jg_idcfg {
+	char issuer[512];
+	char audience[512];
+	char jwks_file[4096];
+	char groups_claim[128];   /* default "groups" */
+	int leeway;               /* seconds, default 60 */
+	unsigned algs;            /* enum jg_alg bits; default RS256 | ES256 */
+};
+
+/* jg_auth_parse_algs: "RS256,ES256" -> bits; JG_ERR_CONFIG on an unknown or symmetric name. */
+int jg_auth_parse_algs(const char *list, unsigned *algs, char *err, size_t errlen);
+
+struct jg_auth;
+
+/* jg_auth_new: loads the JWKS; JG_ERR_CONFIG with a message naming the file and key on failure. */
+int jg_auth_new(struct jg_auth **out, const struct jg_idcfg *cfg, char *err, size_t errlen);
+void jg_auth_free(struct jg_auth *a);
+
+struct jg_identity {
+	char sub[256];
+	char iss[512];
+	char jti[128];
+	char kid[128];
+	char alg[8];
+	char groups[2048];        /* comma-separated, in token order */
+	int64_t exp;              /* seconds since the epoch */
+	int64_t nbf;              /* 0 when absent */
+};
+
+/*
+ * jg_auth_verify: JG_OK and *id filled when the token is valid at time now (seconds since the
+ * epoch). Otherwise JG_ERR_AUTH and a reason for the client in why: short, actionable, without the
+ * token ("token expired at 2026-11-25T10:00:00Z; get a new token", "token audience \"x\" is not
+ * \"jitgate\"", "token signed with unknown key id \"k9\"", "token algorithm HS256 is not accepted
+ * (accepted: RS256, ES256)", "token signature does not verify", "token is not a JWT", "token is
+ * longer than 16384 bytes"). Never allocates per call beyond what libjwt/jansson do internally.
+ */
+int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now,
+                   struct jg_identity *id, char *why, size_t whylen);
+
+#endif

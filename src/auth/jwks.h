@@ -1,0 +1,42 @@
+/*
+ * jwks.h (private to src/auth): a JWKS file turned into PEM public keys for libjwt.
+ *
+ * A key set is immutable once loaded; auth.c shares it between threads by reference count and
+ * swaps in a new one when the file is re-read. Keys that cannot sign (use other than "sig"), of
+ * an unknown type or that fail validation are skipped with a warning naming the file and key.
+ */
+#ifndef JG_JWKS_H
+#define JG_JWKS_H
+
+#include <stddef.h>
+
+#define JG_JWKS_FILE_MAX (1u << 20)  /* bytes; a larger JWKS file is a config error */
+#define JG_JWKS_KEYS_MAX 64          /* keys kept from one file */
+
+struct jg_jwk {
+	char kid[128];            /* "" when the JWK has none */
+	unsigned algs;            /* JG_ALG_* bits this key may verify (kty/crv, narrowed by "alg") */
+	char *pem;                /* owned: SubjectPublicKeyInfo as "PUBLIC KEY" PEM, NUL-terminated */
+	size_t pem_len;
+};
+
+struct jg_jwks {
+	unsigned refs;            /* managed by auth.c under its mutex */
+	size_t n;
+	struct jg_jwk keys[JG_JWKS_KEYS_MAX];
+};
+
+/* jg_jwks_load: *out owns a new set with refs = 1 (free with jg_jwks_free). JG_ERR_CONFIG with a
+ * message naming the file when it cannot be read or holds no usable key. */
+int jg_jwks_load(const char *path, struct jg_jwks **out, char *err, size_t errlen);
+void jg_jwks_free(struct jg_jwks *ks);
+
+/* jg_jwks_find: the key with this kid; with kid NULL, the only key when the set has exactly one.
+ * The pointer lives as long as the set. NULL when there is no such key. */
+const struct jg_jwk *jg_jwks_find(const struct jg_jwks *ks, const char *kid);
+
+/* jg_alg_bit / jg_alg_name: JOSE name <-> enum jg_alg bit (0 / NULL when unknown). */
+unsigned jg_alg_bit(const char *name);
+const char *jg_alg_name(unsigned bit);
+
+#endif

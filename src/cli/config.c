@@ -1,0 +1,254 @@
+/* config.c: `serve` configuration from an INI file; see config.h and docs/configuration.md. */
+#include "cli/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The reader counts lines so that the handler can name the line it was called for. */
+struct parse {
+	struct jg_config *cfg;
+	const char *path;
+	FILE *f;
+	int line;
+	char *err;
+	size_t errlen;
+	int failed;
+	char password_file[4096];
+	char password_env[128];
+};
+
+static char *count_lines(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	char *r = fgets(str, num, ps->f);
+
+	if (r)
+		ps->line++;
+	return r;
+}
+
+static int bad(struct parse *ps, const char *fmt, const char *a, const char *b)
+{
+	char msg[512];
+
+	if (ps->failed)
+		return 0;
+	snprintf(msg, sizeof(msg), fmt, a, b);
+	snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->path, ps->line, msg);
+	ps->failed = 1;
+	return 0;
+}
+
+static int set_str(struct parse *ps, char *dst, size_t cap, const char *name, const char *v)
+{
+	if (strlen(v) >= cap)
+		return bad(ps, "value of %s is too long%s", name, "");
+	if (!v[0])
+		return bad(ps, "%s must not be empty%s", name, "");
+	memcpy(dst, v, strlen(v) + 1);
+	return 1;
+}
+
+static int set_int(struct parse *ps, int *dst, const char *name, const char *v, int lo, int hi)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < lo || n > hi) {
+		char range[64];
+
+		snprintf(range, sizeof(range), "an integer from %d to %d", lo, hi);
+		return bad(ps, "%s must be %s", name, range);
+	}
+	*dst = (int)n;
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *v)
+{
+	struct parse *ps = user;
+	struct jg_config *c = ps->cfg;
+	char ebuf[256];
+
+	if (ps->failed)
+		return 0;
+	if (!name)                               /* a section header alone */
+		return 1;
+#define IS(sec, key) (strcmp(section, sec) == 0 && strcmp(name, key) == 0)
+	if (IS("listen", "address"))
+		return set_str(ps, c->listen_address, sizeof(c->listen_address), name, v);
+	if (IS("listen", "tls_cert"))
+		return set_str(ps, c->tls_cert, sizeof(c->tls_cert), name, v);
+	if (IS("listen", "tls_key"))
+		return set_str(ps, c->tls_key, sizeof(c->tls_key), name, v);
+	if (IS("listen", "workers"))
+		return set_int(ps, &c->workers, name, v, 0, 256);
+	if (IS("listen", "handshake_timeout"))
+		return set_int(ps, &c->handshake_timeout, name, v, 1, 3600);
+	if (IS("listen", "idle_timeout"))
+		return set_int(ps, &c->idle_timeout, name, v, 0, 31 * 86400);
+	if (IS("backend", "address"))
+		return set_str(ps, c->backend_address, sizeof(c->backend_address), name, v);
+	if (IS("backend", "user"))
+		return set_str(ps, c->backend_user, sizeof(c->backend_user), name, v);
+	if (IS("backend", "password_file"))
+		return set_str(ps, ps->password_file, sizeof(ps->password_file), name, v);
+	if (IS("backend", "password_env"))
+		return set_str(ps, ps->password_env, sizeof(ps->password_env), name, v);
+	if (IS("backend", "tls")) {
+		if (strcmp(v, "off") == 0)
+			c->backend_tls = JG_BE_TLS_OFF;
+		else if (strcmp(v, "on") == 0)
+			c->backend_tls = JG_BE_TLS_ON;
+		else if (strcmp(v, "verify") == 0)
+			c->backend_tls = JG_BE_TLS_VERIFY;
+		else
+			return bad(ps, "tls must be off, on or verify, not \"%s\"%s", v, "");
+		return 1;
+	}
+	if (IS("backend", "tls_ca"))
+		return set_str(ps, c->backend_tls_ca, sizeof(c->backend_tls_ca), name, v);
+	if (IS("identity", "issuer"))
+		return set_str(ps, c->identity.issuer, sizeof(c->identity.issuer), name, v);
+	if (IS("identity", "audience"))
+		return set_str(ps, c->identity.audience, sizeof(c->identity.audience), name, v);
+	if (IS("identity", "jwks_file"))
+		return set_str(ps, c->identity.jwks_file, sizeof(c->identity.jwks_file), name, v);
+	if (IS("identity", "groups_claim"))
+		return set_str(ps, c->identity.groups_claim, sizeof(c->identity.groups_claim), name, v);
+	if (IS("identity", "leeway"))
+		return set_int(ps, &c->identity.leeway, name, v, 0, 3600);
+	if (IS("identity", "algorithms")) {
+		if (jg_auth_parse_algs(v, &c->identity.algs, ebuf, sizeof(ebuf)) != JG_OK)
+			return bad(ps, "%s%s", ebuf, "");
+		return 1;
+	}
+#undef IS
+	return bad(ps, "unknown key \"%s\" in section [%s]", name, section);
+}
+
+/* read_password: the first line of a file, which must not be readable by others. */
+static int read_password(struct parse *ps)
+{
+	struct jg_config *c = ps->cfg;
+	FILE *f;
+	size_t n;
+
+	if (ps->password_file[0] && ps->password_env[0]) {
+		snprintf(ps->err, ps->errlen, "%s: [backend] takes password_file or password_env, "
+		         "not both", ps->path);
+		return JG_ERR_CONFIG;
+	}
+	if (ps->password_env[0]) {
+		const char *v = getenv(ps->password_env);
+
+		if (!v || strlen(v) >= sizeof(c->backend_password)) {
+			snprintf(ps->err, ps->errlen, "%s: [backend] password_env: environment variable "
+			         "%s is %s", ps->path, ps->password_env, v ? "too long" : "not set");
+			return JG_ERR_CONFIG;
+		}
+		strcpy(c->backend_password, v);
+		return JG_OK;
+	}
+	if (!ps->password_file[0])
+		return JG_OK;
+	f = fopen(ps->password_file, "r");
+	if (!f || !fgets(c->backend_password, sizeof(c->backend_password), f)) {
+		snprintf(ps->err, ps->errlen, "%s: [backend] password_file %s: %s", ps->path,
+		         ps->password_file, f ? "empty" : strerror(errno));
+		if (f)
+			fclose(f);
+		return JG_ERR_CONFIG;
+	}
+	fclose(f);
+	n = strcspn(c->backend_password, "\r\n");
+	c->backend_password[n] = '\0';
+	return JG_OK;
+}
+
+int jg_config_split_address(const char *addr, char *host, size_t hostlen, char *port, size_t portlen)
+{
+	const char *colon, *h = addr, *hend;
+
+	if (addr[0] == '[') {
+		hend = strchr(addr, ']');
+		if (!hend || hend[1] != ':')
+			return JG_ERR_CONFIG;
+		h = addr + 1;
+		colon = hend + 1;
+	} else {
+		colon = strrchr(addr, ':');
+		if (!colon)
+			return JG_ERR_CONFIG;
+		hend = colon;
+	}
+	if ((size_t)(hend - h) >= hostlen || strlen(colon + 1) >= portlen || !colon[1] || hend == h)
+		return JG_ERR_CONFIG;
+	memcpy(host, h, (size_t)(hend - h));
+	host[hend - h] = '\0';
+	strcpy(port, colon + 1);
+	for (const char *p = port; *p; p++)
+		if (*p < '0' || *p > '9')
+			return JG_ERR_CONFIG;
+	return JG_OK;
+}
+
+int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errlen)
+{
+	struct parse ps = { .cfg = c, .path = path, .err = err, .errlen = errlen };
+	char host[256], port[16];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	strcpy(c->listen_address, "127.0.0.1:3307");
+	c->handshake_timeout = 10;
+	c->idle_timeout = 8 * 3600;
+	strcpy(c->identity.groups_claim, "groups");
+	c->identity.leeway = 60;
+	c->identity.algs = JG_ALG_RS256 | JG_ALG_ES256;
+
+	ps.f = fopen(path, "r");
+	if (!ps.f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return JG_ERR_CONFIG;
+	}
+	rc = ini_parse_stream(count_lines, &ps, handler, &ps);
+	fclose(ps.f);
+	if (ps.failed)
+		return JG_ERR_CONFIG;
+	if (rc != 0) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
+		         path, rc > 0 ? rc : ps.line);
+		return JG_ERR_CONFIG;
+	}
+	if ((rc = read_password(&ps)) != JG_OK)
+		return rc;
+#define REQUIRE(cond, what)                                                          \
+	if (!(cond)) {                                                               \
+		snprintf(err, errlen, "%s: missing %s", path, what);                 \
+		return JG_ERR_CONFIG;                                                \
+	}
+	REQUIRE(c->tls_cert[0], "[listen] tls_cert");
+	REQUIRE(c->tls_key[0], "[listen] tls_key");
+	REQUIRE(c->backend_address[0], "[backend] address");
+	REQUIRE(c->backend_user[0], "[backend] user");
+	REQUIRE(c->identity.issuer[0], "[identity] issuer");
+	REQUIRE(c->identity.audience[0], "[identity] audience");
+	REQUIRE(c->identity.jwks_file[0], "[identity] jwks_file");
+	REQUIRE(c->backend_tls != JG_BE_TLS_VERIFY || c->backend_tls_ca[0],
+	        "[backend] tls_ca (needed by tls = verify)");
+#undef REQUIRE
+	if (jg_config_split_address(c->listen_address, host, sizeof(host), port, sizeof(port)) ||
+	    jg_config_split_address(c->backend_address, host, sizeof(host), port, sizeof(port))) {
+		snprintf(err, errlen, "%s: addresses must be HOST:PORT or [IPv6]:PORT", path);
+		return JG_ERR_CONFIG;
+	}
+	return JG_OK;
+}

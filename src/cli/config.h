@@ -1,0 +1,41 @@
+/*
+ * config.h: the INI configuration of `jitgate serve` (libinih). Sections and keys are documented
+ * in docs/configuration.md; unknown keys and bad values are errors reported as file:line.
+ * struct jg_config is plain data, owned by the caller, read-only once serving starts.
+ */
+#ifndef JG_CLI_CONFIG_H
+#define JG_CLI_CONFIG_H
+
+#include "auth/auth.h"
+#include "jg.h"
+
+enum jg_be_tls { JG_BE_TLS_OFF = 0, JG_BE_TLS_ON = 1, JG_BE_TLS_VERIFY = 2 };
+
+struct jg_config {
+	/* [listen] */
+	char listen_address[256];
+	char tls_cert[4096];
+	char tls_key[4096];
+	int workers;                /* 0: one per core */
+	int handshake_timeout;      /* seconds */
+	int idle_timeout;           /* seconds */
+	/* [backend] */
+	char backend_address[256];
+	char backend_user[128];
+	char backend_password[512]; /* from password_file or password_env; never logged */
+	enum jg_be_tls backend_tls;
+	char backend_tls_ca[4096];
+	/* [identity] */
+	struct jg_idcfg identity;
+};
+
+/*
+ * jg_config_load: defaults, then the file. On error returns JG_ERR_CONFIG with
+ * "FILE:LINE: message" (or "FILE: message" for whole-file problems) in err.
+ */
+int jg_config_load(struct jg_config *cfg, const char *path, char *err, size_t errlen);
+
+/* jg_config_split_address: "host:port" or "[v6]:port" into host and port; JG_ERR_CONFIG if bad. */
+int jg_config_split_address(const char *addr, char *host, size_t hostlen, char *port, size_t portlen);
+
+#endif

@@ -1,0 +1,50 @@
+/* main.c: `jitgate COMMAND ...`; each command lives in its own file under src/cli. */
+#include "cli/cli.h"
+#include "jg.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fputs("usage: jitgate COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  serve -c FILE        run the gateway (see docs/configuration.md)\n"
+	      "  dev-keys DIR         write development signing keys, a JWKS, a CA and TLS certificates\n"
+	      "  token --key PEM --kid K --iss I --aud A --sub S [--groups g1,g2] [--ttl SECONDS]\n"
+	      "                       print a signed JWT for tests and development\n"
+	      "  version              print the version\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} cmds[] = {
+		{ "serve", jg_cmd_serve },
+		{ "dev-keys", jg_cmd_dev_keys },
+		{ "token", jg_cmd_token },
+	};
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+		puts("jitgate 0.1.0");
+		return 0;
+	}
+	for (size_t i = 0; i < JG_ARRAY_LEN(cmds); i++)
+		if (strcmp(argv[1], cmds[i].name) == 0)
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "jitgate: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,176 @@
+/* serve.c: `jitgate serve -c FILE`: load everything, learn the backend, run the workers. */
+#include "cli/cli.h"
+#include "cli/config.h"
+#include "jg.h"
+#include "net/loop.h"
+#include "proto/frame.h"
+#include "proto/handshake.h"
+#include "tls/tls.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct jg_gateway *the_gw;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (the_gw)
+		the_gw->stop = 1;
+}
+
+static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *len, char *host,
+                   size_t hostlen, int passive)
+{
+	char port[16];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = passive ? AI_PASSIVE : 0 };
+	struct addrinfo *res;
+	int rc;
+
+	if (jg_config_split_address(addr, host, hostlen, port, sizeof(port)) != JG_OK)
+		return -1;
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		jg_log(JG_LOG_ERR, "cannot resolve %s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/*
+ * probe_backend: reads the backend's greeting once (blocking, bounded) so that the first
+ * client's greeting can carry the backend's version and capabilities. Sessions refresh these
+ * from every greeting they see.
+ */
+static void probe_backend(struct jg_gateway *gw)
+{
+	uint8_t buf[1024];
+	struct jg_greeting g;
+	struct pollfd pfd;
+	size_t have = 0;
+	ssize_t n;
+	int fd;
+
+	fd = socket(gw->backend_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&gw->backend_addr, gw->backend_addrlen) < 0) {
+		jg_log(JG_LOG_WARN, "backend %s is not reachable now (%s); clients will get an error "
+		       "until it is", gw->cfg->backend_address, strerror(errno));
+		goto out;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (have < sizeof(buf) && poll(&pfd, 1, 3000) == 1) {
+		n = recv(fd, buf + have, sizeof(buf) - have, 0);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (have >= 4 && have >= 4 + jg_le24(buf))
+			break;
+	}
+	if (have >= 4 && have >= 4 + jg_le24(buf) &&
+	    jg_hs_parse_greeting(buf + 4, jg_le24(buf), &g) == JG_OK) {
+		jg_gateway_set_backend(gw, g.version, g.caps, g.charset);
+		jg_log(JG_LOG_INFO, "backend %s: %s", gw->cfg->backend_address, g.version);
+	} else {
+		jg_log(JG_LOG_WARN, "backend %s sent no greeting", gw->cfg->backend_address);
+	}
+out:
+	close(fd);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: jitgate serve -c FILE\n");
+}
+
+int jg_cmd_serve(int argc, char **argv)
+{
+	static struct jg_config cfg;
+	static struct jg_gateway gw;
+	const char *path = NULL;
+	char err[1024];
+	long ncpu;
+	int workers, rc = 1;
+	struct sigaction sa;
+
+	for (int i = 1; i < argc; i++) {
+		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
+			path = argv[++i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (getenv("JITGATE_DEBUG"))
+		jg_log_level = JG_LOG_DEBUG;
+	if (!path) {
+		usage();
+		return 2;
+	}
+	if (jg_config_load(&cfg, path, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s\n", err);
+		return 1;
+	}
+	gw.cfg = &cfg;
+	pthread_mutex_init(&gw.ver_mu, NULL);
+	/* Until the backend answers, offer a plain MySQL 4.1+ set; sessions learn the rest. */
+	strcpy(gw.backend_version, "5.5.5-unknown");
+	gw.backend_caps = JG_CAPS_OFFERED;
+	gw.backend_charset = 45;            /* utf8mb4_general_ci */
+	if (jg_tls_server_load(&gw.tls, cfg.tls_cert, cfg.tls_key, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s: %s\n", path, err);
+		goto out;
+	}
+	if (cfg.backend_tls != JG_BE_TLS_OFF &&
+	    jg_tls_client_load(&gw.backend_tls, cfg.backend_tls == JG_BE_TLS_VERIFY ? JG_TLS_VERIFY :
+	                       JG_TLS_NOVERIFY, cfg.backend_tls_ca[0] ? cfg.backend_tls_ca : NULL,
+	                       err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s: %s\n", path, err);
+		goto out;
+	}
+	if (jg_auth_new(&gw.auth, &cfg.identity, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s: %s\n", path, err);
+		goto out;
+	}
+	if (resolve(cfg.backend_address, &gw.backend_addr, &gw.backend_addrlen, gw.backend_host,
+	            sizeof(gw.backend_host), 0) < 0 ||
+	    resolve(cfg.listen_address, &gw.listen_addr, &gw.listen_addrlen, err, sizeof(err), 1) < 0) {
+		fprintf(stderr, "jitgate: %s: cannot resolve an address\n", path);
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	the_gw = &gw;
+	probe_backend(&gw);
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	workers = cfg.workers > 0 ? cfg.workers : (ncpu > 0 ? (int)ncpu : 1);
+	rc = jg_gateway_run(&gw, workers) == JG_OK ? 0 : 1;
+	jg_log(JG_LOG_INFO, "stopped");
+out:
+	if (gw.auth)
+		jg_auth_free(gw.auth);
+	if (gw.tls)
+		jg_tls_server_free(gw.tls);
+	if (gw.backend_tls)
+		jg_tls_client_free(gw.backend_tls);
+	explicit_bzero(cfg.backend_password, sizeof(cfg.backend_password));
+	return rc;
+}

@@ -1,0 +1,98 @@
+/*
+ * resp.h: tracks the server's response to each command (spec/response.rl) so that the gateway
+ * always knows where it is in the conversation: which packet is a column definition, a row, the
+ * end of a result set or of the whole response. Later stages hook rows and column definitions.
+ *
+ * struct jg_resp is embedded in the session; it does not allocate. The packet bytes given to
+ * jg_resp_packet are borrowed for the duration of the call.
+ */
+#ifndef JG_PROTO_RESP_H
+#define JG_PROTO_RESP_H
+
+#include "jg.h"
+
+/* Command bytes (MySQL Client/Server Protocol, "Text Protocol" and "Prepared Statements"). */
+enum jg_com {
+	JG_COM_SLEEP = 0x00, JG_COM_QUIT = 0x01, JG_COM_INIT_DB = 0x02, JG_COM_QUERY = 0x03,
+	JG_COM_FIELD_LIST = 0x04, JG_COM_CREATE_DB = 0x05, JG_COM_DROP_DB = 0x06,
+	JG_COM_REFRESH = 0x07, JG_COM_SHUTDOWN = 0x08, JG_COM_STATISTICS = 0x09,
+	JG_COM_PROCESS_INFO = 0x0a, JG_COM_CONNECT = 0x0b, JG_COM_PROCESS_KILL = 0x0c,
+	JG_COM_DEBUG = 0x0d, JG_COM_PING = 0x0e, JG_COM_TIME = 0x0f, JG_COM_DELAYED_INSERT = 0x10,
+	JG_COM_CHANGE_USER = 0x11, JG_COM_BINLOG_DUMP = 0x12, JG_COM_TABLE_DUMP = 0x13,
+	JG_COM_CONNECT_OUT = 0x14, JG_COM_REGISTER_SLAVE = 0x15, JG_COM_STMT_PREPARE = 0x16,
+	JG_COM_STMT_EXECUTE = 0x17, JG_COM_STMT_SEND_LONG_DATA = 0x18, JG_COM_STMT_CLOSE = 0x19,
+	JG_COM_STMT_RESET = 0x1a, JG_COM_SET_OPTION = 0x1b, JG_COM_STMT_FETCH = 0x1c,
+	JG_COM_DAEMON = 0x1d, JG_COM_BINLOG_DUMP_GTID = 0x1e, JG_COM_RESET_CONNECTION = 0x1f,
+};
+
+/* Server status flags used to follow a response. */
+#define JG_SERVER_MORE_RESULTS_EXISTS 0x0008u
+#define JG_SERVER_STATUS_CURSOR_EXISTS 0x0040u
+
+enum jg_resp_state {
+	JG_RESP_IDLE, JG_RESP_QUERY, JG_RESP_DEFS, JG_RESP_DEFS_EOF, JG_RESP_ROWS, JG_RESP_PREPARE,
+	JG_RESP_SIMPLE, JG_RESP_STRING, JG_RESP_FIELDS,
+};
+
+/* Which counted list of definitions is being read. */
+enum jg_resp_list { JG_LIST_COLUMNS, JG_LIST_PARAMS, JG_LIST_PREPARED_COLUMNS };
+
+struct jg_resp {
+	int cs;                   /* machine state (gen/response.c) */
+	int err;                  /* sticky: first error (enum jg_err), 0 while fine */
+	uint8_t deprecate_eof;    /* CLIENT_DEPRECATE_EOF was negotiated */
+	uint8_t busy;             /* a response is outstanding */
+	uint8_t list;             /* enum jg_resp_list */
+	uint8_t command;          /* the command being answered */
+	uint64_t left;            /* definitions still to come in the current list */
+	uint32_t prep_columns;    /* PREPARE_OK: column definitions after the parameters */
+	uint16_t status;          /* server status of the last OK/EOF */
+	uint8_t sym;              /* class of the packet being fed */
+	uint64_t rows;            /* rows seen in this response (all result sets) */
+	uint32_t results;         /* result sets seen in this response */
+	/* The packet being classified: borrowed for one jg_resp_packet call. */
+	const uint8_t *pkt;
+	size_t pkt_len;           /* bytes available at pkt (may be less than the packet) */
+	uint32_t pkt_total;       /* payload length of the first physical packet */
+};
+
+/*
+ * jg_resp_expect: a command was forwarded: set up for its response. Returns 1 when the command
+ * has a response to track, 0 when it has none (COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA, COM_QUIT).
+ */
+int jg_resp_expect(struct jg_resp *r, uint8_t command, const uint8_t *payload, size_t len);
+
+/*
+ * jg_resp_packet: one logical packet from the server. payload holds at least the first
+ * min(total, JG_RESP_PEEK) bytes, or the whole packet when it is short (see jg_resp_need).
+ * Returns JG_OK, or the sticky error (JG_ERR_PROTO, JG_ERR_UNSUPPORTED for LOCAL INFILE).
+ */
+int jg_resp_packet(struct jg_resp *r, const uint8_t *payload, size_t avail, uint32_t total);
+
+/* jg_resp_need: how many payload bytes jg_resp_packet needs to classify a packet of total bytes. */
+#define JG_RESP_PEEK 64u
+static inline size_t jg_resp_need(uint32_t total) { return total < JG_RESP_PEEK ? total : JG_RESP_PEEK; }
+
+/* jg_resp_done: no response is outstanding. */
+static inline int jg_resp_done(const struct jg_resp *r) { return !r->busy; }
+
+/* jg_resp_symbol: the packet class of spec/response.rl for a payload (exposed for tests). */
+uint8_t jg_resp_symbol(const uint8_t *payload, size_t avail, uint32_t total, uint16_t *status);
+
+/* jg_lenenc: reads a length-encoded integer; returns bytes used, 0 if truncated or invalid. */
+size_t jg_lenenc(const uint8_t *p, size_t avail, uint64_t *v);
+
+/* Machine glue (gen/response.c) and its actions (src/proto/resp.c). */
+int jg_resp_entry(enum jg_resp_state st);
+void jg_resp_exec(struct jg_resp *r, uint8_t sym);
+int jg_resp_on_end(struct jg_resp *r);
+int jg_resp_on_more_results(struct jg_resp *r);
+int jg_resp_on_column_count(struct jg_resp *r);
+int jg_resp_on_definition(struct jg_resp *r, int stay);
+int jg_resp_on_definitions_eof(struct jg_resp *r);
+void jg_resp_on_row(struct jg_resp *r);
+int jg_resp_on_local_infile(struct jg_resp *r);
+int jg_resp_on_prepare_ok(struct jg_resp *r);
+int jg_resp_on_unexpected(struct jg_resp *r);
+
+#endif

@@ -1,0 +1,627 @@
+#!/bin/bash
+# run.sh: jitgate's integration suite. Real MariaDB, real clients (mariadb CLI, PyMySQL, npm
+# mysql2, sysbench), a real jitgate in between. Prints "PASS name" / "FAIL name: reason" per
+# case and ends with exactly "integration: N passed, N failed"; exits non-zero on any failure.
+#
+#   bash tests/integration/run.sh            (make integration builds build/jitgate first)
+#
+# Environment: JITGATE (binary, default build/jitgate), JG_IT_TIMEOUT (whole suite, seconds,
+# default 600), JG_IT_KEEP=1 (keep the temp dir with logs), JG_IT_BACKEND_TLS (off|on|verify,
+# default off), JG_IT_ONLY (a regex: run only the cases whose name matches).
+#
+# Everything listens on 127.0.0.1 only, on ports the kernel hands out; a trap stops the gateways
+# and MariaDB and removes the temp dir on every exit path, and every client call runs under
+# `timeout` so that a gateway that hangs fails a case instead of the suite.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+IT="$ROOT/tests/integration"
+JITGATE=${JITGATE:-$ROOT/build/jitgate}
+PY=/usr/bin/python3          # Debian's interpreter: it has python3-pymysql
+SUITE_TIMEOUT=${JG_IT_TIMEOUT:-600}
+ONLY=${JG_IT_ONLY:-}
+T=30                         # seconds for one ordinary client call
+
+# shellcheck source=mariadb.sh
+source "$IT/mariadb.sh"
+
+PASSED=0
+FAILED=0
+WORK=$(mktemp -d /tmp/jg-it.XXXXXX)
+KEYS="$WORK/keys"
+DB="$WORK/db"
+mkdir -p "$WORK/cases"
+: >"$WORK/pids"               # every background process we start, for the trap
+WATCHDOG=""
+
+# Results go to fd 3, the suite's real stdout: a trap (timeout, Ctrl-C) may fire while a case
+# runs with its output redirected to the case log, and its lines must still reach the reader.
+exec 3>&1 4>&2
+pass() { echo "PASS $1" >&3; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL $1: $2" >&3; FAILED=$((FAILED + 1)); }
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	set +e    # cleanup must run to the end: a kill of an already-gone pid is not an error here
+	[[ -n "$WATCHDOG" ]] && kill "$WATCHDOG" 2>/dev/null
+	# Only the processes this run started, one by one, by pid.
+	while read -r pid; do
+		[[ -n "$pid" ]] && kill -TERM "$pid" 2>/dev/null
+	done <"$WORK/pids"
+	sleep 0.3
+	while read -r pid; do
+		[[ -n "$pid" ]] && kill -KILL "$pid" 2>/dev/null
+	done <"$WORK/pids"
+	jg_mariadb_stop "$DB" >/dev/null 2>&1 || true
+	if (( FAILED > 0 )) && [[ -f "$WORK/jitgate.log" ]]; then
+		echo "---- last lines of the gateway log ----" >&4
+		tail -n 25 "$WORK/jitgate.log" >&4
+		echo "----" >&4
+	fi
+	if [[ "${JG_IT_KEEP:-0}" == 1 ]]; then
+		echo "logs kept in $WORK" >&4
+	else
+		rm -rf "$WORK"
+	fi
+	if (( rc != 0 && PASSED + FAILED == 0 )); then
+		FAILED=1   # died before any case ran: that is a failure, not "0 failed"
+	fi
+	echo "integration: $PASSED passed, $FAILED failed" >&3
+	if (( FAILED > 0 )); then exit 1; fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'fail suite "interrupted or global timeout (${SUITE_TIMEOUT}s)"; exit 1' INT TERM
+
+# The watchdog turns a hang anywhere (even in setup) into a failed run; the TERM trap above runs
+# as soon as the current (time-bounded) command returns.
+# It stops its own sleep when stopped, so nothing of this run outlives it.
+(
+	trap 'kill "$sp" 2>/dev/null; exit 0' TERM
+	sleep "$SUITE_TIMEOUT" &
+	sp=$!
+	wait "$sp" && kill -TERM $$
+) >/dev/null 2>&1 3>&- 4>&- &
+WATCHDOG=$!
+
+bg_pid() { echo "$1" >>"$WORK/pids"; }
+
+# wait_listen PORT PID SECONDS: true once something listens on 127.0.0.1:PORT. Uses ss so that no
+# connection is made (a probe connection would be a client to the gateway).
+wait_listen() {
+	local port=$1 pid=$2 n=$(($3 * 5))
+	while (( n-- > 0 )); do
+		if ss -Hltn "sport = :$port" 2>/dev/null | grep -q "127.0.0.1:$port"; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# ---- clients ------------------------------------------------------------------------------
+# Direct: jg_admin straight to MariaDB over TLS (the reference). Through: any user name and a
+# token as password, to jitgate over TLS. Both verify the server certificate against dev-keys' CA.
+cli_direct() {
+	timeout "$T" mariadb --no-defaults -h127.0.0.1 -P"$DB_PORT" -ujg_admin -p"$ADMIN_PW" \
+		--ssl --ssl-ca="$KEYS/ca.pem" --ssl-verify-server-cert "$@"
+}
+cli_gw() {   # cli_gw TOKEN [args]
+	local token=$1; shift
+	timeout "$T" mariadb --no-defaults -h127.0.0.1 -P"$GW_PORT" -uagent -p"$token" \
+		--ssl --ssl-ca="$KEYS/ca.pem" --ssl-verify-server-cert "$@"
+}
+py_direct() {
+	timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$DB_PORT" --user jg_admin \
+		--password-file "$DB/admin-password" --ssl-ca "$KEYS/ca.pem" "$@"
+}
+py_gw() {    # py_gw TOKENFILE [args]
+	local tf=$1; shift
+	timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$GW_PORT" --user agent \
+		--password-file "$tf" --ssl-ca "$KEYS/ca.pem" "$@"
+}
+m2_direct() {
+	timeout "$T" node "$IT/clients/mysql2_client.js" --port "$DB_PORT" --user jg_admin \
+		--password-file "$DB/admin-password" --ssl-ca "$KEYS/ca.pem" "$@"
+}
+m2_gw() {    # m2_gw TOKENFILE [args]
+	local tf=$1; shift
+	timeout "$T" node "$IT/clients/mysql2_client.js" --port "$GW_PORT" --user agent \
+		--password-file "$tf" --ssl-ca "$KEYS/ca.pem" "$@"
+}
+
+# mint [jitgate token options]: a valid token (ES256 unless TK_KEY/TK_KID say otherwise); the
+# variables TK_ISS, TK_AUD, TK_KID, TK_KEY, TK_TTL override one claim or key for the refusal
+# cases (rather than repeating an option, whose second occurrence a CLI may ignore).
+mint() {
+	"$JITGATE" token --key "${TK_KEY:-$KEYS/signing-key.pem}" --kid "${TK_KID:-dev-es256}" \
+		--iss "${TK_ISS:-https://issuer.test}" --aud "${TK_AUD:-jitgate}" \
+		--sub agent@example.com --groups analysts,engineers --ttl "${TK_TTL:-900}" "$@"
+}
+mint_rsa() { TK_KEY="$KEYS/signing-key-rsa.pem" TK_KID=dev-rs256 mint; }
+
+# tokfile NAME TOKEN: the token in a 0600 file, so that it is not on a command line.
+tokfile() {
+	(umask 077 && printf '%s\n' "$2" >"$WORK/$1.token")
+	echo "$WORK/$1.token"
+}
+
+# same LABEL DIRECT_FILE THROUGH_FILE: equal and not an error on either side, or a reason.
+same() {
+	if [[ ! -s "$2" ]] || grep -q '^ERROR' "$2"; then
+		echo "$1: direct run failed: $(head -c 300 "$2")"; return 1
+	fi
+	if ! cmp -s "$2" "$3"; then
+		echo "$1: differs from direct: $(diff "$2" "$3" | head -n 4 | tr '\n' ' ' | head -c 400)"
+		return 1
+	fi
+}
+
+# ---- cases --------------------------------------------------------------------------------
+# Each case prints what it did; its last line is the reason when it fails.
+
+SQL_CLI="SELECT * FROM customers ORDER BY id; SELECT * FROM orders ORDER BY id;
+SELECT status, COUNT(*), SUM(amount), MIN(created_at) FROM orders GROUP BY status ORDER BY status;
+SELECT @@character_set_client, @@max_allowed_packet, DATABASE();"
+
+SQL_TYPES="SELECT CAST('12:34:56' AS TIME) t, DATE '2024-02-29' d, 1.5e0 f, x'00ff10' b, NULL n, 18446744073709551615 big, -42 neg, 'ünïcødé ✓' u, CAST(12.5 AS DECIMAL(10,3)) dec3"
+
+case_cli() {
+	local tok
+	tok=$(mint) || { echo "jitgate token failed"; return 1; }
+	cli_direct -D shop -B -e "$SQL_CLI" >"$WORK/c1.direct" 2>&1
+	cli_gw "$tok" -D shop -B -e "$SQL_CLI" >"$WORK/c1.gw" 2>&1
+	same "mariadb CLI" "$WORK/c1.direct" "$WORK/c1.gw"
+}
+
+case_pymysql() {
+	local tf
+	tf=$(tokfile py "$(mint_rsa)") || return 1
+	local q=("SELECT * FROM shop.customers ORDER BY id" "SELECT * FROM shop.orders ORDER BY id"
+		"$SQL_TYPES" "SELECT id, name FROM shop.customers WHERE email IS NULL")
+	py_direct "${q[@]}" >"$WORK/c2.direct" 2>&1
+	py_gw "$tf" "${q[@]}" >"$WORK/c2.gw" 2>&1
+	same "pymysql" "$WORK/c2.direct" "$WORK/c2.gw"
+}
+
+mysql2_case() {   # mysql2_case --query|--execute
+	local tf
+	tf=$(tokfile m2 "$(mint)") || return 1
+	local q=("SELECT * FROM shop.customers ORDER BY id" "SELECT * FROM shop.orders ORDER BY id"
+		"$SQL_TYPES" "SELECT id, amount FROM shop.orders WHERE amount > 500 ORDER BY amount DESC")
+	m2_direct "$1" "${q[@]}" >"$WORK/c3$1.direct" 2>&1
+	m2_gw "$tf" "$1" "${q[@]}" >"$WORK/c3$1.gw" 2>&1
+	same "mysql2 $1" "$WORK/c3$1.direct" "$WORK/c3$1.gw"
+}
+case_mysql2_query() { mysql2_case --query; }
+case_mysql2_execute() { mysql2_case --execute; }
+
+# 20 MiB + 7 bytes of random data: more than one 16 MiB packet (continuation) and not aligned.
+BLOB_READY=""
+blob_prepare() {
+	[[ -n "$BLOB_READY" ]] && return 0
+	timeout 60 "$PY" - "$DB_PORT" "$DB/admin-password" <<'EOF' || return 1
+import os, sys, pymysql
+pw = open(sys.argv[2]).readline().strip()
+c = pymysql.connect(host="127.0.0.1", port=int(sys.argv[1]), user="jg_admin", password=pw,
+                    autocommit=True, max_allowed_packet=64 << 20)
+c.cursor().execute("REPLACE INTO shop.blobs VALUES (1, %s)", (os.urandom(20 * 1024 * 1024 + 7),))
+EOF
+	BLOB_READY=1
+}
+blob_expected() {
+	T=60 py_direct "SELECT SHA2(data, 256), LENGTH(data) FROM shop.blobs WHERE id = 1" |
+		"$PY" -c 'import json,sys; r=json.loads(sys.stdin.readline())["rows"][0]; print(r[0], r[1])'
+}
+blob_case() {     # blob_case pymysql|mysql2
+	local tf want got
+	blob_prepare || { echo "inserting the 20 MiB value directly failed"; return 1; }
+	want=$(blob_expected) || { echo "direct SHA2 query failed"; return 1; }
+	tf=$(tokfile blob "$(mint)") || return 1
+	if [[ "$1" == pymysql ]]; then
+		T=90 py_gw "$tf" --hash-bytes "SELECT data FROM shop.blobs WHERE id = 1" >"$WORK/c4.gw" 2>&1
+	else
+		T=90 m2_gw "$tf" --execute --hash-bytes "SELECT data FROM shop.blobs WHERE id = 1" \
+			>"$WORK/c4.gw" 2>&1
+	fi
+	got=$("$PY" -c 'import json,sys; v=json.loads(sys.stdin.readline())["rows"][0][0]; print(v["sha256"], v["len"])' \
+		<"$WORK/c4.gw" 2>/dev/null) || { echo "through jitgate: $(head -c 300 "$WORK/c4.gw")"; return 1; }
+	[[ "$got" == "$want" ]] || { echo "sha256/length through jitgate '$got' != direct '$want'"; return 1; }
+}
+case_blob_pymysql() { blob_case pymysql; }
+case_blob_mysql2_execute() { blob_case mysql2; }
+
+case_call() {
+	local tf n
+	tf=$(tokfile call "$(mint)") || return 1
+	py_direct "CALL shop.report()" >"$WORK/c5.py.direct" 2>&1
+	py_gw "$tf" "CALL shop.report()" >"$WORK/c5.py.gw" 2>&1
+	same "pymysql CALL" "$WORK/c5.py.direct" "$WORK/c5.py.gw" || return 1
+	n=$(grep -c '"columns"' "$WORK/c5.py.gw" || true)
+	(( n >= 3 )) || { echo "expected 3 result sets from CALL shop.report(), got $n"; return 1; }
+	m2_direct --execute "CALL shop.report()" >"$WORK/c5.m2.direct" 2>&1
+	m2_gw "$tf" --execute "CALL shop.report()" >"$WORK/c5.m2.gw" 2>&1
+	same "mysql2 execute CALL" "$WORK/c5.m2.direct" "$WORK/c5.m2.gw"
+}
+
+case_multi() {
+	local tf
+	tf=$(tokfile multi "$(mint)") || return 1
+	py_direct --multi "SELECT 1; SELECT 2" >"$WORK/c6.direct" 2>&1
+	py_gw "$tf" --multi "SELECT 1; SELECT 2" >"$WORK/c6.gw" 2>&1
+	same "pymysql multi-statements" "$WORK/c6.direct" "$WORK/c6.gw" || return 1
+	[[ $(wc -l <"$WORK/c6.gw") -eq 2 ]] || { echo "expected 2 result sets"; return 1; }
+}
+
+# expect_refusal TOKEN REGEX [mariadb client options]: ERR 1045 / 28000 whose message matches
+# REGEX (case-insensitive). Anything else (a login, another code, a hang, a dropped connection)
+# fails.
+expect_refusal() {
+	local token=$1 re=$2 out; shift 2
+	out=$(timeout 15 mariadb --no-defaults -h127.0.0.1 -P"$GW_PORT" -uagent -p"$token" \
+		"$@" -N -e 'SELECT 1' 2>&1)
+	local rc=$?
+	echo "client: $(head -c 300 <<<"$out")"
+	if (( rc == 0 )); then echo "the token was accepted"; return 1; fi
+	if (( rc == 124 )); then echo "no answer within 15s"; return 1; fi
+	if ! grep -q '^ERROR 1045 (28000)' <<<"$out"; then
+		echo "expected ERROR 1045 (28000), got: $(head -c 200 <<<"$out")"; return 1
+	fi
+	if ! grep -Eqi "$re" <<<"$out"; then
+		echo "message does not match /$re/: $(head -c 200 <<<"$out")"; return 1
+	fi
+}
+TLS_OPTS=(--ssl --ssl-ca="" --ssl-verify-server-cert)   # filled after dev-keys
+
+# Hand-made tokens the jitgate CLI refuses to make: alg none, and HS256 keyed with the RSA public
+# key PEM (the classic key-confusion attack). Python stdlib only.
+forge() {   # forge none|hs256
+	local pub
+	pub=$(openssl pkey -in "$KEYS/signing-key-rsa.pem" -pubout 2>/dev/null) || return 1
+	PUBPEM="$pub" "$PY" - "$1" <<'EOF'
+import base64, hmac, hashlib, json, os, sys, time
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+now = int(time.time())
+claims = {"iss": "https://issuer.test", "aud": "jitgate", "sub": "agent@example.com",
+          "groups": ["analysts"], "iat": now, "exp": now + 900}
+if sys.argv[1] == "none":
+    head = {"alg": "none", "typ": "JWT", "kid": "dev-es256"}
+    signing = b64(json.dumps(head).encode()) + "." + b64(json.dumps(claims).encode())
+    print(signing + ".")
+else:
+    head = {"alg": "HS256", "typ": "JWT", "kid": "dev-rs256"}
+    signing = b64(json.dumps(head).encode()) + "." + b64(json.dumps(claims).encode())
+    # Both the PEM as printed and with its final newline: libraries differ in which they use.
+    key = (os.environ["PUBPEM"] + "\n").encode()
+    sig = hmac.new(key, signing.encode(), hashlib.sha256).digest()
+    print(signing + "." + b64(sig))
+EOF
+}
+
+# Flip one character in the middle of the signature: the last character may only carry padding
+# bits, so flipping it could leave the decoded signature unchanged.
+tamper() {
+	"$PY" -c '
+import sys
+h, p, s = sys.argv[1].split(".")
+i = len(s) // 2
+s = s[:i] + ("A" if s[i] != "A" else "B") + s[i + 1:]
+print(".".join((h, p, s)))' "$1"
+}
+
+case_refuse_expired() { expect_refusal "$(TK_TTL=-120 mint)" 'expired' "${TLS_OPTS[@]}"; }
+case_refuse_not_yet_valid() {
+	expect_refusal "$(mint --nbf-offset 600)" 'not yet valid|not valid (yet|before|until)|nbf' "${TLS_OPTS[@]}"
+}
+case_refuse_wrong_issuer() { expect_refusal "$(TK_ISS=https://evil.test mint)" 'issuer' "${TLS_OPTS[@]}"; }
+case_refuse_wrong_audience() { expect_refusal "$(TK_AUD=someone-else mint)" 'audience' "${TLS_OPTS[@]}"; }
+case_refuse_unknown_kid() { expect_refusal "$(TK_KID=nope mint)" 'key id|kid' "${TLS_OPTS[@]}"; }
+case_refuse_bad_signature() {
+	local t
+	t=$(tamper "$(mint_rsa)") || { echo "tamper failed"; return 1; }
+	expect_refusal "$t" 'signature' "${TLS_OPTS[@]}"
+}
+case_refuse_alg_none() { expect_refusal "$(forge none)" 'algorithm|alg' "${TLS_OPTS[@]}"; }
+case_refuse_hs256_pubkey() { expect_refusal "$(forge hs256)" 'algorithm|alg' "${TLS_OPTS[@]}"; }
+case_refuse_garbage() { expect_refusal 'this-is-not-a-token' 'JWT|token' "${TLS_OPTS[@]}"; }
+case_refuse_oversized() {
+	local pad
+	pad=$(head -c 20000 /dev/zero | tr '\0' 'x')
+	expect_refusal "$(mint --claim "pad=$pad")" 'long|large|size|bytes' "${TLS_OPTS[@]}"
+}
+
+# Without TLS: refused with a message about TLS, and the token must not cross the wire. A relay
+# between client and gateway records what the client sent; the token's signature must not be in
+# it (a gateway that asked for mysql_clear_password first would leak it).
+case_refuse_without_tls() {
+	local tok relay_port relay_pid n=50
+	tok=$(mint_rsa) || return 1
+	timeout 40 "$PY" - "$GW_PORT" "$WORK/relay" 3>&- 4>&- <<'EOF' &
+import socket, sys, threading
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+open(sys.argv[2] + ".port", "w").write(str(srv.getsockname()[1]))
+srv.settimeout(30)
+c, _ = srv.accept()
+b = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+seen = bytearray()
+def pump(a, z, keep):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            if keep: seen.extend(d)
+            z.sendall(d)
+    except OSError:
+        pass
+    for s in (a, z):
+        try: s.shutdown(socket.SHUT_RDWR)
+        except OSError: pass
+t = threading.Thread(target=pump, args=(b, c, False)); t.start()
+pump(c, b, True); t.join(10)
+open(sys.argv[2] + ".bytes", "wb").write(seen)
+EOF
+	relay_pid=$!
+	bg_pid "$relay_pid"
+	while [[ ! -s "$WORK/relay.port" ]] && (( n-- > 0 )); do sleep 0.1; done
+	relay_port=$(cat "$WORK/relay.port" 2>/dev/null) || { echo "relay did not start"; return 1; }
+	local out rc=0
+	out=$(timeout 15 mariadb --no-defaults -h127.0.0.1 -P"$relay_port" -uagent -p"$tok" \
+		--skip-ssl -N -e 'SELECT 1' 2>&1) || rc=$?
+	wait "$relay_pid" 2>/dev/null || true
+	echo "client: $(head -c 300 <<<"$out")"
+	(( rc != 0 )) || { echo "logged in without TLS"; return 1; }
+	grep -q '^ERROR 1045 (28000)' <<<"$out" || { echo "expected ERROR 1045 (28000)"; return 1; }
+	grep -q 'TLS' <<<"$out" || { echo "message does not mention TLS"; return 1; }
+	if grep -qF "${tok##*.}" "$WORK/relay.bytes" 2>/dev/null; then
+		echo "the token crossed the wire in clear"; return 1
+	fi
+}
+
+# A client that connects and sends nothing is dropped after handshake_timeout (2 s here).
+case_handshake_timeout() {
+	timeout 20 "$PY" - "$GW_PORT" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+t0 = time.monotonic()
+hdr = s.recv(4)
+if len(hdr) < 4:
+    sys.exit("no greeting")
+while True:
+    try:
+        d = s.recv(4096)       # the greeting, maybe an ERR, then end of stream
+    except ConnectionResetError:
+        break
+    except socket.timeout:
+        sys.exit("still open after 15 s")
+    if not d:
+        break
+dt = time.monotonic() - t0
+print("closed after %.1f s" % dt)
+if not 1.0 <= dt <= 6.0:
+    sys.exit("closed after %.1f s, expected 2 s (between 1 and 6)" % dt)
+EOF
+}
+
+# A backend that is down: a second gateway pointing at a port where nothing listens must answer
+# with an ERR that names the backend, quickly, instead of hanging or dropping the connection.
+case_backend_down() {
+	local dead gw2 pid out rc=0
+	dead=$(jg_free_port); gw2=$(jg_free_port)
+	write_config "$WORK/jitgate-down.ini" "$gw2" "$dead"
+	"$JITGATE" serve -c "$WORK/jitgate-down.ini" >"$WORK/jitgate-down.log" 2>&1 3>&- 4>&- &
+	pid=$!
+	bg_pid "$pid"
+	if ! wait_listen "$gw2" "$pid" 20; then
+		echo "second gateway did not listen: $(tail -n 3 "$WORK/jitgate-down.log" | tr '\n' ' ')"
+		return 1
+	fi
+	out=$(timeout 15 mariadb --no-defaults -h127.0.0.1 -P"$gw2" -uagent -p"$(mint)" \
+		"${TLS_OPTS[@]}" -N -e 'SELECT 1' 2>&1) || rc=$?
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	echo "client: $(head -c 300 <<<"$out")"
+	(( rc != 124 )) || { echo "no answer within 15 s"; return 1; }
+	(( rc != 0 )) || { echo "query succeeded with the backend down"; return 1; }
+	grep -Eq '^ERROR [0-9]+ \([0-9A-Z]{5}\)' <<<"$out" || { echo "no ERR packet"; return 1; }
+	if grep -Eq '^ERROR (2013|2006|2002|2003|2026) ' <<<"$out"; then
+		echo "client-side error (connection dropped), not an ERR from the gateway"; return 1
+	fi
+	grep -qi 'backend' <<<"$out" || { echo "message does not mention the backend"; return 1; }
+}
+
+# A client that goes away during a long query must not leave the query running on the backend.
+case_disconnect_kills_query() {
+	local tf pid n q
+	tf=$(tokfile sleep "$(mint)") || return 1
+	q="SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()
+	   AND INFO LIKE 'SELECT SLEEP(30) AS jg_it_sleep%'"
+	"$PY" "$IT/clients/pymysql_client.py" --port "$GW_PORT" --user agent --password-file "$tf" \
+		--ssl-ca "$KEYS/ca.pem" "SELECT SLEEP(30) AS jg_it_sleep" >/dev/null 2>&1 3>&- 4>&- &
+	pid=$!
+	bg_pid "$pid"
+	for ((n = 0; n < 50; n++)); do
+		[[ $(cli_direct -N -e "$q" 2>/dev/null) == 1 ]] && break
+		sleep 0.2
+	done
+	if (( n == 50 )); then
+		kill -KILL "$pid" 2>/dev/null
+		echo "SELECT SLEEP(30) never showed up on the backend"; return 1
+	fi
+	kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	# MariaDB's SLEEP notices a closed connection only every few seconds; a gateway that sends
+	# KILL QUERY is immediate. 7 s covers the former without hiding a query that runs on.
+	for ((n = 0; n < 35; n++)); do
+		[[ $(cli_direct -N -e "$q" 2>/dev/null) == 0 ]] && { echo "gone after ~$((n / 5)) s"; return 0; }
+		sleep 0.2
+	done
+	echo "the backend still runs SELECT SLEEP(30) 7 s after the client went away"; return 1
+}
+
+# sysbench reads client-key.pem, client-cert.pem and cacert.pem from its working directory.
+case_sysbench() {
+	local tok out
+	tok=$(mint) || return 1
+	cli_direct -e "CREATE DATABASE IF NOT EXISTS sbtest" || { echo "create sbtest failed"; return 1; }
+	timeout 60 sysbench oltp_point_select --db-driver=mysql --mysql-host=127.0.0.1 \
+		--mysql-port="$DB_PORT" --mysql-user=jg_admin --mysql-password="$ADMIN_PW" \
+		--mysql-db=sbtest --tables=1 --table-size=1000 prepare >"$WORK/sb.prepare" 2>&1 ||
+		{ echo "sysbench prepare (direct) failed: $(tail -n 2 "$WORK/sb.prepare" | tr '\n' ' ')"; return 1; }
+	out=$(cd "$KEYS" && timeout 60 sysbench oltp_point_select --db-driver=mysql \
+		--mysql-host=127.0.0.1 --mysql-port="$GW_PORT" --mysql-user=agent --mysql-password="$tok" \
+		--mysql-db=sbtest --mysql-ssl=on --tables=1 --table-size=1000 --time=5 --threads=2 run 2>&1)
+	local rc=$?
+	local queries errors
+	queries=$(awk '/^ *queries:/ {print $2}' <<<"$out")
+	errors=$(awk '/^ *ignored errors:/ {print $3}' <<<"$out")
+	echo "sysbench: queries=${queries:-?} ignored errors=${errors:-?} rc=$rc"
+	(( rc == 0 )) || { echo "sysbench run failed (rc $rc): $(grep -m1 -i 'fatal\|error' <<<"$out")"; return 1; }
+	if [[ ! "${queries:-}" =~ ^[0-9]+$ ]] || (( queries == 0 )); then
+		echo "no queries ran: $(grep -m1 -i 'fatal\|error' <<<"$out")"; return 1
+	fi
+	[[ "${errors:-x}" == 0 ]] || { echo "sysbench reported errors: $errors"; return 1; }
+}
+
+greeting_version() {   # greeting_version PORT: the server version from the raw greeting
+	timeout 10 "$PY" - "$1" <<'EOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+buf = b""
+while len(buf) < 4 or len(buf) < 4 + int.from_bytes(buf[:3], "little"):
+    d = s.recv(4096)
+    if not d:
+        sys.exit("connection closed before the greeting")
+    buf += d
+p = buf[4:4 + int.from_bytes(buf[:3], "little")]
+if p[0] != 10:
+    sys.exit("not a protocol-10 greeting (first byte %d)" % p[0])
+print(p[1:p.index(b"\0", 1)].decode())
+EOF
+}
+
+case_greeting() {
+	local direct gw
+	direct=$(greeting_version "$DB_PORT") || { echo "direct greeting: $direct"; return 1; }
+	gw=$(greeting_version "$GW_PORT") || { echo "gateway greeting: $gw"; return 1; }
+	echo "direct '$direct', jitgate '$gw'"
+	[[ "$gw" == *-jitgate ]] || { echo "version '$gw' does not end with -jitgate"; return 1; }
+	[[ "$gw" == "$direct-jitgate" ]] || { echo "version '$gw' is not the backend's '$direct' + -jitgate"; return 1; }
+}
+
+# ---- setup --------------------------------------------------------------------------------
+
+write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
+	cat >"$1" <<EOF
+; written by tests/integration/run.sh
+[listen]
+address = 127.0.0.1:$2
+tls_cert = $KEYS/tls-cert.pem
+tls_key = $KEYS/tls-key.pem
+workers = 2
+handshake_timeout = 2
+idle_timeout = 3600
+
+[backend]
+address = 127.0.0.1:$3
+user = jg_admin
+password_file = $DB/admin-password
+tls = ${JG_IT_BACKEND_TLS:-off}
+tls_ca = $KEYS/ca.pem
+
+[identity]
+issuer = https://issuer.test
+audience = jitgate
+jwks_file = $KEYS/jwks.json
+groups_claim = groups
+leeway = 30
+algorithms = RS256,ES256
+EOF
+}
+
+setup() {
+	if [[ ! -x "$JITGATE" ]]; then
+		echo "$JITGATE is missing: run make first"; return 1
+	fi
+	timeout 60 "$JITGATE" dev-keys "$KEYS" >"$WORK/dev-keys.log" 2>&1 ||
+		{ echo "jitgate dev-keys failed: $(tail -n 3 "$WORK/dev-keys.log" | tr '\n' ' ')"; return 1; }
+	local f
+	for f in signing-key.pem signing-key-rsa.pem jwks.json ca.pem cacert.pem tls-cert.pem \
+		tls-key.pem client-cert.pem client-key.pem; do
+		[[ -s "$KEYS/$f" ]] || { echo "jitgate dev-keys did not write $f"; return 1; }
+	done
+	TLS_OPTS=(--ssl --ssl-ca="$KEYS/ca.pem" --ssl-verify-server-cert)
+
+	# The server gets dev-keys' certificate too, so "direct" runs are over TLS like jitgate's.
+	local tries
+	for tries in 1 2 3; do
+		DB_PORT=$(jg_free_port)
+		if jg_mariadb_start "$DB" "$DB_PORT" "$KEYS" >"$WORK/mariadb-start.log" 2>&1; then
+			break
+		fi
+		(( tries < 3 )) || { echo "MariaDB did not start: $(tail -n 5 "$WORK/mariadb-start.log" | tr '\n' ' ')"; return 1; }
+	done
+	ADMIN_PW=$(cat "$DB/admin-password")
+
+	GW_PORT=$(jg_free_port)
+	write_config "$WORK/jitgate.ini" "$GW_PORT" "$DB_PORT"
+	"$JITGATE" serve -c "$WORK/jitgate.ini" >"$WORK/jitgate.log" 2>&1 3>&- 4>&- &
+	GW_PID=$!
+	bg_pid "$GW_PID"
+	if ! wait_listen "$GW_PORT" "$GW_PID" 20; then
+		echo "jitgate serve did not listen on 127.0.0.1:$GW_PORT within 20 s:" \
+			"$(tail -n 5 "$WORK/jitgate.log" | tr '\n' ' ')"
+		return 1
+	fi
+}
+
+run_case() {      # run_case NAME FUNCTION
+	local name=$1 log="$WORK/cases/$1.log"
+	if [[ -n "$ONLY" && ! "$name" =~ $ONLY ]]; then return 0; fi
+	if "$2" >"$log" 2>&1; then
+		pass "$name"
+	else
+		fail "$name" "$(grep -v '^$' "$log" | tail -n 1 | cut -c1-400)"
+	fi
+	# A case must not take the gateway down with it; later cases would fail for no reason.
+	if ! kill -0 "$GW_PID" 2>/dev/null; then
+		fail "gateway-alive-after-$name" "jitgate exited: $(tail -n 3 "$WORK/jitgate.log" | tr '\n' ' ')"
+		return 1
+	fi
+}
+
+if ! setup >"$WORK/setup.log" 2>&1; then
+	fail setup "$(tail -n 1 "$WORK/setup.log")"
+	exit 1
+fi
+
+cases=(
+	cli-tls-token-equals-direct:case_cli
+	pymysql-equals-direct:case_pymysql
+	mysql2-query-equals-direct:case_mysql2_query
+	mysql2-execute-equals-direct:case_mysql2_execute
+	blob-20mib-pymysql:case_blob_pymysql
+	blob-20mib-mysql2-execute:case_blob_mysql2_execute
+	call-several-result-sets:case_call
+	multi-statements:case_multi
+	refuse-expired:case_refuse_expired
+	refuse-not-yet-valid:case_refuse_not_yet_valid
+	refuse-wrong-issuer:case_refuse_wrong_issuer
+	refuse-wrong-audience:case_refuse_wrong_audience
+	refuse-unknown-kid:case_refuse_unknown_kid
+	refuse-bad-signature:case_refuse_bad_signature
+	refuse-alg-none:case_refuse_alg_none
+	refuse-hs256-with-public-key:case_refuse_hs256_pubkey
+	refuse-garbage:case_refuse_garbage
+	refuse-oversized:case_refuse_oversized
+	refuse-without-tls:case_refuse_without_tls
+	handshake-timeout:case_handshake_timeout
+	backend-down-clear-error:case_backend_down
+	disconnect-kills-backend-query:case_disconnect_kills_query
+	sysbench-point-select:case_sysbench
+	greeting-version:case_greeting
+)
+for c in "${cases[@]}"; do
+	run_case "${c%%:*}" "${c#*:}" || break
+done
+# The summary line and the exit status come from the EXIT trap (cleanup).
