@@ -18,12 +18,13 @@
 #include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
-#include <math.h>
+#include <math.h>             /* isfinite */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define HEADER_MAX 4096           /* decoded header bytes; real JOSE headers are ~100 */
@@ -424,14 +425,18 @@ static int check_claims(const struct jg_auth *a, json_t *payload, int64_t now,
 {
 	char q1[QBUF], q2[QBUF], ts[32];
 	int64_t iat, leeway = a->cfg.leeway;
+	json_t *v;
 	int has_exp, has_nbf, has_iat, rc;
 
+	/* Compared before it is copied, so that a wrong issuer is reported as such, escaped. */
+	v = json_object_get(payload, "iss");
+	if (json_is_string(v) && (json_string_length(v) != strlen(a->cfg.issuer) ||
+	                          strcmp(json_string_value(v), a->cfg.issuer) != 0))
+		return refuse(why, whylen, "token issuer %s is not %s",
+		              quote(q1, sizeof(q1), json_string_value(v), json_string_length(v)),
+		              quote(q2, sizeof(q2), a->cfg.issuer, strlen(a->cfg.issuer)));
 	if ((rc = str_claim(payload, "iss", id->iss, sizeof(id->iss), 1, "claim", why, whylen)))
 		return rc;
-	if (strcmp(id->iss, a->cfg.issuer) != 0)
-		return refuse(why, whylen, "token issuer %s is not %s",
-		              quote(q1, sizeof(q1), id->iss, strlen(id->iss)),
-		              quote(q2, sizeof(q2), a->cfg.issuer, strlen(a->cfg.issuer)));
 	if ((rc = check_audience(a, json_object_get(payload, "aud"), why, whylen)))
 		return rc;
 	if ((rc = time_claim(payload, "exp", &id->exp, &has_exp, why, whylen)) ||
@@ -551,6 +556,15 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 	/* RFC 7515 4.1.11: extensions we do not understand must not be ignored. */
 	if (json_object_get(header, "crit")) {
 		refuse(why, whylen, "token header has \"crit\" extensions, which are not supported");
+		goto fail;
+	}
+	/* libjwt 1.10 refuses any typ but "JWT" (e.g. RFC 9068 "at+jwt"); say so rather than let
+	 * it pass for a bad signature. */
+	v = json_object_get(header, "typ");
+	if (v && (!json_is_string(v) || strcasecmp(json_string_value(v), "JWT") != 0)) {
+		refuse(why, whylen, "token type %s is not supported (only \"JWT\")",
+		       json_is_string(v) ? quote(q, sizeof(q), json_string_value(v), json_string_length(v))
+		                         : "(not a string)");
 		goto fail;
 	}
 	if ((v = json_object_get(header, "kid"))) {

@@ -93,7 +93,9 @@ void jg_der_prim(struct jg_der *d, uint8_t tag, const void *data, size_t len)
 {
 	size_t ls = len_size(len);
 
-	if (len > d->cap || !room(d, 1 + ls + len))
+	if (len > d->cap && !d->err)
+		d->err = JG_ERR_TOOBIG;
+	if (!room(d, 1 + ls + len))
 		return;
 	d->buf[d->len] = tag;
 	put_len(d->buf + d->len + 1, len, ls);
@@ -129,7 +131,9 @@ void jg_der_uint(struct jg_der *d, const void *be, size_t len)
 	}
 	/* Top bit set: a leading 0x00 keeps the value positive. */
 	ls = len_size(len + 1);
-	if (len + 1 > d->cap || !room(d, 1 + ls + len + 1))
+	if (len + 1 > d->cap && !d->err)
+		d->err = JG_ERR_TOOBIG;
+	if (!room(d, 1 + ls + len + 1))
 		return;
 	d->buf[d->len] = JG_DER_INTEGER;
 	put_len(d->buf + d->len + 1, len + 1, ls);

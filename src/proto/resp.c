@@ -143,13 +143,16 @@ int jg_resp_packet(struct jg_resp *r, const uint8_t *payload, size_t avail, uint
 
 int jg_resp_on_end(struct jg_resp *r)
 {
+	if (r->sym == 'o' && r->command != JG_COM_STMT_PREPARE)
+		r->results++;          /* an OK result (rows end with 't', not 'o') */
 	r->busy = 0;
 	return jg_resp_entry(JG_RESP_IDLE);
 }
 
 int jg_resp_on_more_results(struct jg_resp *r)
 {
-	r->results++;
+	if (r->sym == 'O')
+		r->results++;          /* an OK result; a result set was counted at its column count */
 	return jg_resp_entry(JG_RESP_QUERY);
 }
 

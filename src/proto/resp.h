@@ -49,7 +49,7 @@ struct jg_resp {
 	uint16_t status;          /* server status of the last OK/EOF */
 	uint8_t sym;              /* class of the packet being fed */
 	uint64_t rows;            /* rows seen in this response (all result sets) */
-	uint32_t results;         /* result sets seen in this response */
+	uint32_t results;         /* results (OK or result set) seen in this response */
 	/* The packet being classified: borrowed for one jg_resp_packet call. */
 	const uint8_t *pkt;
 	size_t pkt_len;           /* bytes available at pkt (may be less than the packet) */

@@ -1043,7 +1043,11 @@ static uint32_t client_interest(const struct jg_session *s)
 	}
 	if (s->cout.off < s->cout.len)
 		ev |= EPOLLOUT;
-	return ev | (jg_conn_events(&s->cl) & EPOLLOUT);
+	/* A TLS leg asks for EPOLLOUT itself when it can write (conn.c); asking for our own
+	 * unsent bytes while the engine waits for the peer would spin. */
+	if (s->cl.tls)
+		ev = (ev & ~(uint32_t)EPOLLOUT) | (jg_conn_events(&s->cl) & EPOLLOUT);
+	return ev;
 }
 
 static uint32_t backend_interest(const struct jg_session *s)
@@ -1066,7 +1070,9 @@ static uint32_t backend_interest(const struct jg_session *s)
 	}
 	if (s->bout.off < s->bout.len)
 		ev |= EPOLLOUT;
-	return ev | (jg_conn_events(&s->be) & EPOLLOUT);
+	if (s->be.tls && !s->be_connecting)
+		ev = (ev & ~(uint32_t)EPOLLOUT) | (jg_conn_events(&s->be) & EPOLLOUT);
+	return ev;
 }
 
 void jg_session_event(struct jg_session *s, int leg, uint32_t events)

@@ -377,7 +377,7 @@ JG_TEST(auth_time_claims)
 	tok = sign(&r);
 	refused(a, tok, strlen(tok), now, "expired at ");
 	refused(a, tok, strlen(tok), now, "get a new token");
-	exp = (time_t)now;
+	exp = (time_t)(now - 3600);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&exp));
 	jg_auth_verify(a, tok, strlen(tok), now, &id, why, sizeof(why));
 	CHECK(strstr(why, when) != NULL);
@@ -433,7 +433,7 @@ JG_TEST(auth_issuer_audience)
 	struct jg_identity id;
 	struct jg_auth *a;
 	int64_t now = time(NULL);
-	char *tok;
+	char *tok, longiss[400];
 
 	if (!fx_setup() || !(a = auth_for("keys/jwks.json"))) {
 		CHECK(!"fixture setup failed");
@@ -444,6 +444,14 @@ JG_TEST(auth_issuer_audience)
 	tok = sign(&r);
 	refused(a, tok, strlen(tok), now,
 	        "token issuer \"https://evil.example/\\x01\" is not \"https://idp.example\"");
+	free(tok);
+
+	/* an issuer of any length still makes a short reason (refused() checks < 200) */
+	memset(longiss, 'x', sizeof(longiss) - 1);
+	longiss[sizeof(longiss) - 1] = '\0';
+	r.iss = longiss;
+	tok = sign(&r);
+	refused(a, tok, strlen(tok), now, "xxx...\" is not \"https://idp.example\"");
 	free(tok);
 
 	req_es(&r, now);
@@ -719,6 +727,103 @@ JG_TEST(auth_malformed)
 	jg_auth_free(a);
 }
 
+/* ---- hand-signed tokens: headers libjwt would never write ---- */
+
+struct pem_der {
+	uint8_t data[4096];
+	size_t len;
+};
+
+static void pem_der_append(void *ctx, const void *src, size_t len)
+{
+	struct pem_der *b = ctx;
+
+	if (len <= sizeof(b->data) - b->len) {
+		memcpy(b->data + b->len, src, len);
+		b->len += len;
+	}
+}
+
+/* hand_es256: header.payload signed with the fixture's EC key by BearSSL (raw r||s), as an
+ * issuer other than libjwt would. Returns a malloc'd token or NULL. */
+static char *hand_es256(const char *header, const char *payload)
+{
+	br_pem_decoder_context pc;
+	br_skey_decoder_context kc;
+	br_sha256_context h;
+	struct pem_der der = { .len = 0 };
+	const char *p = fx_es_key;
+	size_t left = fx_es_len, used, siglen;
+	uint8_t hash[32], sig[132];
+	char *hb = b64(header, strlen(header)), *pb = b64(payload, strlen(payload)), *out = NULL;
+	char s64[200];
+	int ev;
+
+	br_pem_decoder_init(&pc);
+	while (left) {
+		used = br_pem_decoder_push(&pc, p, left);
+		p += used;
+		left -= used;
+		ev = br_pem_decoder_event(&pc);
+		if (ev == BR_PEM_BEGIN_OBJ)
+			br_pem_decoder_setdest(&pc, pem_der_append, &der);
+		if (ev == BR_PEM_END_OBJ || ev == BR_PEM_ERROR)
+			break;
+	}
+	br_skey_decoder_init(&kc);
+	br_skey_decoder_push(&kc, der.data, der.len);
+	if (!hb || !pb || !br_skey_decoder_get_ec(&kc) || !(out = malloc(strlen(hb) + strlen(pb) + 200)))
+		goto done;
+	sprintf(out, "%s.%s", hb, pb);
+	br_sha256_init(&h);
+	br_sha256_update(&h, out, strlen(out));
+	br_sha256_out(&h, hash);
+	siglen = br_ecdsa_i31_sign_raw(br_ec_get_default(), &br_sha256_vtable, hash,
+	                               br_skey_decoder_get_ec(&kc), sig);
+	if (!siglen || jg_b64url_encode(s64, sizeof(s64), sig, siglen) != JG_OK) {
+		free(out);
+		out = NULL;
+		goto done;
+	}
+	strcat(out, ".");
+	strcat(out, s64);
+done:
+	free(hb);
+	free(pb);
+	return out;
+}
+
+JG_TEST(auth_hand_signed_headers)
+{
+	struct jg_identity id;
+	struct jg_auth *a;
+	int64_t now = time(NULL);
+	char payload[256], *tok;
+
+	if (!fx_setup() || !(a = auth_for("keys/jwks.json"))) {
+		CHECK(!"fixture setup failed");
+		return;
+	}
+	snprintf(payload, sizeof(payload), "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"carol\","
+	         "\"exp\":%lld,\"groups\":[\"ops\"]}", ISS, AUD, (long long)now + 60);
+	/* a foreign signer's r||s verifies, and typ is optional */
+	tok = hand_es256("{\"alg\":\"ES256\",\"kid\":\"dev-es256\"}", payload);
+	CHECK(tok && verify(a, tok, now, &id) == JG_OK && strcmp(id.sub, "carol") == 0);
+	free(tok);
+	tok = hand_es256("{\"alg\":\"ES256\",\"kid\":\"dev-es256\",\"typ\":\"at+jwt\"}", payload);
+	refused(a, tok, tok ? strlen(tok) : 0, now, "token type \"at+jwt\" is not supported");
+	free(tok);
+	tok = hand_es256("{\"alg\":\"ES256\",\"kid\":\"dev-es256\",\"crit\":[\"b64\"],\"b64\":false}",
+	                 payload);
+	refused(a, tok, tok ? strlen(tok) : 0, now, "\"crit\"");
+	free(tok);
+	/* the kid in a reason is escaped */
+	tok = hand_es256("{\"alg\":\"ES256\",\"kid\":\"k\\n9\"}", payload);
+	refused(a, tok, tok ? strlen(tok) : 0, now, "unknown key id \"k\\x0a9\"");
+	free(tok);
+	jg_auth_free(a);
+}
+
 /* ---- JWKS file and reload ---- */
 
 static int write_text(const char *name, const char *text)
@@ -785,6 +890,7 @@ JG_TEST(auth_jwks_reload)
 	if (!es2 || !rs2 || !(a = auth_for("rotating.json")))
 		goto out;
 	t0 = time(NULL);
+	jg_log_level = JG_LOG_WARN;     /* quiet the "re-read" lines */
 
 	req_es(&r, t0);
 	r.key_pem = es2;
@@ -821,9 +927,9 @@ JG_TEST(auth_jwks_reload)
 	t1 = sign(&r);
 	jg_log_level = JG_LOG_ERR;
 	refused(a, t1, strlen(t1), t0 + 4 * JG_JWKS_RELOAD_MIN, "unknown key id \"nope\"");
-	jg_log_level = JG_LOG_INFO;
 	CHECK_EQ_INT(verify(a, t2, t0 + 4 * JG_JWKS_RELOAD_MIN + 1, &id), JG_OK);
 out:
+	jg_log_level = JG_LOG_INFO;
 	free(t1);
 	free(t2);
 	free(es2);

@@ -75,6 +75,7 @@ static int fixtures(void)
 		"openssl req -x509 -new -key rsa.key -days 30 -subj /CN=localhost -out rsa.pem\n"
 		"printf 'not a key\\n' > garbage.key\n";
 	char cmd[256];
+	int r;
 
 	if (fx_state)
 		return fx_state == 1;
@@ -89,7 +90,9 @@ static int fixtures(void)
 	if (setenv("JG_TLS_SCRIPT", script, 1) != 0)
 		return 0;
 	snprintf(cmd, sizeof cmd, "sh -c \"$JG_TLS_SCRIPT\" sh %s >%s/openssl.log 2>&1", fx_dir, fx_dir);
-	if (system(cmd) != 0) {
+	r = system(cmd);
+	unsetenv("JG_TLS_SCRIPT");
+	if (r != 0) {
 		fprintf(stderr, "test_tls: openssl failed, see %s/openssl.log\n", fx_dir);
 		return 0;
 	}

@@ -1,0 +1,145 @@
+#!/bin/bash
+# demo.sh: what `make demo` runs. A private MariaDB with the shop schema on 127.0.0.1:3316,
+# development keys, and jitgate on 127.0.0.1:3307 in front of it; prints a mariadb command line
+# with a fresh token and stays in the foreground until Ctrl-C (SIGINT) or SIGTERM, then stops
+# what it started. Everything lives in .demo/ of the checkout (git-ignored) and is rebuilt on
+# every run, so a leftover .demo from an earlier or crashed run does no harm.
+# shellcheck source-path=SCRIPTDIR
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DEMO="$ROOT/.demo"
+JITGATE=${JITGATE:-$ROOT/build/jitgate}
+DB_PORT=3316
+GW_PORT=3307
+
+# shellcheck source=integration/mariadb.sh
+source "$ROOT/tests/integration/mariadb.sh"
+
+GW_PID=""
+TAIL_PID=""
+
+# stop_leftover_gateway: a jitgate from an earlier run whose pid file is still there. The pid is
+# only signalled if it still is a jitgate, since pid files outlive their process.
+stop_leftover_gateway() {
+	local pid
+	[[ -f "$DEMO/jitgate.pid" ]] || return 0
+	pid=$(cat "$DEMO/jitgate.pid")
+	if [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == jitgate ]]; then
+		echo "demo: stopping jitgate $pid left from an earlier run"
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 0.3; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$DEMO/jitgate.pid"
+}
+
+# shellcheck disable=SC2317  # reached through the traps below
+cleanup() {
+	trap - EXIT INT TERM
+	set +e
+	echo
+	echo "demo: stopping"
+	[[ -n "$TAIL_PID" ]] && kill "$TAIL_PID" 2>/dev/null
+	if [[ -n "$GW_PID" ]]; then
+		kill -TERM "$GW_PID" 2>/dev/null
+		wait "$GW_PID" 2>/dev/null
+	fi
+	rm -f "$DEMO/jitgate.pid"
+	jg_mariadb_stop "$DEMO/db"
+	echo "demo: stopped (logs in $DEMO)"
+}
+
+if [[ ! -x "$JITGATE" ]]; then
+	echo "demo: $JITGATE is missing; run make first" >&2
+	exit 1
+fi
+
+mkdir -p "$DEMO"
+stop_leftover_gateway
+jg_mariadb_stop "$DEMO/db" >/dev/null 2>&1 || true
+for port in "$DB_PORT" "$GW_PORT"; do
+	if ! jg_port_is_free "$port"; then
+		echo "demo: 127.0.0.1:$port is in use by something else; stop it and run make demo again" >&2
+		exit 1
+	fi
+done
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+rm -rf "$DEMO/keys"
+"$JITGATE" dev-keys "$DEMO/keys" >"$DEMO/dev-keys.log"
+echo "demo: starting MariaDB on 127.0.0.1:$DB_PORT (data in $DEMO/db)"
+jg_mariadb_start "$DEMO/db" "$DB_PORT" "$DEMO/keys"
+
+cat >"$DEMO/jitgate.ini" <<EOF
+; written by tests/demo.sh
+[listen]
+address = 127.0.0.1:$GW_PORT
+tls_cert = $DEMO/keys/tls-cert.pem
+tls_key = $DEMO/keys/tls-key.pem
+workers = 2
+handshake_timeout = 10
+idle_timeout = 3600
+
+[backend]
+address = 127.0.0.1:$DB_PORT
+user = jg_admin
+password_file = $DEMO/db/admin-password
+tls = off
+
+[identity]
+issuer = https://issuer.test
+audience = jitgate
+jwks_file = $DEMO/keys/jwks.json
+groups_claim = groups
+leeway = 30
+algorithms = RS256,ES256
+EOF
+
+: >"$DEMO/jitgate.log"
+"$JITGATE" serve -c "$DEMO/jitgate.ini" >>"$DEMO/jitgate.log" 2>&1 </dev/null &
+GW_PID=$!
+echo "$GW_PID" >"$DEMO/jitgate.pid"
+for ((n = 0; n < 100; n++)); do
+	ss -Hltn "sport = :$GW_PORT" 2>/dev/null | grep -q "127.0.0.1:$GW_PORT" && break
+	if ! kill -0 "$GW_PID" 2>/dev/null; then
+		echo "demo: jitgate exited:" >&2; tail -n 20 "$DEMO/jitgate.log" >&2; exit 1
+	fi
+	sleep 0.2
+done
+if (( n == 100 )); then
+	echo "demo: jitgate did not listen on 127.0.0.1:$GW_PORT within 20 s" >&2
+	tail -n 20 "$DEMO/jitgate.log" >&2
+	exit 1
+fi
+
+TOKEN_CMD=("$JITGATE" token --key "$DEMO/keys/signing-key.pem" --kid dev-es256
+	--iss https://issuer.test --aud jitgate --sub demo@example.com --groups analysts --ttl 3600)
+TOKEN=$("${TOKEN_CMD[@]}")
+
+cat <<EOF
+
+jitgate is listening on 127.0.0.1:$GW_PORT in front of a private MariaDB on 127.0.0.1:$DB_PORT.
+Connect as demo@example.com (group analysts) with this command; the password is a signed
+OIDC token (JWT) valid for one hour:
+
+  mariadb -h127.0.0.1 -P$GW_PORT -u demo --ssl --ssl-ca=$DEMO/keys/ca.pem --ssl-verify-server-cert -p'$TOKEN' shop
+
+jitgate checks the token's signature against $DEMO/keys/jwks.json, its issuer, audience and
+expiry, refuses any login that is not over TLS, and then logs in to MariaDB with its own account
+(jg_admin) and relays your session, so you never hold a database password. Try SELECT * FROM
+customers, CALL report(), or an expired token to see the refusal. A new token:
+  ${TOKEN_CMD[*]}
+The gateway's log follows below. Press Ctrl-C to stop jitgate and MariaDB.
+
+EOF
+
+tail -n +1 -f --pid="$GW_PID" "$DEMO/jitgate.log" &
+TAIL_PID=$!
+# wait returns when a trapped signal arrives (the trap then cleans up) or when jitgate exits.
+wait "$GW_PID" || true
+GW_PID=""
+echo "demo: jitgate exited on its own; see $DEMO/jitgate.log" >&2
+exit 1

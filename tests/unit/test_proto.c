@@ -1,0 +1,172 @@
+/* test_proto.c: handshake packets, scrambles and framing helpers (src/proto). */
+#include "unit.h"
+
+#include "proto/frame.h"
+#include "proto/handshake.h"
+#include "proto/resp.h"
+
+#include <bearssl.h>
+
+static const uint8_t scramble[JG_SCRAMBLE_LEN] = "abcdefghijklmnopqrst";
+
+JG_TEST(proto_greeting_roundtrip)
+{
+	uint8_t buf[256];
+	struct jg_greeting g;
+	size_t n = jg_hs_build_greeting(buf, sizeof(buf), "10.11.19-MariaDB-jitgate", 42, scramble,
+	                                JG_CAPS_OFFERED | JG_CLIENT_SSL, 45, 2);
+
+	CHECK(n > 4);
+	CHECK_EQ_INT(jg_le24(buf), n - 4);
+	CHECK_EQ_INT(buf[3], 0);
+	CHECK_EQ_INT(jg_hs_parse_greeting(buf + 4, n - 4, &g), JG_OK);
+	CHECK_EQ_STR(g.version, "10.11.19-MariaDB-jitgate");
+	CHECK_EQ_INT(g.thread_id, 42);
+	CHECK(memcmp(g.scramble, scramble, JG_SCRAMBLE_LEN) == 0);
+	CHECK_EQ_INT(g.caps, JG_CAPS_OFFERED | JG_CLIENT_SSL);
+	CHECK_EQ_INT(g.charset, 45);
+	CHECK_EQ_STR(g.plugin, "caching_sha2_password");
+	/* no local files, no compression offered */
+	CHECK(!(g.caps & JG_CLIENT_LOCAL_FILES));
+	CHECK(!(g.caps & JG_CLIENT_COMPRESS));
+}
+
+JG_TEST(proto_greeting_truncated_is_refused)
+{
+	uint8_t buf[256];
+	struct jg_greeting g;
+	size_t n = jg_hs_build_greeting(buf, sizeof(buf), "8.0.36", 1, scramble,
+	                                JG_CAPS_OFFERED, 45, 2);
+
+	for (size_t cut = 0; cut < 40 && cut < n - 4; cut++)
+		CHECK(jg_hs_parse_greeting(buf + 4, cut, &g) != JG_OK);
+}
+
+JG_TEST(proto_response_roundtrip)
+{
+	uint8_t buf[512], auth[300];
+	struct jg_hs_response r;
+	uint32_t caps = JG_CAPS_OFFERED | JG_CLIENT_CONNECT_WITH_DB;
+	size_t n;
+
+	memset(auth, 'T', sizeof(auth));   /* longer than 255: needs the lenenc form */
+	n = jg_hs_build_response(buf, sizeof(buf), 2, caps, 1 << 24, 45, "agent", auth,
+	                         sizeof(auth), "shop", "mysql_clear_password");
+	CHECK(n > 0);
+	CHECK_EQ_INT(jg_hs_parse_response(buf + 4, n - 4, &r), JG_OK);
+	CHECK_EQ_STR(r.user, "agent");
+	CHECK_EQ_STR(r.db, "shop");
+	CHECK_EQ_STR(r.plugin, "mysql_clear_password");
+	CHECK_EQ_INT(r.auth_len, sizeof(auth));
+	CHECK(r.auth && memcmp(r.auth, auth, sizeof(auth)) == 0);
+	/* without the lenenc capability a long auth response cannot be encoded */
+	CHECK_EQ_INT(jg_hs_build_response(buf, sizeof(buf), 2,
+	             caps & ~JG_CLIENT_PLUGIN_AUTH_LENENC_DATA, 1 << 24, 45, "agent", auth,
+	             sizeof(auth), "shop", "x"), 0);
+}
+
+JG_TEST(proto_response_bounds)
+{
+	uint8_t buf[1024];
+	char user[300];
+	struct jg_hs_response r;
+	size_t n;
+
+	memset(user, 'u', sizeof(user) - 1);
+	user[sizeof(user) - 1] = '\0';
+	n = jg_hs_build_response(buf, sizeof(buf), 1, JG_CAPS_OFFERED, 0, 45, user,
+	                         (const uint8_t *)"x", 1, NULL, "caching_sha2_password");
+	CHECK_EQ_INT(jg_hs_parse_response(buf + 4, n - 4, &r), JG_ERR_TOOBIG);
+	/* an auth length past the end of the packet */
+	n = jg_hs_build_response(buf, sizeof(buf), 1, JG_CAPS_OFFERED, 0, 45, "a",
+	                         (const uint8_t *)"xyz", 3, NULL, "p");
+	buf[4 + 32 + 2] = 200;
+	CHECK_EQ_INT(jg_hs_parse_response(buf + 4, n - 4, &r), JG_ERR_PROTO);
+	/* pre-4.1 clients are refused */
+	memset(buf, 0, 40);
+	CHECK_EQ_INT(jg_hs_parse_response(buf, 40, &r), JG_ERR_PROTO);
+}
+
+JG_TEST(proto_caching_sha2_scramble_verifies_like_a_server)
+{
+	/* The server stores SHA256(SHA256(pw)) and checks
+	 * SHA256(reply XOR SHA256(stored || nonce)) == stored. */
+	uint8_t reply[32], h[32], stored[32], key[32], cand[32];
+	br_sha256_context c;
+	const char *pw = "s3cret-pass";
+
+	CHECK_EQ_INT(jg_hs_scramble("caching_sha2_password", pw, scramble, 20, reply), 32);
+	br_sha256_init(&c);
+	br_sha256_update(&c, pw, strlen(pw));
+	br_sha256_out(&c, h);
+	br_sha256_init(&c);
+	br_sha256_update(&c, h, 32);
+	br_sha256_out(&c, stored);
+	br_sha256_init(&c);
+	br_sha256_update(&c, stored, 32);
+	br_sha256_update(&c, scramble, 20);
+	br_sha256_out(&c, key);
+	for (int i = 0; i < 32; i++)
+		cand[i] = reply[i] ^ key[i];
+	br_sha256_init(&c);
+	br_sha256_update(&c, cand, 32);
+	br_sha256_out(&c, h);
+	CHECK(memcmp(h, stored, 32) == 0);
+}
+
+JG_TEST(proto_native_scramble_verifies_like_a_server)
+{
+	/* The server stores SHA1(SHA1(pw)) and checks
+	 * SHA1(reply XOR SHA1(nonce || stored)) == stored. */
+	uint8_t reply[32], h[20], stored[20], key[20], cand[20];
+	br_sha1_context c;
+	const char *pw = "s3cret-pass";
+
+	CHECK_EQ_INT(jg_hs_scramble("mysql_native_password", pw, scramble, 20, reply), 20);
+	br_sha1_init(&c);
+	br_sha1_update(&c, pw, strlen(pw));
+	br_sha1_out(&c, h);
+	br_sha1_init(&c);
+	br_sha1_update(&c, h, 20);
+	br_sha1_out(&c, stored);
+	br_sha1_init(&c);
+	br_sha1_update(&c, scramble, 20);
+	br_sha1_update(&c, stored, 20);
+	br_sha1_out(&c, key);
+	for (int i = 0; i < 20; i++)
+		cand[i] = reply[i] ^ key[i];
+	br_sha1_init(&c);
+	br_sha1_update(&c, cand, 20);
+	br_sha1_out(&c, h);
+	CHECK(memcmp(h, stored, 20) == 0);
+	CHECK_EQ_INT(jg_hs_scramble("mysql_native_password", "", scramble, 20, reply), 0);
+	CHECK_EQ_INT(jg_hs_scramble("sha256_password", pw, scramble, 20, reply), -1);
+}
+
+JG_TEST(proto_err_packet)
+{
+	uint8_t buf[64];
+	size_t n = jg_pkt_build_err(buf, sizeof(buf), 3, 1045, "28000",
+	                            "a message much longer than the buffer that holds it, cut");
+
+	CHECK_EQ_INT(n, sizeof(buf));
+	CHECK_EQ_INT(buf[3], 3);
+	CHECK_EQ_INT(buf[4], 0xff);
+	CHECK_EQ_INT(jg_le16(buf + 5), 1045);
+	CHECK(memcmp(buf + 7, "#28000", 6) == 0);
+}
+
+JG_TEST(proto_lenenc)
+{
+	uint64_t v;
+	const uint8_t one[] = { 0xfa }, two[] = { 0xfc, 0x34, 0x12 }, eight[] = { 0xfe, 1, 0, 0, 0, 0, 0, 0, 1 };
+
+	CHECK_EQ_INT(jg_lenenc(one, 1, &v), 1);
+	CHECK_EQ_INT(v, 250);
+	CHECK_EQ_INT(jg_lenenc(two, 3, &v), 3);
+	CHECK_EQ_INT(v, 0x1234);
+	CHECK_EQ_INT(jg_lenenc(two, 2, &v), 0);
+	CHECK_EQ_INT(jg_lenenc(eight, 9, &v), 9);
+	CHECK(v == 0x0100000000000001ull);
+	CHECK_EQ_INT(jg_lenenc((const uint8_t *)"\xfb", 1, &v), 0);
+}
