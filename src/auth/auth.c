@@ -59,7 +59,7 @@ int jg_auth_parse_algs(const char *list, unsigned *algs, char *err, size_t errle
 		}
 		memcpy(name, p, n);
 		name[n] = '\0';
-		if (!(b = jg_alg_bit(name))) {
+		if (!(b = jg_jwks_alg_bit(name))) {
 			if (strncasecmp(name, "HS", 2) == 0 || strcasecmp(name, "none") == 0)
 				snprintf(err, errlen, "JWT algorithm %s is refused: only asymmetric algorithms "
 				         "(RS256, RS384, RS512, ES256, ES384, ES512) can be pinned", name);
@@ -255,7 +255,7 @@ static void accepted_list(char *buf, size_t cap, unsigned algs)
 	buf[0] = '\0';
 	for (b = 1; b <= JG_ALG_ES512 && o < cap; b <<= 1)
 		if (algs & b)
-			o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? ", " : "", jg_alg_name(b));
+			o += (size_t)snprintf(buf + o, cap - o, "%s%s", o ? ", " : "", jg_jwks_alg_name(b));
 }
 
 /* str_claim: copies a string member into buf (cap bytes with the NUL). Absent: "" and JG_OK
@@ -469,7 +469,7 @@ static json_t *decode_json(const char *seg, size_t n, uint8_t *buf, size_t cap)
 	json_t *j;
 	size_t len;
 
-	if (jg_b64url_decode(buf, cap, &len, seg, n) != JG_OK)
+	if (jg_der_b64url_decode(buf, cap, &len, seg, n) != JG_OK)
 		return NULL;
 	j = json_loadb((const char *)buf, len, JSON_REJECT_DUPLICATES, NULL);
 	if (j && !json_is_object(j)) {
@@ -506,7 +506,7 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
                    struct jg_identity *id, char *why, size_t whylen)
 {
 	char tok[JG_TOKEN_MAX + 1], q[QBUF], list[64];
-	uint8_t buf[JG_B64URL_DECODED_MAX(JG_TOKEN_MAX)];
+	uint8_t buf[JG_DER_B64URL_DECODED_MAX(JG_TOKEN_MAX)];
 	const char *seg[3], *dot, *alg, *kid = NULL;
 	size_t seglen[3], i, kidlen = 0;
 	json_t *header = NULL, *payload = NULL, *v;
@@ -546,7 +546,7 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 		goto fail;
 	}
 	alg = json_string_value(v);
-	bit = jg_alg_bit(alg);
+	bit = jg_jwks_alg_bit(alg);
 	if (!(bit & a->cfg.algs) || strlen(alg) != json_string_length(v)) {
 		accepted_list(list, sizeof(list), a->cfg.algs);
 		refuse(why, whylen, "token algorithm %s is not accepted (accepted: %s)",

@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const uint8_t jg_oid_rsa_encryption[9] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
-const uint8_t jg_oid_ec_public_key[7] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
-const uint8_t jg_oid_p256[8] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-const uint8_t jg_oid_p384[5] = { 0x2b, 0x81, 0x04, 0x00, 0x22 };
-const uint8_t jg_oid_p521[5] = { 0x2b, 0x81, 0x04, 0x00, 0x23 };
-const uint8_t jg_oid_ecdsa_sha256[8] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+const uint8_t jg_der_oid_rsa_encryption[9] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+                                                0x01 };
+const uint8_t jg_der_oid_ec_public_key[7] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01 };
+const uint8_t jg_der_oid_p256[8] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+const uint8_t jg_der_oid_p384[5] = { 0x2b, 0x81, 0x04, 0x00, 0x22 };
+const uint8_t jg_der_oid_p521[5] = { 0x2b, 0x81, 0x04, 0x00, 0x23 };
+const uint8_t jg_der_oid_ecdsa_sha256[8] = { 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
 
 void jg_der_init(struct jg_der *d, uint8_t *buf, size_t cap)
 {
@@ -209,7 +210,7 @@ void jg_der_spki_rsa(struct jg_der *d, const void *n, size_t nlen, const void *e
 {
 	jg_der_begin(d, JG_DER_SEQUENCE);
 	jg_der_begin(d, JG_DER_SEQUENCE);
-	jg_der_prim(d, JG_DER_OID, jg_oid_rsa_encryption, sizeof(jg_oid_rsa_encryption));
+	jg_der_prim(d, JG_DER_OID, jg_der_oid_rsa_encryption, sizeof(jg_der_oid_rsa_encryption));
 	jg_der_null(d);
 	jg_der_end(d);
 	/* The key is itself DER (RSAPublicKey) inside the BIT STRING. */
@@ -227,14 +228,14 @@ void jg_der_spki_ec(struct jg_der *d, const uint8_t *curve_oid, size_t oidlen,
 {
 	jg_der_begin(d, JG_DER_SEQUENCE);
 	jg_der_begin(d, JG_DER_SEQUENCE);
-	jg_der_prim(d, JG_DER_OID, jg_oid_ec_public_key, sizeof(jg_oid_ec_public_key));
+	jg_der_prim(d, JG_DER_OID, jg_der_oid_ec_public_key, sizeof(jg_der_oid_ec_public_key));
 	jg_der_prim(d, JG_DER_OID, curve_oid, oidlen);
 	jg_der_end(d);
 	jg_der_bits(d, point, plen);
 	jg_der_end(d);
 }
 
-char *jg_pem_encode(const void *der, size_t len, const char *banner, size_t *pemlen)
+char *jg_der_pem_encode(const void *der, size_t len, const char *banner, size_t *pemlen)
 {
 	size_t n = br_pem_encode(NULL, der, len, banner, BR_PEM_LINE64);
 	char *pem = malloc(n + 1);
@@ -249,7 +250,7 @@ char *jg_pem_encode(const void *der, size_t len, const char *banner, size_t *pem
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int jg_b64url_encode(char *out, size_t cap, const void *data, size_t len)
+int jg_der_b64url_encode(char *out, size_t cap, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	size_t i, o = 0, need = len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0) + 1;
@@ -293,7 +294,7 @@ static int b64url_val(char c)
 	return -1;
 }
 
-int jg_b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t inlen)
+int jg_der_b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t inlen)
 {
 	size_t i, o = 0, rem = inlen % 4;
 	size_t need = inlen / 4 * 3 + (rem ? rem - 1 : 0);

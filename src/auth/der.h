@@ -59,28 +59,28 @@ void jg_der_time(struct jg_der *d, time_t t);
 int jg_der_finish(struct jg_der *d, size_t *len);
 
 /* Object identifiers, encoded (content bytes of the OID). */
-extern const uint8_t jg_oid_rsa_encryption[9], jg_oid_ec_public_key[7];
-extern const uint8_t jg_oid_p256[8], jg_oid_p384[5], jg_oid_p521[5];
-extern const uint8_t jg_oid_ecdsa_sha256[8];
+extern const uint8_t jg_der_oid_rsa_encryption[9], jg_der_oid_ec_public_key[7];
+extern const uint8_t jg_der_oid_p256[8], jg_der_oid_p384[5], jg_der_oid_p521[5];
+extern const uint8_t jg_der_oid_ecdsa_sha256[8];
 
 /* jg_der_spki_rsa / jg_der_spki_ec: a SubjectPublicKeyInfo (RFC 3279/5480). n and e are
  * unsigned big-endian; point is the uncompressed EC point (0x04 || x || y); curve_oid is one of
- * the jg_oid_p* above with its size. */
+ * the jg_der_oid_p* above with its size. */
 void jg_der_spki_rsa(struct jg_der *d, const void *n, size_t nlen, const void *e, size_t elen);
 void jg_der_spki_ec(struct jg_der *d, const uint8_t *curve_oid, size_t oidlen,
                     const void *point, size_t plen);
 
-/* jg_pem_encode: PEM text for DER bytes, 64-character lines. Returns a malloc'd NUL-terminated
+/* jg_der_pem_encode: PEM text for DER bytes, 64-character lines. Returns a malloc'd NUL-terminated
  * string the caller frees (length in *pemlen when not NULL), or NULL when out of memory. */
-char *jg_pem_encode(const void *der, size_t len, const char *banner, size_t *pemlen);
+char *jg_der_pem_encode(const void *der, size_t len, const char *banner, size_t *pemlen);
 
 /* base64url without padding (RFC 7515 section 2). */
-/* jg_b64url_encode: writes the text and a NUL into out; JG_ERR_TOOBIG when cap is too small. */
-int jg_b64url_encode(char *out, size_t cap, const void *data, size_t len);
-/* jg_b64url_decode: JG_OK and *outlen on success; JG_ERR_PROTO on a character outside the
+/* jg_der_b64url_encode: writes the text and a NUL into out; JG_ERR_TOOBIG when cap is too small. */
+int jg_der_b64url_encode(char *out, size_t cap, const void *data, size_t len);
+/* jg_der_b64url_decode: JG_OK and *outlen on success; JG_ERR_PROTO on a character outside the
  * alphabet, padding, or an impossible length (1 mod 4) or non-zero trailing bits;
  * JG_ERR_TOOBIG when cap is too small. */
-int jg_b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t inlen);
-#define JG_B64URL_DECODED_MAX(n) ((n) / 4 * 3 + 2)
+int jg_der_b64url_decode(uint8_t *out, size_t cap, size_t *outlen, const char *in, size_t inlen);
+#define JG_DER_B64URL_DECODED_MAX(n) ((n) / 4 * 3 + 2)
 
 #endif

@@ -22,7 +22,7 @@ static const struct { const char *name; unsigned bit; } alg_names[] = {
 	{ "ES256", JG_ALG_ES256 }, { "ES384", JG_ALG_ES384 }, { "ES512", JG_ALG_ES512 },
 };
 
-unsigned jg_alg_bit(const char *name)
+unsigned jg_jwks_alg_bit(const char *name)
 {
 	size_t i;
 
@@ -32,7 +32,7 @@ unsigned jg_alg_bit(const char *name)
 	return 0;
 }
 
-const char *jg_alg_name(unsigned bit)
+const char *jg_jwks_alg_name(unsigned bit)
 {
 	size_t i;
 
@@ -51,9 +51,9 @@ static const struct {
 	size_t oidlen;
 	unsigned alg;
 } curves[] = {
-	{ "P-256", BR_EC_secp256r1, 32, jg_oid_p256, sizeof(jg_oid_p256), JG_ALG_ES256 },
-	{ "P-384", BR_EC_secp384r1, 48, jg_oid_p384, sizeof(jg_oid_p384), JG_ALG_ES384 },
-	{ "P-521", BR_EC_secp521r1, 66, jg_oid_p521, sizeof(jg_oid_p521), JG_ALG_ES512 },
+	{ "P-256", BR_EC_secp256r1, 32, jg_der_oid_p256, sizeof(jg_der_oid_p256), JG_ALG_ES256 },
+	{ "P-384", BR_EC_secp384r1, 48, jg_der_oid_p384, sizeof(jg_der_oid_p384), JG_ALG_ES384 },
+	{ "P-521", BR_EC_secp521r1, 66, jg_der_oid_p521, sizeof(jg_der_oid_p521), JG_ALG_ES512 },
 };
 
 /* Context for warnings: which file and which key. */
@@ -95,7 +95,7 @@ static int b64_member(const struct where *w, json_t *k, const char *name, uint8_
 
 	if (!json_is_string(v))
 		return skip(w, "\"%s\" is missing or not a string", name);
-	if (jg_b64url_decode(buf, cap, len, json_string_value(v), json_string_length(v)) != JG_OK)
+	if (jg_der_b64url_decode(buf, cap, len, json_string_value(v), json_string_length(v)) != JG_OK)
 		return skip(w, "\"%s\" is not base64url or too long", name);
 	return 1;
 }
@@ -106,7 +106,7 @@ static int make_pem(const struct where *w, struct jg_der *d, struct jg_jwk *out)
 
 	if (jg_der_finish(d, &len) != JG_OK)
 		return skip(w, "key does not fit the DER buffer");
-	out->pem = jg_pem_encode(d->buf, len, "PUBLIC KEY", &out->pem_len);
+	out->pem = jg_der_pem_encode(d->buf, len, "PUBLIC KEY", &out->pem_len);
 	if (!out->pem)
 		return skip(w, "out of memory");
 	return 1;
@@ -192,7 +192,7 @@ static int jwk_parse(struct where *w, json_t *k, struct jg_jwk *out)
 	}
 	if (use && (!json_is_string(use) || strcmp(json_string_value(use), "sig") != 0))
 		return skip(w, "\"use\" is not \"sig\"");
-	if (alg && (!json_is_string(alg) || !(bit = jg_alg_bit(json_string_value(alg)))))
+	if (alg && (!json_is_string(alg) || !(bit = jg_jwks_alg_bit(json_string_value(alg)))))
 		return skip(w, "\"alg\" is not one of RS256, RS384, RS512, ES256, ES384, ES512");
 	if (kty && strcmp(kty, "RSA") == 0)
 		ok = rsa_key(w, k, out);

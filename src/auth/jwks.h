@@ -35,8 +35,8 @@ void jg_jwks_free(struct jg_jwks *ks);
  * The pointer lives as long as the set. NULL when there is no such key. */
 const struct jg_jwk *jg_jwks_find(const struct jg_jwks *ks, const char *kid);
 
-/* jg_alg_bit / jg_alg_name: JOSE name <-> enum jg_alg bit (0 / NULL when unknown). */
-unsigned jg_alg_bit(const char *name);
-const char *jg_alg_name(unsigned bit);
+/* jg_jwks_alg_bit / jg_jwks_alg_name: JOSE name <-> enum jg_alg bit (0 / NULL when unknown). */
+unsigned jg_jwks_alg_bit(const char *name);
+const char *jg_jwks_alg_name(unsigned bit);
 
 #endif

@@ -102,7 +102,7 @@ static int write_file(const char *dir, const char *name, const void *data, size_
 	char path[4096];
 	const uint8_t *p = data;
 	ssize_t w;
-	int fd, rc = JG_OK;
+	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
 		fprintf(stderr, "dev-keys: path %s/%s is too long\n", dir, name);
@@ -130,15 +130,14 @@ fail:
 	fprintf(stderr, "dev-keys: %s: %s\n", path, strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	rc = JG_ERR_IO;
-	return rc;
+	return JG_ERR_IO;
 }
 
 static int write_pem(const char *dir, const char *name, const void *der, size_t len,
                      const char *banner, mode_t mode)
 {
 	size_t n;
-	char *pem = jg_pem_encode(der, len, banner, &n);
+	char *pem = jg_der_pem_encode(der, len, banner, &n);
 	int rc;
 
 	if (!pem)
@@ -184,10 +183,10 @@ static int write_jwks(const char *dir, const struct ec_key *es, const struct rsa
 	size_t c = (es->pk.qlen - 1) / 2;
 	int rc = JG_ERR_INTERNAL;
 
-	if (jg_b64url_encode(x, sizeof(x), es->pk.q + 1, c) ||
-	    jg_b64url_encode(y, sizeof(y), es->pk.q + 1 + c, c) ||
-	    jg_b64url_encode(n, sizeof(n), rs->pk.n, rs->pk.nlen) ||
-	    jg_b64url_encode(e, sizeof(e), rs->pk.e, rs->pk.elen))
+	if (jg_der_b64url_encode(x, sizeof(x), es->pk.q + 1, c) ||
+	    jg_der_b64url_encode(y, sizeof(y), es->pk.q + 1 + c, c) ||
+	    jg_der_b64url_encode(n, sizeof(n), rs->pk.n, rs->pk.nlen) ||
+	    jg_der_b64url_encode(e, sizeof(e), rs->pk.e, rs->pk.elen))
 		return JG_ERR_INTERNAL;
 	root = json_pack("{s:[{s:s,s:s,s:s,s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s,s:s,s:s}]}", "keys",
 	                 "kty", "EC", "crv", "P-256", "x", x, "y", y, "kid", "dev-es256", "alg", "ES256",
@@ -305,7 +304,7 @@ static int issue(const struct cert_req *r, uint8_t *out, size_t *outlen)
 	jg_der_end(&d);
 	jg_der_uint(&d, serial, sizeof(serial));
 	jg_der_begin(&d, JG_DER_SEQUENCE);
-	jg_der_prim(&d, JG_DER_OID, jg_oid_ecdsa_sha256, sizeof(jg_oid_ecdsa_sha256));
+	jg_der_prim(&d, JG_DER_OID, jg_der_oid_ecdsa_sha256, sizeof(jg_der_oid_ecdsa_sha256));
 	jg_der_end(&d);
 	name(&d, r->issuer_cn);
 	jg_der_begin(&d, JG_DER_SEQUENCE);
@@ -313,7 +312,8 @@ static int issue(const struct cert_req *r, uint8_t *out, size_t *outlen)
 	jg_der_time(&d, r->not_after);
 	jg_der_end(&d);
 	name(&d, r->cn);
-	jg_der_spki_ec(&d, jg_oid_p256, sizeof(jg_oid_p256), r->subject->pk.q, r->subject->pk.qlen);
+	jg_der_spki_ec(&d, jg_der_oid_p256, sizeof(jg_der_oid_p256), r->subject->pk.q,
+	               r->subject->pk.qlen);
 	extensions(&d, r);
 	jg_der_end(&d);
 	if ((rc = jg_der_finish(&d, &tbslen)) != JG_OK)
@@ -331,7 +331,7 @@ static int issue(const struct cert_req *r, uint8_t *out, size_t *outlen)
 	jg_der_begin(&d, JG_DER_SEQUENCE);
 	jg_der_raw(&d, tbs, tbslen);
 	jg_der_begin(&d, JG_DER_SEQUENCE);
-	jg_der_prim(&d, JG_DER_OID, jg_oid_ecdsa_sha256, sizeof(jg_oid_ecdsa_sha256));
+	jg_der_prim(&d, JG_DER_OID, jg_der_oid_ecdsa_sha256, sizeof(jg_der_oid_ecdsa_sha256));
 	jg_der_end(&d);
 	jg_der_bits(&d, sig, siglen);
 	jg_der_end(&d);

@@ -270,11 +270,14 @@ int jg_cmd_token(int argc, char **argv)
 		else if (!strcmp(opt, "--alg")) r.alg = val;
 		else if (!strcmp(opt, "--claim")) claims[r.nclaims++] = val;
 		else if (!strcmp(opt, "--claims-json")) r.claims_json = val;
-		else if (!strcmp(opt, "--ttl") && parse_long(val, &r.ttl)) continue;
-		else if (!strcmp(opt, "--nbf-offset") && parse_long(val, &r.nbf_offset)) r.has_nbf = 1;
-		else {
-			rc = usage(!strcmp(opt, "--ttl") || !strcmp(opt, "--nbf-offset") ?
-			           "seconds must be an integer" : "unknown option");
+		else if (!strcmp(opt, "--ttl") || !strcmp(opt, "--nbf-offset")) {
+			if (!parse_long(val, opt[2] == 't' ? &r.ttl : &r.nbf_offset)) {
+				rc = usage("seconds must be an integer under 10^8 in size");
+				goto fail;
+			}
+			r.has_nbf |= opt[2] == 'n';
+		} else {
+			rc = usage("unknown option");
 			goto fail;
 		}
 	}

@@ -21,7 +21,9 @@
 #define ER_ACCESS_DENIED 1045           /* SQLSTATE 28000: token refused, TLS missing */
 #define ER_HANDSHAKE 1043               /* SQLSTATE 08S01: bad handshake */
 #define ER_NOT_SUPPORTED 1235           /* SQLSTATE 42000: a command the gateway refuses */
-#define ER_BACKEND 2003                 /* SQLSTATE 08S01 / 08004: backend unreachable or refusing */
+/* Backend unreachable or refusing the gateway: a server-range code, since clients treat codes
+ * of 2000 and above as their own (libmariadb reports them as a malformed packet). */
+#define ER_BACKEND 1105                 /* SQLSTATE 08S01 / 08004 */
 
 enum { STEP_BLOCKED = 0, STEP_PROGRESS = 1 };
 

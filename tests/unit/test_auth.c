@@ -205,7 +205,7 @@ static char *b64(const void *data, size_t len)
 {
 	char *out = malloc(len * 2 + 4);
 
-	if (out && jg_b64url_encode(out, len * 2 + 4, data, len) != JG_OK) {
+	if (out && jg_der_b64url_encode(out, len * 2 + 4, data, len) != JG_OK) {
 		free(out);
 		return NULL;
 	}
@@ -247,12 +247,12 @@ JG_TEST(auth_der_writer)
 	jg_der_begin(&d, JG_DER_SEQUENCE);
 	CHECK(jg_der_finish(&d, &len) != JG_OK);
 
-	CHECK_EQ_INT(jg_b64url_decode(out, sizeof(out), &n, "AQAB", 4), JG_OK);
+	CHECK_EQ_INT(jg_der_b64url_decode(out, sizeof(out), &n, "AQAB", 4), JG_OK);
 	CHECK(n == 3 && out[0] == 1 && out[1] == 0 && out[2] == 1);
-	CHECK_EQ_INT(jg_b64url_decode(out, sizeof(out), &n, "AQAB=", 5), JG_ERR_PROTO);
-	CHECK_EQ_INT(jg_b64url_decode(out, sizeof(out), &n, "A+/B", 4), JG_ERR_PROTO);
-	CHECK_EQ_INT(jg_b64url_decode(out, sizeof(out), &n, "AR", 2), JG_ERR_PROTO); /* bits left */
-	CHECK_EQ_INT(jg_b64url_decode(out, 2, &n, "AQAB", 4), JG_ERR_TOOBIG);
+	CHECK_EQ_INT(jg_der_b64url_decode(out, sizeof(out), &n, "AQAB=", 5), JG_ERR_PROTO);
+	CHECK_EQ_INT(jg_der_b64url_decode(out, sizeof(out), &n, "A+/B", 4), JG_ERR_PROTO);
+	CHECK_EQ_INT(jg_der_b64url_decode(out, sizeof(out), &n, "AR", 2), JG_ERR_PROTO); /* bits left */
+	CHECK_EQ_INT(jg_der_b64url_decode(out, 2, &n, "AQAB", 4), JG_ERR_TOOBIG);
 }
 
 /* ---- dev-keys ---- */
@@ -320,7 +320,7 @@ JG_TEST(auth_valid_es256)
 		CHECK_EQ_INT(id.exp, now + 3600);
 		CHECK_EQ_INT(id.nbf, 0);
 		/* libjwt 1.10 writes JOSE r||s (RFC 7518 3.4), not a DER ECDSA signature. */
-		CHECK_EQ_INT(jg_b64url_decode(sig, sizeof(sig), &n, strrchr(tok, '.') + 1,
+		CHECK_EQ_INT(jg_der_b64url_decode(sig, sizeof(sig), &n, strrchr(tok, '.') + 1,
 		                              strlen(strrchr(tok, '.') + 1)), JG_OK);
 		CHECK_EQ_INT(n, 64);
 	}
@@ -606,7 +606,7 @@ JG_TEST(auth_tampered_payload)
 	tok = sign(&r);
 	p1 = strchr(tok, '.') + 1;
 	p2 = strchr(p1, '.');
-	CHECK_EQ_INT(jg_b64url_decode(pay, sizeof(pay) - 1, &n, p1, (size_t)(p2 - p1)), JG_OK);
+	CHECK_EQ_INT(jg_der_b64url_decode(pay, sizeof(pay) - 1, &n, p1, (size_t)(p2 - p1)), JG_OK);
 	pay[n] = '\0';
 	at = strstr((char *)pay, "\"alice\"");
 	CHECK(at != NULL);
@@ -780,7 +780,7 @@ static char *hand_es256(const char *header, const char *payload)
 	br_sha256_out(&h, hash);
 	siglen = br_ecdsa_i31_sign_raw(br_ec_get_default(), &br_sha256_vtable, hash,
 	                               br_skey_decoder_get_ec(&kc), sig);
-	if (!siglen || jg_b64url_encode(s64, sizeof(s64), sig, siglen) != JG_OK) {
+	if (!siglen || jg_der_b64url_encode(s64, sizeof(s64), sig, siglen) != JG_OK) {
 		free(out);
 		out = NULL;
 		goto done;
@@ -950,7 +950,8 @@ JG_TEST(auth_jwks_config_errors)
 	jg_log_level = JG_LOG_ERR;      /* the skipped keys are logged as warnings */
 	CHECK_EQ_INT(write_text("nokeys.json",
 	             "{\"keys\": [{\"kty\": \"oct\", \"k\": \"c2VjcmV0\", \"kid\": \"h\"},"
-	             " {\"kty\": \"RSA\", \"use\": \"enc\", \"kid\": \"e\", \"n\": \"AQAB\", \"e\": \"AQAB\"},"
+	             " {\"kty\": \"RSA\", \"use\": \"enc\", \"kid\": \"e\","
+	             "  \"n\": \"AQAB\", \"e\": \"AQAB\"},"
 	             " {\"kty\": \"EC\", \"crv\": \"P-256\", \"kid\": \"off\","
 	             "  \"x\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\","
 	             "  \"y\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE\"}]}"), 0);
