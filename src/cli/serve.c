@@ -31,7 +31,7 @@ static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *len
 {
 	char port[16];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = passive ? AI_PASSIVE : 0 };
-	struct addrinfo *res;
+	struct addrinfo *res, *ai;
 	int rc;
 
 	if (jg_config_split_address(addr, host, hostlen, port, sizeof(port)) != JG_OK)
@@ -41,8 +41,13 @@ static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *len
 		jg_log(JG_LOG_ERR, "cannot resolve %s: %s", addr, gai_strerror(rc));
 		return -1;
 	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
+	/* "localhost" often resolves to ::1 first while databases listen on 127.0.0.1 only. */
+	for (ai = res; ai && ai->ai_family != AF_INET; ai = ai->ai_next)
+		;
+	if (!ai)
+		ai = res;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
 }

@@ -847,10 +847,10 @@ static int step_client_handshake(struct jg_session *s)
 	uint8_t seq;
 	int rc;
 
+	/* A TLS leg only receives in jg_conn_read: read even while our output waits, since the
+	 * engine may need the peer's records to make room. */
 	rc = out_flush(&s->cl, &s->cout);
-	if (rc == JG_WAIT)
-		return STEP_BLOCKED;
-	if (rc != JG_OK) {
+	if (rc != JG_OK && rc != JG_WAIT) {
 		fail(s, "client went away during the handshake");
 		return STEP_BLOCKED;
 	}
@@ -927,9 +927,7 @@ static int step_backend_login(struct jg_session *s)
 		s->be_connecting = 0;
 	}
 	rc = out_flush(&s->be, &s->bout);
-	if (rc == JG_WAIT)
-		return STEP_BLOCKED;
-	if (rc != JG_OK)
+	if (rc != JG_OK && rc != JG_WAIT)
 		goto lost;
 	rc = read_packet(&s->be, &s->b2c, &p, &len, &seq);
 	if (rc == JG_WAIT)
@@ -959,9 +957,7 @@ static int step_kill(struct jg_session *s)
 	int rc;
 
 	rc = out_flush(&s->be, &s->bout);
-	if (rc == JG_WAIT)
-		return STEP_BLOCKED;
-	if (rc == JG_OK)
+	if (rc == JG_OK || rc == JG_WAIT)
 		rc = read_packet(&s->be, &s->b2c, &p, &len, &seq);
 	if (rc == JG_WAIT)
 		return STEP_BLOCKED;
