@@ -27,6 +27,8 @@
 
 enum { STEP_BLOCKED = 0, STEP_PROGRESS = 1 };
 
+static int client_command_waits(const struct jg_session *s);
+
 static void fail(struct jg_session *s, const char *why);
 static void refuse(struct jg_session *s, uint16_t code, const char *state, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -776,9 +778,8 @@ static int pump(struct jg_session *s, struct jg_conn *from, struct jg_conn *to, 
 		}
 		if (d->end == sizeof(d->buf))
 			break;
-		if (toward_backend && !jg_resp_done(&s->resp) && d->f.left == 0 &&
-		    d->end - d->r >= JG_FRAME_HDR)
-			break;                          /* a whole command waits; no need for more */
+		if (toward_backend && client_command_waits(s))
+			break;                          /* the next command waits; no need for more */
 		rc = jg_conn_read(from, d->buf + d->end, sizeof(d->buf) - d->end, &got);
 		if (rc == JG_WAIT)
 			break;
@@ -1020,6 +1021,12 @@ static int step(struct jg_session *s)
 	return STEP_BLOCKED;
 }
 
+/* client_command_waits: the next command is read and must wait for the current response. */
+static int client_command_waits(const struct jg_session *s)
+{
+	return !jg_resp_done(&s->resp) && s->c2b.f.left == 0 && s->c2b.r < s->c2b.end;
+}
+
 static uint32_t client_interest(const struct jg_session *s)
 {
 	uint32_t ev = EPOLLRDHUP;
@@ -1031,7 +1038,9 @@ static uint32_t client_interest(const struct jg_session *s)
 		ev |= EPOLLIN;
 		break;
 	case JG_PH_COMMAND:
-		if (s->c2b.end < sizeof(s->c2b.buf))
+		/* A pipelined command waits in the buffer until the current response ends; polling
+		 * for more input meanwhile would spin. EPOLLRDHUP still reports a client leaving. */
+		if (s->c2b.end < sizeof(s->c2b.buf) && !client_command_waits(s))
 			ev |= EPOLLIN;
 		if (s->b2c.w < s->b2c.r)
 			ev |= EPOLLOUT;
