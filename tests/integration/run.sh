@@ -446,7 +446,7 @@ case_disconnect_kills_query() {
 	pid=$!
 	bg_pid "$pid"
 	for ((n = 0; n < 50; n++)); do
-		[[ $(cli_direct -N -e "$q" 2>/dev/null) == 1 ]] && break
+		[[ $(T=5 cli_direct -N -e "$q" 2>/dev/null) == 1 ]] && break
 		sleep 0.2
 	done
 	if (( n == 50 )); then
@@ -457,7 +457,7 @@ case_disconnect_kills_query() {
 	# MariaDB's SLEEP notices a closed connection only every few seconds; a gateway that sends
 	# KILL QUERY is immediate. 7 s covers the former without hiding a query that runs on.
 	for ((n = 0; n < 35; n++)); do
-		[[ $(cli_direct -N -e "$q" 2>/dev/null) == 0 ]] && { echo "gone after ~$((n / 5)) s"; return 0; }
+		[[ $(T=5 cli_direct -N -e "$q" 2>/dev/null) == 0 ]] && { echo "gone after ~$((n / 5)) s"; return 0; }
 		sleep 0.2
 	done
 	echo "the backend still runs SELECT SLEEP(30) 7 s after the client went away"; return 1
