@@ -53,7 +53,7 @@ gen: $(GEN_C)
 # directives name OUT, so output does not depend on where it was written.
 ragel_gen = $(RAGEL) -C -G2 $(1) -o $(2).tmp && \
 	{ echo "/* generated from $(1) by $$($(RAGEL) --version | head -1); do not edit: make gen */"; \
-	  sed 's|$(2).tmp|gen/$(notdir $(2))|g' $(2).tmp; } > $(2) && rm -f $(2).tmp
+	  sed "s|$(2).tmp|gen/$(notdir $(2))|g" $(2).tmp; } > $(2) && rm -f $(2).tmp
 
 gen/%.c: spec/%.rl
 	@mkdir -p gen

@@ -513,6 +513,110 @@ case_greeting() {
 	[[ "$gw" == "$direct-jitgate" ]] || { echo "version '$gw' is not the backend's '$direct' + -jitgate"; return 1; }
 }
 
+# ---- backend leg variants -----------------------------------------------------------------
+
+# start_gw NAME INI: a second gateway from a config written by the case, listening on GW2_PORT
+# (allocated with jg_free_port first); sets GW2_PID.
+start_gw() {
+	local name=$1 ini=$2
+	"$JITGATE" serve -c "$ini" >"$WORK/jitgate-$name.log" 2>&1 3>&- 4>&- &
+	GW2_PID=$!
+	bg_pid "$GW2_PID"
+	if ! wait_listen "$GW2_PORT" "$GW2_PID" 20; then
+		echo "gateway $name did not listen: $(tail -n 3 "$WORK/jitgate-$name.log" | tr '\n' ' ')"
+		return 1
+	fi
+}
+stop_gw() { kill "$GW2_PID" 2>/dev/null; wait "$GW2_PID" 2>/dev/null || true; }
+
+# backend_config FILE BACKEND_ADDRESS TLS CA USER PASSWORD_FILE: a config for a second gateway.
+backend_config() {
+	write_config "$1" "$GW2_PORT" 0
+	sed -i -e "s|^address = 127.0.0.1:0\$|address = $2|" -e "s|^tls = .*|tls = $3|" \
+		-e "s|^tls_ca = .*|tls_ca = $4|" -e "s|^user = .*|user = $5|" \
+		-e "s|^password_file = .*|password_file = $6|" "$1"
+}
+
+# TLS to MariaDB with the certificate verified against the CA and the host name "localhost".
+case_backend_tls_verify() {
+	local out
+	GW2_PORT=$(jg_free_port)
+	backend_config "$WORK/gw-tls.ini" "localhost:$DB_PORT" verify "$KEYS/ca.pem" jg_admin "$DB/admin-password"
+	start_gw tls "$WORK/gw-tls.ini" || return 1
+	out=$(timeout "$T" mariadb --no-defaults -h127.0.0.1 -P"$GW2_PORT" -uagent -p"$(mint)" \
+		"${TLS_OPTS[@]}" -N -e "SHOW SESSION STATUS LIKE 'Ssl_version'; SELECT COUNT(*) FROM shop.customers" 2>&1) || true
+	stop_gw
+	echo "$out"
+	grep -Eq '^Ssl_version[[:space:]]+TLSv1\.2' <<<"$out" || { echo "backend session is not TLS 1.2: $out"; return 1; }
+	grep -qx 20 <<<"$out" || { echo "query through a TLS backend leg failed"; return 1; }
+}
+
+# A CA that did not sign the database's certificate: refused with a clear reason, no query runs.
+case_backend_tls_wrong_ca() {
+	local out
+	timeout 60 "$JITGATE" dev-keys "$WORK/other-keys" >/dev/null
+	GW2_PORT=$(jg_free_port)
+	backend_config "$WORK/gw-badca.ini" "localhost:$DB_PORT" verify "$WORK/other-keys/ca.pem" jg_admin "$DB/admin-password"
+	start_gw badca "$WORK/gw-badca.ini" || return 1
+	out=$(timeout "$T" mariadb --no-defaults -h127.0.0.1 -P"$GW2_PORT" -uagent -p"$(mint)" \
+		"${TLS_OPTS[@]}" -N -e "SELECT 1" 2>&1) || true
+	stop_gw
+	echo "$out"
+	grep -Eq '^ERROR 1105 \(08004\).*not trusted' <<<"$out" || { echo "expected ERR 1105/08004 naming the untrusted certificate"; return 1; }
+}
+
+# The backend leg's caching_sha2_password against a scripted MySQL 8 server (MariaDB has none):
+# fast path, full path over TLS, and an auth switch to mysql_native_password.
+sha2_case() {   # sha2_case MODE TLS EXPECT_REGEX
+	local mode=$1 tls=$2 want=$3 port out spid
+	port=$(jg_free_port)
+	printf 'sha2-p@ss\n' >"$WORK/sha2.pw"
+	"$PY" "$IT/servers/mysql8_auth.py" --port "$port" --user gw --password 'sha2-p@ss' \
+		--mode "$mode" --cert "$KEYS/tls-cert.pem" --key "$KEYS/tls-key.pem" --count 2 \
+		>"$WORK/sha2-$mode.out" 2>&1 3>&- 4>&- &
+	spid=$!
+	bg_pid "$spid"
+	wait_listen "$port" "$spid" 10 || { echo "scripted server did not start: $(cat "$WORK/sha2-$mode.out")"; return 1; }
+	GW2_PORT=$(jg_free_port)
+	backend_config "$WORK/gw-sha2.ini" "localhost:$port" "$tls" "$KEYS/ca.pem" gw "$WORK/sha2.pw"
+	start_gw "sha2-$mode" "$WORK/gw-sha2.ini" || return 1
+	out=$(timeout "$T" mariadb --no-defaults -h127.0.0.1 -P"$GW2_PORT" -uagent -p"$(mint)" \
+		"${TLS_OPTS[@]}" -N -e "SELECT path" 2>&1) || true
+	stop_gw
+	kill "$spid" 2>/dev/null || true
+	echo "client: $out"
+	echo "server: $(tr '\n' ' ' <"$WORK/sha2-$mode.out")"
+	grep -Eq "$want" <<<"$out" || { echo "expected $want, got: $out"; return 1; }
+}
+case_backend_sha2_fast() { sha2_case fast verify '^fast tls=on$'; }
+case_backend_sha2_full_tls() { sha2_case full verify '^full tls=on$'; }
+case_backend_native_switch() { sha2_case switch verify '^switch tls=on$'; }
+case_backend_sha2_full_needs_tls() { sha2_case full off '^ERROR 1105 \(08004\).*tls'; }
+
+# COM_CHANGE_USER would switch identity mid-session: refused, and the session goes on.
+case_change_user_refused() {
+	local tf out
+	tf=$(tokfile chuser "$(mint)")
+	out=$(cd "$IT" && timeout "$T" node "$IT/clients/change_user.js" "$GW_PORT" "$tf" "$KEYS/ca.pem" 2>&1) || true
+	echo "$out"
+	grep -Eq '^ERROR 1235 \(42000\).*COM_CHANGE_USER' <<<"$out" || { echo "COM_CHANGE_USER was not refused with 1235/42000"; return 1; }
+	grep -qx 'after: 1' <<<"$out" || { echo "the session did not go on after the refusal"; return 1; }
+}
+
+# A client that reads a large result slowly: the gateway stops reading from the backend instead
+# of buffering, so its resident size stays flat (fixed buffers per session).
+case_slow_reader_bounded() {
+	local tf rss0 rss1 out
+	tf=$(tokfile slow "$(mint)")
+	rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$GW_PID/status")
+	out=$(timeout 120 "$PY" "$IT/clients/slow_reader.py" "$GW_PORT" "$tf" "$KEYS/ca.pem" "$GW_PID" 2>&1) || true
+	echo "$out"
+	rss1=$(sed -n 's/^rss_paused_kb //p' <<<"$out")
+	grep -qx 'rows 40000' <<<"$out" || { echo "did not read all rows"; return 1; }
+	echo "gateway RSS before ${rss0} kB, while the reader paused ${rss1} kB"
+	(( rss1 - rss0 < 8192 )) || { echo "gateway grew by $((rss1 - rss0)) kB while a reader paused"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -624,6 +728,14 @@ cases=(
 	disconnect-kills-backend-query:case_disconnect_kills_query
 	sysbench-point-select:case_sysbench
 	greeting-version:case_greeting
+	backend-tls-verify:case_backend_tls_verify
+	backend-tls-wrong-ca:case_backend_tls_wrong_ca
+	backend-caching-sha2-fast:case_backend_sha2_fast
+	backend-caching-sha2-full-over-tls:case_backend_sha2_full_tls
+	backend-auth-switch-native:case_backend_native_switch
+	backend-caching-sha2-full-refused-without-tls:case_backend_sha2_full_needs_tls
+	change-user-refused:case_change_user_refused
+	slow-reader-bounded-memory:case_slow_reader_bounded
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
