@@ -100,4 +100,98 @@ demo: deps all
 clean:
 	rm -rf $(BUILD)
 
+# ---- fuzzing ------------------------------------------------------------------------------------
+# One AFL++ harness per parser of untrusted input: fuzz/<target>/harness.c with corpus/ and dict
+# (docs/fuzzing.md). fuzz-replay, which `make check` runs, replays every seed and every crash kept
+# under tests/regress/<target>/ with ASan and UBSan; fuzz installs afl++ and fuzzes each target
+# for FUZZ_SECONDS, then copies what crashed into tests/regress/<target>/ and fails.
+FUZZ_TARGETS := handshake_response greeting response token config
+FUZZ_SECONDS ?= 60
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_AFL_SAN ?= $(FUZZ_SAN)
+AFL_CC       ?= afl-cc
+FUZZ_LIB     := $(SRCS) $(GEN_C)
+FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+FUZZ_AFL_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/afl/%)
+FUZZ_ENV := AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+            AFL_NO_AFFINITY=1 ASAN_OPTIONS=abort_on_error=1:symbolize=0:detect_leaks=0
+
+.PHONY: fuzz fuzz-replay fuzz-deps fuzz-seeds $(FUZZ_TARGETS:%=fuzz-%)
+
+# The replay build uses the sanitizers when this compiler links them with our libraries.
+$(BUILD)/fuzz/replay.flags:
+	@mkdir -p $(dir $@)
+	@printf 'int main(void) { return 0; }\n' > $(BUILD)/fuzz/sancheck.c
+	@if $(CC) $(FUZZ_SAN) $(BUILD)/fuzz/sancheck.c -o $(BUILD)/fuzz/sancheck $(LDLIBS_JG) 2>/dev/null && \
+	    $(BUILD)/fuzz/sancheck; then echo '$(FUZZ_SAN)' > $@; \
+	else echo "fuzz-replay: no sanitizers with $(CC); replaying without" >&2; : > $@; fi
+
+$(BUILD)/fuzz/replay/gen/%.o: gen/%.c $(BUILD)/fuzz/replay.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_JG) $(CFLAGS) $$(cat $(BUILD)/fuzz/replay.flags) -Wall -Wno-unused-const-variable -Wno-unused-variable -MMD -c $< -o $@
+
+$(BUILD)/fuzz/replay/%.o: %.c $(BUILD)/fuzz/replay.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_JG) $(CFLAGS) $$(cat $(BUILD)/fuzz/replay.flags) $(WARN) -MMD -c $< -o $@
+
+$(FUZZ_REPLAY_BINS): $(BUILD)/fuzz/%: $(BUILD)/fuzz/replay/fuzz/%/harness.o \
+		$(patsubst %.c,$(BUILD)/fuzz/replay/%.o,$(FUZZ_LIB))
+	$(CC) $(CFLAGS) $$(cat $(BUILD)/fuzz/replay.flags) -o $@ $^ $(LDLIBS_JG)
+
+# Each target's files in one process first (fast); if that fails, one process per file to name
+# every file that crashes.
+fuzz-replay: $(FUZZ_REPLAY_BINS)
+	@pass=0; fail=0; log=$(BUILD)/fuzz/replay.log; \
+	for t in $(FUZZ_TARGETS); do \
+	    files=$$(find fuzz/$$t/corpus tests/regress/$$t -type f ! -name README.md 2>/dev/null | sort); \
+	    [ -n "$$files" ] || continue; \
+	    if $(BUILD)/fuzz/$$t $$files >$$log 2>&1; then \
+	        pass=$$((pass + $$(echo "$$files" | wc -l))); continue; fi; \
+	    for f in $$files; do \
+	        if $(BUILD)/fuzz/$$t $$f >$$log 2>&1; then pass=$$((pass + 1)); \
+	        else fail=$$((fail + 1)); echo "fuzz-replay: $$t crashes on $$f:"; cat $$log; fi; \
+	    done; \
+	done; \
+	echo "fuzz-replay: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+
+fuzz-deps:
+	@command -v afl-fuzz >/dev/null && command -v $(AFL_CC) >/dev/null || { \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q afl++ </dev/null; }
+
+$(BUILD)/fuzz/afl/gen/%.o: gen/%.c | fuzz-deps
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 $(AFL_CC) $(CPPFLAGS_JG) -O2 -g $(FUZZ_AFL_SAN) -Wall -Wno-unused-const-variable -Wno-unused-variable -MMD -c $< -o $@
+
+$(BUILD)/fuzz/afl/%.o: %.c | fuzz-deps
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 $(AFL_CC) $(CPPFLAGS_JG) -O2 -g $(FUZZ_AFL_SAN) $(WARN) -MMD -c $< -o $@
+
+$(FUZZ_AFL_BINS): $(BUILD)/fuzz/afl/%: $(BUILD)/fuzz/afl/fuzz/%/harness.o \
+		$(patsubst %.c,$(BUILD)/fuzz/afl/%.o,$(FUZZ_LIB))
+	AFL_QUIET=1 $(AFL_CC) -O2 -g $(FUZZ_AFL_SAN) -o $@ $^ $(LDLIBS_JG)
+
+# fuzz-TARGET: a fresh run of FUZZ_SECONDS; its crashes become tests/regress/TARGET/crash-HASH.
+$(FUZZ_TARGETS:%=fuzz-%): fuzz-%: $(BUILD)/fuzz/afl/%
+	@rm -rf $(BUILD)/fuzz-out/$* && mkdir -p $(BUILD)/fuzz-out tests/regress/$*
+	$(FUZZ_ENV) afl-fuzz -V $(FUZZ_SECONDS) -m none -i fuzz/$*/corpus -o $(BUILD)/fuzz-out/$* \
+	    -x fuzz/$*/dict -- $(BUILD)/fuzz/afl/$* >$(BUILD)/fuzz-out/$*.log 2>&1 || \
+	    { tail -n 30 $(BUILD)/fuzz-out/$*.log; exit 1; }
+	@for c in $(BUILD)/fuzz-out/$*/default/crashes/id:*; do [ -f "$$c" ] || continue; \
+	    cp "$$c" tests/regress/$*/crash-$$(sha1sum <"$$c" | cut -c1-16); done
+	@st=$(BUILD)/fuzz-out/$*/default/fuzzer_stats; v() { sed -n "s/^$$1 *: //p" $$st; }; \
+	echo "fuzz: $*: $$(v execs_done) execs ($$(v execs_per_sec)/s), corpus $$(v corpus_count)," \
+	     "edges $$(v edges_found) ($$(v bitmap_cvg)), crashes $$(v saved_crashes), hangs $$(v saved_hangs)"
+
+fuzz: $(FUZZ_TARGETS:%=fuzz-%)
+	@n=0; for t in $(FUZZ_TARGETS); do \
+	    c=$$(ls $(BUILD)/fuzz-out/$$t/default/crashes/ 2>/dev/null | grep -c '^id:' || true); \
+	    [ "$$c" -eq 0 ] || echo "fuzz: $$t: $$c crashes, copied to tests/regress/$$t/"; n=$$((n + c)); \
+	done; echo "fuzz: $$n crashes"; [ $$n -eq 0 ]
+
+# fuzz-seeds: rewrites the seed corpora (fuzz/mkseeds.c); run when a harness's input format changes.
+fuzz-seeds: $(OBJS) $(BUILD)/fuzz/mkseeds.o
+	$(CC) $(CFLAGS) -o $(BUILD)/fuzz/mkseeds $^ $(LDLIBS_JG)
+	$(BUILD)/fuzz/mkseeds
+# ---- end of fuzzing -----------------------------------------------------------------------------
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

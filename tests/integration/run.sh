@@ -617,6 +617,61 @@ case_slow_reader_bounded() {
 	(( rss1 - rss0 < 8192 )) || { echo "gateway grew by $((rss1 - rss0)) kB while a reader paused"; return 1; }
 }
 
+# An idle session is closed after idle_timeout; a fresh one works.
+case_idle_timeout() {
+	local tf out
+	GW2_PORT=$(jg_free_port)
+	backend_config "$WORK/gw-idle.ini" "127.0.0.1:$DB_PORT" off "$KEYS/ca.pem" jg_admin "$DB/admin-password"
+	sed -i 's/^idle_timeout = .*/idle_timeout = 2/' "$WORK/gw-idle.ini"
+	start_gw idle "$WORK/gw-idle.ini" || return 1
+	tf=$(tokfile idle "$(mint)")
+	out=$(timeout "$T" "$PY" - "$GW2_PORT" "$tf" "$KEYS/ca.pem" <<'PY' 2>&1
+import sys, time, pymysql
+port, tf, ca = sys.argv[1:]
+c = pymysql.connect(host="127.0.0.1", port=int(port), user="agent",
+                    password=open(tf).read().strip(), ssl={"ca": ca})
+cur = c.cursor()
+cur.execute("SELECT 1")
+print("before", cur.fetchone()[0])
+time.sleep(4)
+try:
+    cur.execute("SELECT 2")
+    print("after", cur.fetchone()[0])
+except pymysql.err.OperationalError as e:
+    print("closed", e.args[0])
+PY
+) || true
+	stop_gw
+	echo "$out"
+	grep -qx 'before 1' <<<"$out" || { echo "the session did not start"; return 1; }
+	grep -Eq '^closed (2013|2006)' <<<"$out" || { echo "an idle session was not closed after 2 s"; return 1; }
+}
+
+# The client asks for LOCAL INFILE; jitgate never passes the capability on, so the server refuses
+# LOAD DATA LOCAL and no file of the client's is read.
+case_local_infile_refused() {
+	local out
+	out=$(cli_gw "$(mint)" --local-infile=1 shop -e \
+		"CREATE TEMPORARY TABLE li (l TEXT); LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE li; SELECT COUNT(*) FROM li" 2>&1) || true
+	echo "$out"
+	grep -Eq '^ERROR (1148|4166)' <<<"$out" || { echo "LOAD DATA LOCAL was not refused by the server"; return 1; }
+}
+
+# The token must never reach a log: look for each signature used so far in the gateway's log.
+case_token_not_logged() {
+	local t sig n=0
+	for t in "$WORK"/*.token; do
+		sig=$(cut -d. -f3 <"$t")
+		[[ -n "$sig" ]] || continue
+		n=$((n + 1))
+		if grep -qF "$sig" "$WORK"/jitgate*.log; then
+			echo "a token signature appears in the gateway log"; return 1
+		fi
+	done
+	echo "checked $n tokens"
+	(( n > 0 )) || { echo "no token files to check"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -736,6 +791,9 @@ cases=(
 	backend-caching-sha2-full-refused-without-tls:case_backend_sha2_full_needs_tls
 	change-user-refused:case_change_user_refused
 	slow-reader-bounded-memory:case_slow_reader_bounded
+	idle-timeout:case_idle_timeout
+	local-infile-not-passed-on:case_local_infile_refused
+	token-never-logged:case_token_not_logged
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
