@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,6 +51,21 @@ static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *len
 	*len = ai->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
+}
+
+/* raise_fd_limit: each session holds two sockets; take the hard limit rather than 1024. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			jg_log(JG_LOG_WARN, "cannot raise the open file limit: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		jg_log(JG_LOG_INFO, "open file limit %llu (about %llu sessions)",
+		       (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_cur / 2);
 }
 
 /*
@@ -164,6 +180,7 @@ int jg_cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	the_gw = &gw;
+	raise_fd_limit();
 	probe_backend(&gw);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	workers = cfg.workers > 0 ? cfg.workers : (ncpu > 0 ? (int)ncpu : 1);

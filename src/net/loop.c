@@ -25,7 +25,34 @@ struct jg_worker {
 	struct jg_session *sessions;     /* live sessions, for deadlines and shutdown */
 	struct jg_session *dead;         /* ended this round: freed after the event batch */
 	unsigned nsessions;
+	void *free_bufs;                 /* pool of JG_DIR_BUF buffers, linked through their start */
+	unsigned nfree_bufs;
 };
+
+/* Buffers kept for reuse: enough for bursts, small next to the sessions themselves. */
+#define JG_POOL_KEEP 256
+
+uint8_t *jg_worker_buf_get(struct jg_worker *w)
+{
+	void *b = w->free_bufs;
+
+	if (!b)
+		return malloc(JG_DIR_BUF);
+	memcpy(&w->free_bufs, b, sizeof(void *));
+	w->nfree_bufs--;
+	return b;
+}
+
+void jg_worker_buf_put(struct jg_worker *w, uint8_t *buf)
+{
+	if (w->nfree_bufs >= JG_POOL_KEEP) {
+		free(buf);
+		return;
+	}
+	memcpy(buf, &w->free_bufs, sizeof(void *));
+	w->free_bufs = buf;
+	w->nfree_bufs++;
+}
 
 int64_t jg_now_ms(void)
 {
@@ -171,6 +198,8 @@ static void *worker_main(void *arg)
 		jg_worker_release(w, s);
 	}
 	free_dead(w);
+	while (w->free_bufs)
+		free(jg_worker_buf_get(w));
 	return NULL;
 }
 

@@ -57,6 +57,10 @@ void jg_gateway_set_backend(struct jg_gateway *gw, const char *version, uint32_t
 int jg_worker_add(struct jg_worker *w, struct jg_session *s, int fd, int leg, uint32_t events);
 int jg_worker_mod(struct jg_worker *w, struct jg_session *s, int fd, int leg, uint32_t events);
 void jg_worker_release(struct jg_worker *w, struct jg_session *s);
+
+/* Buffers of JG_DIR_BUF bytes lent to sessions; NULL when memory is out. */
+uint8_t *jg_worker_buf_get(struct jg_worker *w);
+void jg_worker_buf_put(struct jg_worker *w, uint8_t *buf);
 int64_t jg_now_ms(void);
 
 #endif

@@ -72,21 +72,44 @@ static void dir_reset(struct jg_dir *d)
 	d->discard = 0;
 }
 
+/* dir_hold: the direction's buffer, from the worker's pool, before bytes are read into it. */
+static int dir_hold(struct jg_session *s, struct jg_dir *d)
+{
+	if (!d->buf && !(d->buf = jg_worker_buf_get(s->wk)))
+		return JG_ERR_NOMEM;
+	return JG_OK;
+}
+
+/*
+ * dir_release: gives an empty buffer back to the pool, so an idle session holds none (the frame
+ * state stays: a packet may be half forwarded with nothing buffered).
+ */
+static void dir_release(struct jg_session *s, struct jg_dir *d, int force)
+{
+	if (!d->buf || (!force && (d->w != d->end || d->r != d->end)))
+		return;
+	jg_worker_buf_put(s->wk, d->buf);
+	d->buf = NULL;
+	d->w = d->r = d->end = 0;
+}
+
 /*
  * read_packet: one whole packet (connection phase only, where packets are small). The payload
  * stays valid until the next call on the same direction.
  */
-static int read_packet(struct jg_conn *c, struct jg_dir *d, const uint8_t **payload,
-                       uint32_t *len, uint8_t *seq)
+static int read_packet(struct jg_session *s, struct jg_conn *c, struct jg_dir *d,
+                       const uint8_t **payload, uint32_t *len, uint8_t *seq)
 {
 	size_t avail, got;
 	int rc;
 
+	if ((rc = dir_hold(s, d)) != JG_OK)
+		return rc;
 	for (;;) {
 		avail = d->end - d->r;
 		if (avail >= JG_FRAME_HDR) {
 			jg_frame_parse_header(&d->f, d->buf + d->r);
-			if (d->f.len > sizeof(d->buf) - JG_FRAME_HDR)
+			if (d->f.len > JG_DIR_BUF - JG_FRAME_HDR)
 				return JG_ERR_TOOBIG;
 			if (avail >= JG_FRAME_HDR + d->f.len) {
 				*payload = d->buf + d->r + JG_FRAME_HDR;
@@ -101,7 +124,7 @@ static int read_packet(struct jg_conn *c, struct jg_dir *d, const uint8_t **payl
 			d->r = 0;
 			d->end = avail;
 		}
-		rc = jg_conn_read(c, d->buf + d->end, sizeof(d->buf) - d->end, &got);
+		rc = jg_conn_read(c, d->buf + d->end, JG_DIR_BUF - d->end, &got);
 		if (rc != JG_OK)
 			return rc;
 		d->end += got;
@@ -152,6 +175,8 @@ void jg_session_close(struct jg_session *s)
 {
 	jg_conn_close(&s->cl);
 	close_backend(s);
+	dir_release(s, &s->c2b, 1);
+	dir_release(s, &s->b2c, 1);
 	s->phase = JG_PH_DEAD;
 }
 
@@ -574,6 +599,8 @@ void jg_hs_on_login_ok(struct jg_session *s)
 	s->resp.cs = jg_resp_entry(JG_RESP_IDLE);
 	dir_reset(&s->c2b);
 	dir_reset(&s->b2c);
+	dir_release(s, &s->c2b, 1);
+	dir_release(s, &s->b2c, 1);
 	s->phase = JG_PH_COMMAND;
 	s->deadline_ms = s->gw->cfg->idle_timeout > 0 ?
 	                 jg_now_ms() + (int64_t)s->gw->cfg->idle_timeout * 1000 : 0;
@@ -685,7 +712,7 @@ static size_t parse_stream(struct jg_session *s, struct jg_dir *d, int toward_ba
 		if (peek.first) {
 			if (toward_backend && !jg_resp_done(&s->resp))
 				break;                  /* the next command waits for this response */
-			need = JG_FRAME_HDR + peek.len <= sizeof(d->buf) ? peek.len : jg_resp_need(peek.len);
+			need = JG_FRAME_HDR + peek.len <= JG_DIR_BUF ? peek.len : jg_resp_need(peek.len);
 			if (avail - JG_FRAME_HDR < need)
 				break;
 			payload = d->buf + d->r + JG_FRAME_HDR;
@@ -742,6 +769,8 @@ static int pump(struct jg_session *s, struct jg_conn *from, struct jg_conn *to, 
 	size_t put, got;
 
 	*to_failed = 0;
+	if ((rc = dir_hold(s, d)) != JG_OK)
+		return rc;
 	for (;;) {
 		if (d->w < d->r) {
 			rc = jg_conn_write(to, d->buf + d->w, d->r - d->w, &put);
@@ -770,17 +799,17 @@ static int pump(struct jg_session *s, struct jg_conn *from, struct jg_conn *to, 
 			break;
 		if (d->w == d->end) {
 			d->w = d->r = d->end = 0;
-		} else if (d->end == sizeof(d->buf) && d->w > 0) {
+		} else if (d->end == JG_DIR_BUF && d->w > 0) {
 			memmove(d->buf, d->buf + d->w, d->end - d->w);
 			d->r -= d->w;
 			d->end -= d->w;
 			d->w = 0;
 		}
-		if (d->end == sizeof(d->buf))
+		if (d->end == JG_DIR_BUF)
 			break;
 		if (toward_backend && client_command_waits(s))
 			break;                          /* the next command waits; no need for more */
-		rc = jg_conn_read(from, d->buf + d->end, sizeof(d->buf) - d->end, &got);
+		rc = jg_conn_read(from, d->buf + d->end, JG_DIR_BUF - d->end, &got);
 		if (rc == JG_WAIT)
 			break;
 		if (rc != JG_OK)
@@ -833,6 +862,10 @@ static int step_command(struct jg_session *s)
 	}
 	if (progress && s->gw->cfg->idle_timeout > 0)
 		s->deadline_ms = jg_now_ms() + (int64_t)s->gw->cfg->idle_timeout * 1000;
+	if (!progress) {
+		dir_release(s, &s->c2b, 0);
+		dir_release(s, &s->b2c, 0);
+	}
 	return progress ? STEP_PROGRESS : STEP_BLOCKED;
 client_lost:
 	client_gone(s);
@@ -855,7 +888,7 @@ static int step_client_handshake(struct jg_session *s)
 		fail(s, "client went away during the handshake");
 		return STEP_BLOCKED;
 	}
-	rc = read_packet(&s->cl, &s->c2b, &p, &len, &seq);
+	rc = read_packet(s, &s->cl, &s->c2b, &p, &len, &seq);
 	if (rc == JG_WAIT)
 		return STEP_BLOCKED;
 	if (rc == JG_ERR_TOOBIG) {
@@ -930,7 +963,7 @@ static int step_backend_login(struct jg_session *s)
 	rc = out_flush(&s->be, &s->bout);
 	if (rc != JG_OK && rc != JG_WAIT)
 		goto lost;
-	rc = read_packet(&s->be, &s->b2c, &p, &len, &seq);
+	rc = read_packet(s, &s->be, &s->b2c, &p, &len, &seq);
 	if (rc == JG_WAIT)
 		return STEP_BLOCKED;
 	if (rc != JG_OK)
@@ -959,7 +992,7 @@ static int step_kill(struct jg_session *s)
 
 	rc = out_flush(&s->be, &s->bout);
 	if (rc == JG_OK || rc == JG_WAIT)
-		rc = read_packet(&s->be, &s->b2c, &p, &len, &seq);
+		rc = read_packet(s, &s->be, &s->b2c, &p, &len, &seq);
 	if (rc == JG_WAIT)
 		return STEP_BLOCKED;
 	if (rc == JG_OK && len > 0 && p[0] == 0x00)
@@ -1040,7 +1073,7 @@ static uint32_t client_interest(const struct jg_session *s)
 	case JG_PH_COMMAND:
 		/* A pipelined command waits in the buffer until the current response ends; polling
 		 * for more input meanwhile would spin. EPOLLRDHUP still reports a client leaving. */
-		if (s->c2b.end < sizeof(s->c2b.buf) && !client_command_waits(s))
+		if (s->c2b.end < JG_DIR_BUF && !client_command_waits(s))
 			ev |= EPOLLIN;
 		if (s->b2c.w < s->b2c.r)
 			ev |= EPOLLOUT;
@@ -1067,7 +1100,7 @@ static uint32_t backend_interest(const struct jg_session *s)
 		ev |= s->be_connecting ? EPOLLOUT : EPOLLIN;
 		break;
 	case JG_PH_COMMAND:
-		if (s->b2c.end < sizeof(s->b2c.buf))
+		if (s->b2c.end < JG_DIR_BUF)
 			ev |= EPOLLIN;
 		if (s->c2b.w < s->c2b.r)
 			ev |= EPOLLOUT;

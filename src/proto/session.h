@@ -12,7 +12,9 @@
  * for a query whose client went away.
  *
  * Ownership: sessions are allocated by jg_session_accept / jg_session_killer and freed by their
- * worker (jg_worker_release) after jg_session_run marks them DEAD. The token never leaves the
+ * worker (jg_worker_release) after jg_session_run marks them DEAD. Direction buffers are lent by
+ * the worker's pool while bytes are in flight and given back when empty, so an idle session
+ * holds none. The token never leaves the
  * function that verifies it; buffers that held it are wiped.
  */
 #ifndef JG_PROTO_SESSION_H
@@ -39,7 +41,7 @@ struct jg_dir {
 	size_t w, r, end;
 	struct jg_frame f;
 	uint8_t discard;        /* drop the current logical packet instead of forwarding it */
-	uint8_t buf[JG_DIR_BUF];
+	uint8_t *buf;           /* JG_DIR_BUF bytes from the worker's pool; NULL while empty */
 };
 
 struct jg_out {
