@@ -24,7 +24,9 @@ void jg_conn_init(struct jg_conn *c, int fd)
 {
 	c->fd = fd;
 	c->tls = NULL;
+	c->rd_ready = 1;
 }
+
 
 /*
  * sock_recv / sock_send: the only places errno is read. JG_OK with *n > 0, JG_WAIT, JG_ERR_CLOSED
@@ -47,6 +49,20 @@ static int sock_recv(int fd, void *buf, size_t cap, size_t *n, const char **why)
 		return JG_WAIT;
 	*why = strerror(errno);
 	return JG_ERR_IO;
+}
+
+/* conn_recv: sock_recv unless the socket is known to be empty; notes EAGAIN. */
+static int conn_recv(struct jg_conn *c, void *buf, size_t cap, size_t *n, const char **why)
+{
+	int r;
+
+	*n = 0;
+	if (!c->rd_ready)
+		return JG_WAIT;
+	r = sock_recv(c->fd, buf, cap, n, why);
+	if (r == JG_WAIT)
+		c->rd_ready = 0;
+	return r;
 }
 
 static int sock_send(int fd, const void *buf, size_t len, size_t *n, const char **why)
@@ -121,7 +137,7 @@ static int tls_recv_some(struct jg_conn *c)
 	p = br_ssl_engine_recvrec_buf(t->eng, &len);
 	if (!p || len == 0)
 		return JG_WAIT;
-	r = sock_recv(c->fd, p, len, &n, &why);
+	r = conn_recv(c, p, len, &n, &why);
 	if (r == JG_OK) {
 		br_ssl_engine_recvrec_ack(t->eng, n);
 		return JG_OK;
@@ -154,7 +170,7 @@ int jg_conn_read(struct jg_conn *c, uint8_t *buf, size_t cap, size_t *got)
 	if (cap == 0)           /* nothing can be read into no room; never report a 0-byte success */
 		return JG_WAIT;
 	if (!t)
-		return sock_recv(c->fd, buf, cap, got, &why);
+		return conn_recv(c, buf, cap, got, &why);
 	if (t->err != JG_OK)
 		return t->err;
 	for (;;) {

@@ -23,6 +23,12 @@ struct jg_tls_client;   /* shared client trust settings: see src/tls/tls.h */
 struct jg_conn {
 	int fd;                 /* -1 when closed */
 	struct jg_tls *tls;     /* NULL on a plain leg */
+	/*
+	 * rd_ready: the socket may have bytes. Cleared when recv says EAGAIN, set again by the
+	 * owner when epoll reports EPOLLIN: reads in between return JG_WAIT without a system call
+	 * (level-triggered epoll reports bytes that arrive meanwhile).
+	 */
+	uint8_t rd_ready;
 };
 
 /* jg_conn_init: a plain leg over an already non-blocking fd. */

@@ -1117,6 +1117,12 @@ static uint32_t backend_interest(const struct jg_session *s)
 
 void jg_session_event(struct jg_session *s, int leg, uint32_t events)
 {
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+		if (leg == JG_LEG_CLIENT)
+			s->cl.rd_ready = 1;
+		else if (leg == JG_LEG_BACKEND)
+			s->be.rd_ready = 1;
+	}
 	if (leg == JG_LEG_BACKEND)
 		s->be_events = events;
 	if (leg == JG_LEG_CLIENT && (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
