@@ -9,6 +9,7 @@
 #include "net/conn.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -60,7 +61,8 @@ static int conn_recv(struct jg_conn *c, void *buf, size_t cap, size_t *n, const 
 	if (!c->rd_ready)
 		return JG_WAIT;
 	r = sock_recv(c->fd, buf, cap, n, why);
-	if (r == JG_WAIT)
+	/* A short read emptied the socket: a stream socket returns what it has. */
+	if (r == JG_WAIT || (r == JG_OK && *n < cap))
 		c->rd_ready = 0;
 	return r;
 }
@@ -125,21 +127,61 @@ static int tls_send_some(struct jg_conn *c)
 	return r;
 }
 
-/* tls_recv_some: one recv into the engine (engine state has BR_SSL_RECVREC). */
+/* Scratch for read-ahead: one per worker thread, a full TLS record and a bit. */
+#define JG_RA_SCRATCH (16384 + 2048)
+static _Thread_local unsigned char ra_scratch[JG_RA_SCRATCH];
+
+/* ra_feed: hands read-ahead bytes to the engine; JG_OK when some were taken. */
+static int ra_feed(struct jg_tls *t)
+{
+	unsigned char *p;
+	size_t len, n;
+
+	p = br_ssl_engine_recvrec_buf(t->eng, &len);
+	if (!p || len == 0)
+		return JG_WAIT;
+	n = JG_MIN(len, t->ra_len - t->ra_off);
+	memcpy(p, t->ra + t->ra_off, n);
+	br_ssl_engine_recvrec_ack(t->eng, n);
+	t->ra_off += n;
+	if (t->ra_off == t->ra_len) {
+		free(t->ra);
+		t->ra = NULL;
+		t->ra_off = t->ra_len = 0;
+	}
+	return JG_OK;
+}
+
+/*
+ * tls_recv_some: bytes into the engine (its state has BR_SSL_RECVREC): first what was read
+ * ahead, else one recv of all the socket has, of which the engine takes what it can now.
+ */
 static int tls_recv_some(struct jg_conn *c)
 {
 	struct jg_tls *t = c->tls;
 	const char *why = NULL;
 	unsigned char *p;
-	size_t len, n;
+	size_t len, n, take;
 	int r;
 
+	if (t->ra)
+		return ra_feed(t);
 	p = br_ssl_engine_recvrec_buf(t->eng, &len);
 	if (!p || len == 0)
 		return JG_WAIT;
-	r = conn_recv(c, p, len, &n, &why);
+	r = conn_recv(c, ra_scratch, sizeof(ra_scratch), &n, &why);
 	if (r == JG_OK) {
-		br_ssl_engine_recvrec_ack(t->eng, n);
+		take = JG_MIN(n, len);
+		memcpy(p, ra_scratch, take);
+		br_ssl_engine_recvrec_ack(t->eng, take);
+		if (take < n) {
+			t->ra = malloc(n - take);
+			if (!t->ra)
+				return jg_tls_fail(t, JG_ERR_NOMEM, "out of memory");
+			memcpy(t->ra, ra_scratch + take, n - take);
+			t->ra_off = 0;
+			t->ra_len = n - take;
+		}
 		return JG_OK;
 	}
 	if (r == JG_ERR_IO)
@@ -279,7 +321,7 @@ int jg_conn_pending(const struct jg_conn *c)
 	if (!c->tls || c->tls->err != JG_OK)
 		return 0;
 	st = br_ssl_engine_current_state(c->tls->eng);
-	return c->tls->unflushed || (st & (BR_SSL_SENDREC | BR_SSL_RECVAPP)) != 0;
+	return c->tls->unflushed || c->tls->ra || (st & (BR_SSL_SENDREC | BR_SSL_RECVAPP)) != 0;
 }
 
 /*

@@ -786,6 +786,10 @@ void jg_tls_free(struct jg_tls *t)
 {
 	if (!t)
 		return;
+	if (t->ra) {
+		explicit_bzero(t->ra, t->ra_len);
+		free(t->ra);
+	}
 	/* Session keys live in the engine context: do not leave them in freed memory. */
 	memset(t, 0, offsetof(struct jg_tls, iobuf));
 	free(t);

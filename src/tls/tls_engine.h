@@ -38,6 +38,13 @@ struct jg_tls {
 	int unflushed;          /* plaintext accepted by jg_conn_write, not yet in a record */
 	int want_write;         /* jg_conn_write last said JG_WAIT: jg_conn_events asks EPOLLOUT */
 	char errmsg[128];       /* what jg_conn_tls_error answers */
+	/*
+	 * Read-ahead: the engine asks for a record header (5 bytes) and then its body, so conn.c
+	 * reads whatever the socket has into a per-thread scratch buffer in one call and keeps here
+	 * what the engine could not take yet (malloc'd only then; freed when drained).
+	 */
+	unsigned char *ra;
+	size_t ra_off, ra_len;
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
