@@ -1,7 +1,9 @@
 #!/bin/bash
-# check.sh: what `make check` runs once the build is done: unit tests, protocol cases and the
-# integration suite. A failing part does not stop the others; the last line is the sum of every
-# part's "N passed, N failed" line, and the exit status is non-zero if anything failed.
+# check.sh: what `make check` runs once the build is done: unit tests, protocol cases, the
+# integration suite and the quick benchmark (it checks that every route of the harness completes
+# its queries, not the timings). A failing part does not stop the others; the last line is the
+# sum of every part's "N passed, N failed" line, and the exit status is non-zero if anything
+# failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,7 +41,9 @@ run_part() {
 # Budgets add up to well under CI's limit; the integration suite also bounds itself.
 run_part unit 300 unit
 run_part proto 300 proto
+run_part fuzz-replay 120 fuzz-replay
 run_part integration 900 integration
+run_part bench-quick 300 bench-quick
 
 echo "$total_passed passed, $total_failed failed"
 (( total_failed == 0 ))

@@ -8,16 +8,13 @@
  *
  * Build and run: `make fuzz-replay`, `make fuzz` (docs/fuzzing.md).
  */
+#include "fuzz.h"
 #include "proto/handshake.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s\n", #c); abort(); } } while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -44,58 +41,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(memcmp(again.scramble, g.scramble, sizeof(g.scramble)) == 0);
 	CHECK(again.caps == g.caps && again.charset == g.charset && again.status == g.status);
 	return 0;
-}
-
-/* ---- driver: AFL++ persistent mode without arguments, replay of the named files otherwise ---- */
-
-#ifdef __AFL_HAVE_MANUAL_CONTROL
-__AFL_FUZZ_INIT();
-#endif
-
-/* run_copy: the input in a heap block of its exact size, so that ASan sees any over-read. */
-static void run_copy(const uint8_t *data, size_t size)
-{
-	uint8_t *copy = malloc(size ? size : 1);
-
-	if (!copy)
-		abort();
-	memcpy(copy, data, size);
-	LLVMFuzzerTestOneInput(copy, size);
-	free(copy);
-}
-
-static int replay(const char *path)
-{
-	static uint8_t buf[1 << 20];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	run_copy(buf, n);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	int rc = 0;
-
-	for (int i = 1; i < argc; i++)
-		rc |= replay(argv[i]);
-	if (argc > 1)
-		return rc;
-#ifdef __AFL_HAVE_MANUAL_CONTROL
-	__AFL_INIT();
-	const uint8_t *buf = __AFL_FUZZ_TESTCASE_BUF;
-	while (__AFL_LOOP(10000))
-		run_copy(buf, __AFL_FUZZ_TESTCASE_LEN);
-	return 0;
-#else
-	fprintf(stderr, "usage: %s FILE...\n", argv[0]);
-	return 2;
-#endif
 }

@@ -16,6 +16,7 @@
  *
  * Build and run: `make fuzz-replay`, `make fuzz` (docs/fuzzing.md).
  */
+#include "fuzz.h"
 #include "auth/auth.h"
 #include "cli/cli.h"
 #include "jg.h"
@@ -26,10 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s\n", #c); abort(); } } while (0)
 
 #define ISS "https://idp.example"
 #define AUD "jitgate"
@@ -62,8 +59,8 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* setup: keys, JWKS and the verifier, once per process; exits if any of it fails. */
-static void setup(void)
+/* jg_fuzz_init: keys, JWKS and the verifier, once per process; exits if any of it fails. */
+void jg_fuzz_init(void)
 {
 	char dir[] = "/tmp/jg-fuzz-token-XXXXXX", path[64], err[256];
 	char *argv[] = { "dev-keys", dir, NULL };
@@ -169,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc;
 
 	if (!auth)
-		setup();
+		jg_fuzz_init();
 	if (size > 0 && data[0] == '{') {
 		signed_claims(data, size);
 		return 0;
@@ -178,59 +175,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(rc != JG_OK);              /* a forgery */
 	check_refusal(rc, &id, why, sizeof(why));
 	return 0;
-}
-
-/* ---- driver: AFL++ persistent mode without arguments, replay of the named files otherwise ---- */
-
-#ifdef __AFL_HAVE_MANUAL_CONTROL
-__AFL_FUZZ_INIT();
-#endif
-
-/* run_copy: the input in a heap block of its exact size, so that ASan sees any over-read. */
-static void run_copy(const uint8_t *data, size_t size)
-{
-	uint8_t *copy = malloc(size ? size : 1);
-
-	if (!copy)
-		abort();
-	memcpy(copy, data, size);
-	LLVMFuzzerTestOneInput(copy, size);
-	free(copy);
-}
-
-static int replay(const char *path)
-{
-	static uint8_t buf[1 << 20];
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f) {
-		perror(path);
-		return 1;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	run_copy(buf, n);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	int rc = 0;
-
-	setup();                         /* before the fork server starts: keys are made once */
-	for (int i = 1; i < argc; i++)
-		rc |= replay(argv[i]);
-	if (argc > 1)
-		return rc;
-#ifdef __AFL_HAVE_MANUAL_CONTROL
-	__AFL_INIT();
-	const uint8_t *buf = __AFL_FUZZ_TESTCASE_BUF;
-	while (__AFL_LOOP(10000))
-		run_copy(buf, __AFL_FUZZ_TESTCASE_LEN);
-	return 0;
-#else
-	fprintf(stderr, "usage: %s FILE...\n", argv[0]);
-	return 2;
-#endif
 }

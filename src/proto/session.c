@@ -21,6 +21,7 @@
 #define ER_ACCESS_DENIED 1045           /* SQLSTATE 28000: token refused, TLS missing */
 #define ER_HANDSHAKE 1043               /* SQLSTATE 08S01: bad handshake */
 #define ER_NOT_SUPPORTED 1235           /* SQLSTATE 42000: a command the gateway refuses */
+#define ER_MALFORMED_PACKET 1835        /* SQLSTATE HY000: the client broke the framing */
 /* Backend unreachable or refusing the gateway: a server-range code, since clients treat codes
  * of 2000 and above as their own (libmariadb reports them as a malformed packet). */
 #define ER_BACKEND 1105                 /* SQLSTATE 08S01 / 08004 */
@@ -719,6 +720,7 @@ static size_t parse_stream(struct jg_session *s, struct jg_dir *d, int toward_ba
 			avail = JG_MIN(avail - JG_FRAME_HDR, (size_t)peek.len);
 			if (toward_backend) {
 				if (peek.len == 0) {
+					s->cl_seq = (uint8_t)(peek.seq + 1);
 					*stop = JG_ERR_PROTO;
 					break;
 				}
@@ -850,10 +852,11 @@ static int step_command(struct jg_session *s)
 		if (to_failed)
 			fail(s, "the database closed the connection");
 		else if (rc == JG_ERR_PROTO)
-			fail(s, "the client broke the protocol");
+			refuse(s, ER_MALFORMED_PACKET, "HY000", "Malformed communication packet: a "
+			       "command packet must not be empty");
 		else
 			goto client_lost;
-		return STEP_BLOCKED;
+		return s->phase == JG_PH_DRAIN ? STEP_PROGRESS : STEP_BLOCKED;
 	}
 	progress |= rc;
 	if (s->quitting && s->c2b.w == s->c2b.end) {

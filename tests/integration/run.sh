@@ -672,6 +672,15 @@ case_token_not_logged() {
 	(( n > 0 )) || { echo "no token files to check"; return 1; }
 }
 
+# A command packet with no payload breaks the framing: an ERR, not a silent close.
+case_empty_command() {
+	local tf out
+	tf=$(tokfile empty "$(mint)")
+	out=$(timeout "$T" "$PY" "$IT/clients/empty_command.py" "$GW_PORT" "$tf" "$KEYS/ca.pem" 2>&1) || true
+	echo "$out"
+	grep -Eq '^ERROR 1835 .*Malformed communication packet' <<<"$out" || { echo "no ERR 1835 for an empty command"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -793,6 +802,7 @@ cases=(
 	slow-reader-bounded-memory:case_slow_reader_bounded
 	idle-timeout:case_idle_timeout
 	local-infile-not-passed-on:case_local_infile_refused
+	empty-command-gets-err:case_empty_command
 	token-never-logged:case_token_not_logged
 )
 for c in "${cases[@]}"; do

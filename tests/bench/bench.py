@@ -1,0 +1,757 @@
+#!/usr/bin/python3
+"""bench.py: jitgate against a direct connection and HAProxy, on loopback, in one run.
+
+    make bench          3 rounds, 7 s per sysbench run, 300 connects, 2,000 idle sessions
+    make bench-quick    1 round, 2 s per run, 50 connects, 200 idle sessions (make check runs it)
+
+One private MariaDB (tests/integration/mariadb.sh, with dev-keys' certificate so that it speaks
+TLS), one HAProxy in TCP mode (Debian's package) and one jitgate, all on 127.0.0.1 on ports the
+kernel hands out. Three routes:
+
+    direct    sysbench -> MariaDB                  TLS: MariaDB's own
+    haproxy   sysbench -> HAProxy (tcp) -> MariaDB  TLS: passed through to MariaDB
+    jitgate   sysbench -> jitgate -> MariaDB        TLS: terminated by jitgate (token as password)
+
+The routes of a test run one after the other, in an order that rotates, and the rounds repeat
+the whole set, so that drift on a noisy machine touches every route alike; each figure is the
+median over the rounds. Around every run the CPU time of jitgate, HAProxy and mariadbd is read
+from /proc/PID/stat. Then connection set-up (build/bench/connect_bench) and the resident memory
+of idle sessions (build/bench/idle_sessions). docs/performance.md explains the method.
+
+Output: a table on stdout, OUT/latest.json, OUT/latest.txt (the table) and OUT/latest.png
+(gnuplot); OUT is tests/bench/results for `make bench`, build/bench for --quick. The last line is
+"bench: N passed, N failed" (or "bench-quick: ..."), counting route x test pairs whose every run
+completed, plus connect routes and the idle-session case; the exit status is non-zero on any
+failure. Timings are reported against the goals but never fail the run.
+
+Options: --quick, --rounds N, --time S, --connects N, --idle N, --out DIR, --keep (keep the temp
+dir with logs). Python stdlib only; run with /usr/bin/python3.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = os.path.join(ROOT, "tests", "bench")
+MARIADB_SH = os.path.join(ROOT, "tests", "integration", "mariadb.sh")
+HZ = os.sysconf("SC_CLK_TCK")
+
+MODES = {
+    # budget: seconds for the whole run, after which it stops itself and fails.
+    "quick": dict(rounds=1, time=2, connects=50, idle=200, budget=170,
+                  out=os.path.join(ROOT, "build", "bench")),
+    "full": dict(rounds=3, time=7, connects=300, idle=2000, budget=840,
+                 out=os.path.join(BENCH, "results")),
+}
+
+TABLES, TABLE_SIZE = 4, 10000
+ROUTES = ("direct", "haproxy", "jitgate")
+# Range selects of 100 rows and nothing else, one per transaction: the result-heavy case.
+RANGE100 = ["--simple-ranges=1", "--range-size=100", "--point-selects=0", "--sum-ranges=0",
+            "--order-ranges=0", "--distinct-ranges=0", "--skip-trx=on"]
+# name, sysbench script, threads, TLS on the client's connection, extra options, routes
+TESTS = [
+    ("point_select t=1 tls", "oltp_point_select", 1, True, [], ROUTES),
+    ("point_select t=8 tls", "oltp_point_select", 8, True, [], ROUTES),
+    ("read_only t=1 tls", "oltp_read_only", 1, True, [], ROUTES),
+    ("read_only t=8 tls", "oltp_read_only", 8, True, [], ROUTES),
+    ("range100 t=8 tls", "oltp_read_only", 8, True, RANGE100, ROUTES),
+    ("point_select t=1 plain", "oltp_point_select", 1, False, [], ("direct", "haproxy")),
+    ("point_select t=8 plain", "oltp_point_select", 8, False, [], ("direct", "haproxy")),
+]
+GOALS = dict(ps8_vs_haproxy=1.0, ps8_vs_haproxy_aim=1.2, connect_p50_ms=5.0,
+             connect_p99_ms=15.0, idle_kib=64.0)
+
+
+class Abort(Exception):
+    """A signal or the global budget: stop, clean up, fail."""
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return [float(x) for x in f.read().split()[:3]]
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.work = tempfile.mkdtemp(prefix="jg-bench.", dir="/tmp")
+        self.keys = os.path.join(self.work, "keys")
+        self.db = os.path.join(self.work, "db")
+        self.procs = []          # (name, Popen) of everything we started, for cleanup
+        self.db_started = False
+        self.runs = []           # one dict per sysbench run
+        self.connect = {}        # route -> connect_bench figures
+        self.idle = None
+        self.problems = []       # what looked wrong, with the client's own lines
+        self.passed = self.failed = 0
+        self.load_start = self.load_end = loadavg()
+
+    # ---- processes -------------------------------------------------------------------------
+    def call(self, cmd, timeout, cwd=None, check=True, env=None):
+        """Runs a client to completion under a timeout; returns (rc, combined output)."""
+        try:
+            p = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=timeout, text=True, errors="replace")
+            rc, out = p.returncode, p.stdout
+        except subprocess.TimeoutExpired as e:
+            out = e.stdout.decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+            rc, out = 124, out + "\n(timed out after %ss)" % timeout
+        if check and rc != 0:
+            raise RuntimeError("%s failed (rc %d): %s" % (os.path.basename(cmd[0]), rc,
+                                                         out.strip()[-600:]))
+        return rc, out
+
+    def start(self, name, cmd):
+        logf = open(os.path.join(self.work, name + ".log"), "w")
+        # Own session: a Ctrl-C meant for the run reaches this driver only, which then stops
+        # its children in order.
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        logf.close()
+        self.procs.append((name, p))
+        return p
+
+    def wait_listen(self, port, proc, seconds):
+        """True once something listens on 127.0.0.1:port (ss: no probe connection is made)."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port], stdout=subprocess.PIPE,
+                                 text=True, timeout=10).stdout
+            if "127.0.0.1:%d" % port in out:
+                return True
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.1)
+        return False
+
+    def mariadb(self, fn, *args, timeout=120):
+        return self.call(["/bin/bash", "-c", 'source "$0"; "$@"', MARIADB_SH, fn] + list(args),
+                         timeout=timeout)
+
+    def free_port(self):
+        return int(self.mariadb("jg_free_port", timeout=10)[1].strip())
+
+    def cleanup(self):
+        for _, p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+        for _, p in reversed(self.procs):
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+        if self.db_started:
+            try:
+                self.mariadb("jg_mariadb_stop", self.db, timeout=60)
+            except Exception as e:     # cleanup goes on; the reason is worth a line
+                log("cleanup: stopping MariaDB: %s" % e)
+        if self.a.keep:
+            log("logs kept in %s" % self.work)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
+
+    # ---- setup -------------------------------------------------------------------------------
+    def setup(self):
+        for tool in ("sysbench", "haproxy", "gnuplot", "ss"):
+            if not shutil.which(tool):
+                raise RuntimeError("%s is missing: run make deps" % tool)
+        for tool in (self.a.jitgate, self.tool("connect_bench"), self.tool("idle_sessions")):
+            if not os.access(tool, os.X_OK):
+                raise RuntimeError("%s is missing: run make bench-quick (it builds it)" % tool)
+        # 2,000 sessions are 2,000 client sockets here, 4,000 in jitgate and 2,000 in mariadbd:
+        # every child inherits this limit.
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = 65536
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, max(hard, want)))
+        except (ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+        self.call([self.a.jitgate, "dev-keys", self.keys], timeout=60)
+        for attempt in range(3):
+            self.db_port = self.free_port()
+            self.db_started = True
+            try:
+                self.mariadb("jg_mariadb_start", self.db, str(self.db_port), self.keys, timeout=120)
+                break
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+        self.admin_pw = open(os.path.join(self.db, "admin-password")).readline().strip()
+        self.db_pid = int(open(os.path.join(self.db, "mysqld.pid")).read().strip())
+        # Each jitgate session has its own backend connection.
+        self.mariadb("jg_mariadb_root", self.db, "-e",
+                     "SET GLOBAL max_connections = %d; CREATE DATABASE sbtest"
+                     % (self.a.idle + 300), timeout=30)
+        _, out = self.mariadb("jg_mariadb_root", self.db, "-N", "-B", "-e",
+                              "SELECT @@open_files_limit, @@max_connections, VERSION()", timeout=30)
+        ofl, mc, self.mariadb_version = out.split("\t")
+        self.mariadb_version = self.mariadb_version.strip()
+        if int(ofl) < self.a.idle + 300:
+            raise RuntimeError("mariadbd's open_files_limit is %s, too low for %d sessions"
+                               % (ofl, self.a.idle))
+        self.call(["sysbench", "oltp_read_only", "--db-driver=mysql", "--mysql-host=127.0.0.1",
+                   "--mysql-port=%d" % self.db_port, "--mysql-user=jg_admin",
+                   "--mysql-password=" + self.admin_pw, "--mysql-db=sbtest",
+                   "--tables=%d" % TABLES, "--table-size=%d" % TABLE_SIZE,
+                   "--threads=%d" % TABLES, "prepare"], timeout=120)
+
+        _, tok = self.call([self.a.jitgate, "token", "--key", os.path.join(self.keys, "signing-key.pem"),
+                            "--kid", "dev-es256", "--iss", "https://issuer.test", "--aud", "jitgate",
+                            "--sub", "bench@example.com", "--groups", "analysts",
+                            "--ttl", str(self.a.budget + 600)], timeout=30)
+        self.token = tok.strip()
+        self.token_file = self.secret("token", self.token)
+        self.admin_file = os.path.join(self.db, "admin-password")
+
+        self.gw_port = self.free_port()
+        ini = os.path.join(self.work, "jitgate.ini")
+        with open(ini, "w") as f:
+            f.write(JITGATE_INI.format(port=self.gw_port, keys=self.keys, db_port=self.db_port,
+                                       pwfile=self.admin_file))
+        self.gw = self.start("jitgate", [self.a.jitgate, "serve", "-c", ini])
+        if not self.wait_listen(self.gw_port, self.gw, 20):
+            raise RuntimeError("jitgate did not listen: " + self.tail("jitgate"))
+
+        self.hap_port = self.free_port()
+        cfg = os.path.join(self.work, "haproxy.cfg")
+        with open(os.path.join(BENCH, "haproxy.cfg.in")) as f:
+            tpl = f.read()
+        with open(cfg, "w") as f:
+            f.write(tpl.replace("@PORT@", str(self.hap_port)).replace("@BACKEND@", "127.0.0.1:%d" % self.db_port)
+                    .replace("@MAXCONN@", str(self.a.idle + 1000)))
+        self.hap = self.start("haproxy", ["haproxy", "-db", "-f", cfg])
+        if not self.wait_listen(self.hap_port, self.hap, 20):
+            raise RuntimeError("haproxy did not listen: " + self.tail("haproxy"))
+
+        self.route = {
+            "direct": dict(port=self.db_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
+            "haproxy": dict(port=self.hap_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
+            "jitgate": dict(port=self.gw_port, user="bench", pw=self.token, pwfile=self.token_file),
+        }
+
+    def tool(self, name):
+        return os.path.join(self.a.tools, name)
+
+    def secret(self, name, value):
+        path = os.path.join(self.work, name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(value + "\n")
+        return path
+
+    def tail(self, name, n=5):
+        try:
+            with open(os.path.join(self.work, name + ".log"), errors="replace") as f:
+                return " | ".join(f.read().strip().splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    # ---- measurements ------------------------------------------------------------------------
+    def cpu_ticks(self):
+        t = {}
+        for name, pid in (("jitgate", self.gw.pid), ("haproxy", self.hap.pid), ("mariadbd", self.db_pid)):
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                t[name] = int(fields[11]) + int(fields[12])   # utime + stime
+            except OSError:
+                t[name] = None
+        return t
+
+    def alive(self):
+        for name, p in (("jitgate", self.gw), ("haproxy", self.hap)):
+            if p.poll() is not None:
+                raise RuntimeError("%s exited (rc %s): %s" % (name, p.returncode, self.tail(name)))
+
+    def sysbench(self, test, route, rnd, seconds=None, record=True):
+        name, script, threads, tls, extra, _ = test
+        r = self.route[route]
+        seconds = seconds or self.a.time
+        cmd = ["sysbench", script, "--db-driver=mysql", "--mysql-host=127.0.0.1",
+               "--mysql-port=%d" % r["port"], "--mysql-user=" + r["user"],
+               "--mysql-password=" + r["pw"], "--mysql-db=sbtest",
+               "--mysql-ssl=" + ("on" if tls else "off"),
+               "--tables=%d" % TABLES, "--table-size=%d" % TABLE_SIZE,
+               "--threads=%d" % threads, "--time=%d" % seconds, "--report-interval=1"] + extra + ["run"]
+        c0, t0 = self.cpu_ticks(), time.monotonic()
+        # sysbench's --mysql-ssl=on reads client-key.pem, client-cert.pem and cacert.pem from
+        # its working directory: dev-keys wrote them there.
+        rc, out = self.call(cmd, timeout=seconds + 60, cwd=self.keys, check=False)
+        wall = time.monotonic() - t0
+        c1 = self.cpu_ticks()
+        res = parse_sysbench(out)
+        res.update(test=name, route=route, round=rnd, rc=rc, wall_s=round(wall, 2), load1=loadavg()[0])
+        res["cpu_s"] = {k: (c1[k] - c0[k]) / HZ if c0[k] is not None and c1[k] is not None else None
+                        for k in c0}
+        why = []
+        if rc != 0:
+            why.append("sysbench exited with %d" % rc)
+        if not res.get("queries"):
+            why.append("no queries")
+        if res.get("errors"):
+            why.append("%d ignored errors" % res["errors"])
+        if res.get("reconnects"):
+            why.append("%d reconnects" % res["reconnects"])
+        res["ok"] = not why
+        if why:
+            lines = [l for l in out.splitlines()
+                     if re.search(r"FATAL|ALERT|error|Error|reconn/s: [1-9]|err/s: [1-9]", l)]
+            self.problems.append("%s / %s round %d: %s\n    %s" % (
+                name, route, rnd, ", ".join(why), "\n    ".join(lines[:8] or out.strip().splitlines()[-5:])))
+        if res.get("stall"):
+            self.problems.append("%s / %s round %d: stall, an interval at %.0f qps against a median of %.0f:\n    %s" % (
+                name, route, rnd, res["interval_qps_min"], res["interval_qps_median"],
+                "\n    ".join(res["stall_lines"][:4])))
+        res.pop("stall_lines", None)
+        if record:
+            self.runs.append(res)
+        return res
+
+    def run_rounds(self):
+        for rnd in range(1, self.a.rounds + 1):
+            log("round %d/%d" % (rnd, self.a.rounds))
+            for ti, test in enumerate(TESTS):
+                routes = list(test[5])
+                k = (rnd - 1 + ti) % len(routes)     # rotate which route goes first
+                for route in routes[k:] + routes[:k]:
+                    self.alive()
+                    res = self.sysbench(test, route, rnd)
+                    log("  %-24s %-8s %9.0f qps  avg %7.3f ms  p95 %7.3f ms%s" % (
+                        test[0], route, res.get("qps") or 0, res.get("lat_avg_ms") or 0,
+                        res.get("lat_p95_ms") or 0, "" if res["ok"] else "  FAILED"))
+
+    def run_connect(self):
+        for route in ROUTES:
+            r = self.route[route]
+            rc, out = self.call([self.tool("connect_bench"), "--port", str(r["port"]),
+                                 "--user", r["user"], "--password-file", r["pwfile"],
+                                 "--ca", os.path.join(self.keys, "ca.pem"),
+                                 "--count", str(self.a.connects), "--timeout", "10"],
+                                timeout=60 + self.a.connects, check=False)
+            kv = parse_kv(out)
+            kv["ok"] = rc == 0 and kv.get("count") == self.a.connects
+            if not kv["ok"]:
+                self.problems.append("connect %s: rc %d\n    %s" % (route, rc, out.strip().replace("\n", "\n    ")))
+            self.connect[route] = kv
+            log("  connect %-8s p50 %s us  p99 %s us%s" % (route, kv.get("p50_us"), kv.get("p99_us"),
+                                                          "" if kv["ok"] else "  FAILED"))
+
+    def run_idle(self):
+        r = self.route["jitgate"]
+        rc, out = self.call([self.tool("idle_sessions"), "--port", str(r["port"]),
+                             "--user", r["user"], "--password-file", r["pwfile"],
+                             "--ca", os.path.join(self.keys, "ca.pem"), "--rss-pid", str(self.gw.pid),
+                             "--count", str(self.a.idle), "--timeout", "10", "--deadline",
+                             str(max(30, self.a.idle // 10)), "--settle-ms", "1000"],
+                            timeout=max(30, self.a.idle // 10) + 60, check=False)
+        kv = parse_kv(out)
+        kv["ok"] = rc == 0 and kv.get("sessions") == self.a.idle
+        if not kv["ok"]:
+            self.problems.append("idle sessions: rc %d\n    %s" % (rc, out.strip().replace("\n", "\n    ")))
+        self.idle = kv
+        log("  idle %d sessions: %s KiB/session (RSS %s -> %s KiB, %s KiB after closing)%s" % (
+            self.a.idle, kv.get("per_session_kib"), kv.get("rss_before_kib"), kv.get("rss_after_kib"),
+            kv.get("rss_closed_kib"), "" if kv["ok"] else "  FAILED"))
+
+    def run(self):
+        t0 = time.monotonic()
+        log("setup: dev-keys, MariaDB, sysbench prepare (%d x %d rows), jitgate, haproxy"
+            % (TABLES, TABLE_SIZE))
+        self.setup()
+        log("setup done in %.0f s; warm-up" % (time.monotonic() - t0))
+        for route in ROUTES:     # first connections, buffer pool, TLS session state
+            self.sysbench(TESTS[1], route, 0, seconds=1, record=False)
+        self.run_rounds()
+        log("connection set-up (%d connects per route)" % self.a.connects)
+        self.run_connect()
+        log("idle sessions (%d through jitgate)" % self.a.idle)
+        self.run_idle()
+        self.alive()
+        self.gateway_log()
+        self.load_end = loadavg()
+
+
+    def gateway_log(self):
+        """Anything jitgate logged above info level is worth a look."""
+        try:
+            with open(os.path.join(self.work, "jitgate.log"), errors="replace") as f:
+                odd = [l.rstrip() for l in f if " info: " not in l]
+        except OSError:
+            return
+        if odd:
+            self.problems.append("jitgate logged %d lines above info level, first ones:\n    %s"
+                                 % (len(odd), "\n    ".join(odd[:8])))
+
+
+JITGATE_INI = """; written by tests/bench/bench.py
+[listen]
+address = 127.0.0.1:{port}
+tls_cert = {keys}/tls-cert.pem
+tls_key = {keys}/tls-key.pem
+workers = 0
+handshake_timeout = 10
+idle_timeout = 3600
+
+[backend]
+address = 127.0.0.1:{db_port}
+user = jg_admin
+password_file = {pwfile}
+tls = off
+
+[identity]
+issuer = https://issuer.test
+audience = jitgate
+jwks_file = {keys}/jwks.json
+groups_claim = groups
+leeway = 60
+algorithms = RS256,ES256
+"""
+
+
+def parse_kv(out):
+    kv = {}
+    for line in out.splitlines():
+        m = re.match(r"^(\w+) (-?[\d.]+)$", line.strip())
+        if m:
+            v = m.group(2)
+            kv[m.group(1)] = float(v) if "." in v else int(v)
+    return kv
+
+
+def parse_sysbench(out):
+    def num(rx, cast=float, group=1):
+        m = re.search(rx, out, re.M)
+        return cast(m.group(group)) if m else None
+    r = dict(
+        transactions=num(r"^\s*transactions:\s+(\d+)", int),
+        tps=num(r"^\s*transactions:\s+\d+\s+\(([\d.]+) per sec"),
+        queries=num(r"^\s*queries:\s+(\d+)", int),
+        qps=num(r"^\s*queries:\s+\d+\s+\(([\d.]+) per sec"),
+        errors=num(r"^\s*ignored errors:\s+(\d+)", int),
+        reconnects=num(r"^\s*reconnects:\s+(\d+)", int),
+        total_time_s=num(r"^\s*total time:\s+([\d.]+)s"),
+        lat_avg_ms=num(r"^\s*avg:\s+([\d.]+)"),
+        events=num(r"^\s*total number of events:\s+(\d+)", int),
+        lat_sum_ms=num(r"^\s*sum:\s+([\d.]+)"),
+        lat_p95_ms=num(r"^\s*95th percentile:\s+([\d.]+)"),
+        lat_max_ms=num(r"^\s*max:\s+([\d.]+)"),
+    )
+    # sysbench prints the average to 10 us; the sum over all events gives the microseconds that
+    # "added latency per query" at one thread needs.
+    if r["events"] and r["lat_sum_ms"]:
+        r["lat_avg_ms"] = r["lat_sum_ms"] / r["events"]
+    # Per-second lines: an interval far below the others is a stall worth reporting.
+    iv = re.findall(r"^(\[ *\d+s \].*qps: ([\d.]+).*)$", out, re.M)
+    if len(iv) >= 3:
+        q = [float(x[1]) for x in iv]
+        med = statistics.median(q)
+        r["interval_qps_min"], r["interval_qps_median"] = min(q), med
+        slow = [x[0] for x in iv if float(x[1]) < 0.1 * med]
+        r["stall"] = bool(slow)
+        r["stall_lines"] = slow
+    return r
+
+
+# ---- report ------------------------------------------------------------------------------------
+
+def med(vals):
+    vals = [v for v in vals if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def summarize(b):
+    """Medians per test and route, ratios, added latency, CPU per 100k queries."""
+    rows = []
+    for name, script, threads, tls, extra, routes in TESTS:
+        per = {}
+        for route in routes:
+            rr = [r for r in b.runs if r["test"] == name and r["route"] == route]
+            ok = [r for r in rr if r["ok"]]
+            s = dict(test=name, route=route, runs=len(rr), ok=bool(rr) and len(ok) == len(rr))
+            s["qps"] = med(r["qps"] for r in ok)
+            s["tps"] = med(r["tps"] for r in ok)
+            s["lat_avg_ms"] = med(r["lat_avg_ms"] for r in ok)
+            s["lat_p95_ms"] = med(r["lat_p95_ms"] for r in ok)
+            s["queries_per_txn"] = med(r["queries"] / r["transactions"] for r in ok if r["transactions"])
+            proc = {"jitgate": "jitgate", "haproxy": "haproxy"}.get(route)
+            s["cpu_s_per_100k"] = {}
+            for p in ("jitgate", "haproxy", "mariadbd"):
+                if p != "mariadbd" and p != proc:
+                    continue
+                s["cpu_s_per_100k"][p] = med(r["cpu_s"][p] / r["queries"] * 1e5 for r in ok
+                                             if r["cpu_s"].get(p) is not None and r["queries"])
+            per[route] = s
+        for route, s in per.items():
+            d, h = per.get("direct"), per.get("haproxy")
+            s["vs_direct"] = ratio(s["qps"], d and d["qps"])
+            s["vs_haproxy"] = ratio(s["qps"], h and h["qps"])
+            if threads == 1 and d and s["lat_avg_ms"] is not None and d["lat_avg_ms"] is not None \
+                    and s["queries_per_txn"]:
+                s["added_us_per_query"] = (s["lat_avg_ms"] - d["lat_avg_ms"]) * 1000 / s["queries_per_txn"]
+            rows.append(s)
+    return rows
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt(v, spec, none="-"):
+    return none if v is None else format(v, spec)
+
+
+def machine():
+    model = "?"
+    mem = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = "%.0f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    return dict(nproc=os.cpu_count(), cpu=model, kernel=os.uname().release, memory=mem)
+
+
+def versions(b):
+    def first(cmd):
+        try:
+            return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                  timeout=10).stdout.strip().splitlines()[0]
+        except Exception:
+            return "?"
+    commit = first(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    dirty = first(["git", "-C", ROOT, "status", "--porcelain", "--", "src", "gen", "spec"])
+    return dict(jitgate=commit + ("+uncommitted src changes" if dirty not in ("", "?") else ""),
+                mariadb=b.mariadb_version, haproxy=first(["haproxy", "-v"]),
+                sysbench=first(["sysbench", "--version"]))
+
+
+def table(b, rows):
+    L = []
+    L.append("%-26s %-9s %10s %11s %11s %10s %11s %11s" % (
+        "test", "route", "qps", "lat avg ms", "lat p95 ms", "vs direct", "vs haproxy", "added us/q"))
+    last = None
+    for s in rows:
+        if last and last != s["test"]:
+            L.append("")
+        last = s["test"]
+        L.append("%-26s %-9s %10s %11s %11s %10s %11s %11s%s" % (
+            s["test"], s["route"], fmt(s["qps"], ".0f"), fmt(s["lat_avg_ms"], ".3f"),
+            fmt(s["lat_p95_ms"], ".3f"), fmt(s["vs_direct"], ".2f") if s["route"] != "direct" else "",
+            fmt(s["vs_haproxy"], ".2f") if s["route"] == "jitgate" else "",
+            fmt(s.get("added_us_per_query"), "+.0f") if s["route"] != "direct" and "added_us_per_query" in s else "",
+            "" if s["ok"] else "  FAILED"))
+    L.append("")
+    c = b.connect
+    L.append("%-26s %-9s %s" % ("connect p50/p99 ms", "route", "(TLS, login, close; %d connects)" % b.a.connects))
+    for route in ROUTES:
+        k = c.get(route, {})
+        L.append("%-26s %-9s %6s / %-6s%s" % ("", route, fmt(k.get("p50_us") and k["p50_us"] / 1000, ".2f"),
+                                              fmt(k.get("p99_us") and k["p99_us"] / 1000, ".2f"),
+                                              "" if k.get("ok") else "  FAILED"))
+    i = b.idle or {}
+    L.append("%-26s %-9s %s KiB/session (%d sessions; RSS %s -> %s MiB)%s" % (
+        "idle session memory", "jitgate", fmt(i.get("per_session_kib"), ".1f"), b.a.idle,
+        fmt(i.get("rss_before_kib") and i["rss_before_kib"] / 1024, ".1f"),
+        fmt(i.get("rss_after_kib") and i["rss_after_kib"] / 1024, ".1f"), "" if i.get("ok") else "  FAILED"))
+    for s in rows:
+        if s["route"] != "jitgate":
+            continue
+        h = next((x for x in rows if x["test"] == s["test"] and x["route"] == "haproxy"), None)
+        jc = s["cpu_s_per_100k"].get("jitgate")
+        hc = h and h["cpu_s_per_100k"].get("haproxy")
+        L.append("%-26s %-9s %s" % ("cpu s per 100k queries" if s is rows_first_jg(rows) else "",
+                                    "", "%-22s jitgate %s / haproxy %s  (%s x)" % (
+                                        s["test"], fmt(jc, ".2f"), fmt(hc, ".2f"), fmt(ratio(jc, hc), ".1f"))))
+    return L
+
+
+def rows_first_jg(rows):
+    return next(s for s in rows if s["route"] == "jitgate")
+
+
+def targets(b, rows):
+    def get(test, route, key):
+        s = next((x for x in rows if x["test"] == test and x["route"] == route), {})
+        return s.get(key)
+    t = []
+    r = get("point_select t=8 tls", "jitgate", "vs_haproxy")
+    t.append(("point_select t=8 tls, jitgate/haproxy throughput", fmt(r, ".2f"),
+              ">= %.1f (aim %.1f)" % (GOALS["ps8_vs_haproxy"], GOALS["ps8_vs_haproxy_aim"]),
+              r is not None and r >= GOALS["ps8_vs_haproxy"]))
+    aj = get("point_select t=1 tls", "jitgate", "added_us_per_query")
+    ah = get("point_select t=1 tls", "haproxy", "added_us_per_query")
+    t.append(("added latency per query, t=1 (jitgate, haproxy)",
+              "%s us, %s us" % (fmt(aj, "+.0f"), fmt(ah, "+.0f")), "jitgate <= haproxy",
+              aj is not None and ah is not None and aj <= ah))
+    cj = b.connect.get("jitgate", {})
+    p50, p99 = cj.get("p50_us"), cj.get("p99_us")
+    t.append(("connection set-up through jitgate, p50", fmt(p50 and p50 / 1000, ".2f") + " ms",
+              "< %.0f ms" % GOALS["connect_p50_ms"], p50 is not None and p50 / 1000 < GOALS["connect_p50_ms"]))
+    t.append(("connection set-up through jitgate, p99", fmt(p99 and p99 / 1000, ".2f") + " ms",
+              "< %.0f ms" % GOALS["connect_p99_ms"], p99 is not None and p99 / 1000 < GOALS["connect_p99_ms"]))
+    kib = (b.idle or {}).get("per_session_kib")
+    t.append(("resident memory per idle session", fmt(kib, ".1f") + " KiB", "<= %.0f KiB" % GOALS["idle_kib"],
+              kib is not None and kib <= GOALS["idle_kib"]))
+    return t
+
+
+def chart(b, rows, out_png):
+    """Throughput and latency per test and route: two clustered bar charts (gnuplot)."""
+    dat = os.path.join(b.work, "chart.dat")
+    with open(dat, "w") as f:
+        f.write("# test qps: direct haproxy jitgate; avg latency ms: direct haproxy jitgate\n")
+        for name, *_ in TESTS:
+            q, l = [], []
+            for route in ROUTES:
+                s = next((x for x in rows if x["test"] == name and x["route"] == route), None)
+                q.append(fmt(s and s["qps"], ".1f"))
+                l.append(fmt(s and s["lat_avg_ms"], ".4f"))
+            f.write('"%s" %s %s\n' % (name.replace(" tls", "\\ntls").replace(" plain", "\\nplain"),
+                                      " ".join(q), " ".join(l)))
+    title = "jitgate bench %s, %s, %d cores, %d x %d s per route and test" % (
+        b.date[:10], machine()["cpu"], os.cpu_count(), b.a.rounds, b.a.time)
+    gp = os.path.join(BENCH, "chart.gp")
+    b.call(["gnuplot", "-e", "datafile='%s'; outfile='%s'; charttitle='%s'" % (dat, out_png, title), gp],
+           timeout=60)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--time", type=int)
+    ap.add_argument("--connects", type=int)
+    ap.add_argument("--idle", type=int)
+    ap.add_argument("--out")
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--jitgate", default=os.environ.get("JITGATE", os.path.join(ROOT, "build", "jitgate")))
+    ap.add_argument("--tools", default=os.path.join(ROOT, "build", "bench"))
+    a = ap.parse_args()
+    mode = MODES["quick" if a.quick else "full"]
+    for k in ("rounds", "time", "connects", "idle", "out"):
+        if getattr(a, k) is None:
+            setattr(a, k, mode[k])
+    a.budget = mode["budget"]
+    label = "bench-quick" if a.quick else "bench"
+
+    def on_signal(signum, frame):
+        raise Abort("interrupted (signal %d)" % signum)
+
+    def on_alarm(signum, frame):
+        raise Abort("global budget of %d s exceeded" % a.budget)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(a.budget)
+
+    b = Bench(a)
+    b.date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    fatal = None
+    rows = []
+    t_start = time.monotonic()
+    try:
+        b.run()
+    except Exception as e:      # Abort (signal, budget), a setup step, a gateway that died
+        fatal = "%s: %s" % (type(e).__name__, e)
+    signal.alarm(0)
+    try:
+        rows = summarize(b)
+        if not fatal:
+            report(b, rows, label)
+    except Exception as e:      # a report that fails is a failed run, not a crash
+        fatal = "report: %s: %s" % (type(e).__name__, e)
+    # A second Ctrl-C must not cut the cleanup short and leave servers behind.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    b.cleanup()
+
+    # Count route x test pairs (every round completed), connect routes and the idle case.
+    for s in rows:
+        if s["ok"] and s["runs"] == a.rounds:
+            b.passed += 1
+        else:
+            b.failed += 1
+    for route in ROUTES:
+        if b.connect.get(route, {}).get("ok"):
+            b.passed += 1
+        else:
+            b.failed += 1
+    if b.idle and b.idle.get("ok"):
+        b.passed += 1
+    else:
+        b.failed += 1
+    if b.problems:
+        log("\nwhat looked wrong:")
+        for p in b.problems:
+            log("  " + p)
+    if fatal:
+        log("\n%s: stopped: %s" % (label, fatal))
+        b.failed = max(b.failed, 1)
+    log("%s took %.0f s" % (label, time.monotonic() - t_start))
+    log("%s: %d passed, %d failed" % (label, b.passed, b.failed))
+    sys.exit(1 if b.failed else 0)
+
+
+def report(b, rows, label):
+    os.makedirs(b.a.out, exist_ok=True)
+    m = machine()
+    L = ["", "jitgate %s, %s: %s, %d cores (%s), kernel %s, %s" % (
+        label, b.date, m["cpu"], m["nproc"], m["memory"], m["kernel"],
+        "%d round(s) x %d s per route and test, medians" % (b.a.rounds, b.a.time)),
+        "load average (1 min) %.1f at start, %.1f at end%s" % (
+            b.load_start[0], b.load_end[0],
+            ": the machine was busy with other work, absolute figures are noisy; ratios of alternating"
+            " runs hold up better" if max(b.load_start[0], b.load_end[0]) > 0.5 * m["nproc"] else ""), ""]
+    L += table(b, rows)
+    L += ["", "qps: queries/s; latency per sysbench transaction (point_select and range100: 1 query,",
+          "read_only: 14 queries + BEGIN/COMMIT); vs: qps ratio; added us/q: (avg latency - direct's) / queries",
+          "per transaction, same TLS setting.", "",
+          "targets (goals, not assertions)"]
+    tg = targets(b, rows)
+    for what, val, goal, met in tg:
+        L.append("  %-50s %-18s goal %-20s %s" % (what, val, goal, "met" if met else "missed"))
+    text = "\n".join(L) + "\n"
+    sys.stdout.write(text)
+    with open(os.path.join(b.a.out, "latest.txt"), "w") as f:
+        f.write(text.lstrip("\n"))
+    doc = dict(
+        date=b.date, machine=m, versions=versions(b),
+        load_average=dict(start=b.load_start, end=b.load_end),
+        config=dict(mode=label, rounds=b.a.rounds, seconds_per_run=b.a.time, tables=TABLES,
+                    table_size=TABLE_SIZE, connects=b.a.connects, idle_sessions=b.a.idle,
+                    jitgate_workers="one per core", backend_tls="off",
+                    sysbench="prepared statements (sysbench default), --mysql-ssl=on for tls tests"),
+        summary=rows, connect=b.connect, idle=b.idle,
+        targets=[dict(what=w, value=v, goal=g, met=mt) for w, v, g, mt in tg],
+        runs=b.runs, problems=b.problems)
+    with open(os.path.join(b.a.out, "latest.json"), "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=False)
+        f.write("\n")
+    chart(b, rows, os.path.join(b.a.out, "latest.png"))
+    log("wrote %s/latest.json, latest.txt, latest.png" % os.path.relpath(b.a.out, ROOT))
+
+
+if __name__ == "__main__":
+    main()
