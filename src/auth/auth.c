@@ -1,13 +1,15 @@
 /*
  * auth.c: JWT validation; see auth.h for the API and the order of checks.
  *
- * libjwt (1.10) is used for one thing only: the signature, with the PEM of the key we chose. The
- * header is parsed here first because libjwt trusts it (an HS256 header makes it use the PEM as an
- * HMAC secret), and the claims are parsed here afterwards because libjwt checks none of them and
- * its grant getters cannot tell a missing claim from a claim of the wrong type.
+ * The signature is checked with BearSSL against the key chosen by kid, for the algorithm pinned
+ * from the header (RSASSA-PKCS1-v1_5 or ECDSA with r||s, RFC 7518 section 3). libjwt 1.10 is not
+ * used here: it trusts the header (an HS256 header makes it use a public-key PEM as an HMAC
+ * secret), checks none of the claims, and re-parses the key's PEM on every call, which cost more
+ * than the rest of a login put together (docs/performance.md). libjwt still signs tokens
+ * (`jitgate token`).
  *
- * Stack: about 16 KiB for a NUL-terminated copy of the token plus 12 KiB for the decoded payload
- * (no per-call heap use besides libjwt and jansson).
+ * Stack: about 13 KiB for the decoded payload and signature (no per-call heap use besides
+ * jansson's).
  */
 #include "auth/auth.h"
 
@@ -17,7 +19,6 @@
 
 #include <errno.h>
 #include <jansson.h>
-#include <jwt.h>
 #include <math.h>             /* isfinite */
 #include <pthread.h>
 #include <stdarg.h>
@@ -33,11 +34,27 @@
 #define JG_ALG_ALL (JG_ALG_RS256 | JG_ALG_RS384 | JG_ALG_RS512 | JG_ALG_ES256 | JG_ALG_ES384 | \
                     JG_ALG_ES512)
 
+/*
+ * Verified-token cache: clients reconnect with the same token (pools, agents' tool calls), and the
+ * signature check is the costliest step of a login (ES256 about 1 ms with BearSSL). An entry maps
+ * SHA-256 of the whole token to the identity it proved, for the key set it was checked against;
+ * a hit still checks the expiry. The token itself is not kept.
+ */
+#define CACHE_SLOTS 256
+
+struct cache_slot {
+	uint8_t hash[32];
+	uint64_t gen;             /* key set generation; 0 = empty */
+	struct jg_identity id;
+};
+
 struct jg_auth {
 	struct jg_idcfg cfg;
-	pthread_mutex_t mu;       /* guards keys, every set's refs, last_load */
+	pthread_mutex_t mu;       /* guards keys, every set's refs, last_load, gen, cache */
 	struct jg_jwks *keys;     /* current set; holds one reference */
 	int64_t last_load;        /* when the JWKS file was last read (seconds since the epoch) */
+	uint64_t gen;             /* bumped when the key set changes: older cache entries are void */
+	struct cache_slot cache[CACHE_SLOTS];
 };
 
 int jg_auth_parse_algs(const char *list, unsigned *algs, char *err, size_t errlen)
@@ -127,6 +144,7 @@ int jg_auth_new(struct jg_auth **out, const struct jg_idcfg *cfg, char *err, siz
 	if ((rc = jg_jwks_load(cfg->jwks_file, &a->keys, err, errlen)) != JG_OK)
 		goto fail;
 	a->last_load = (int64_t)time(NULL);
+	a->gen = 1;
 	for (i = 0; i < a->keys->n; i++)
 		usable |= a->keys->keys[i].algs;
 	if (!(usable & a->cfg.algs))
@@ -198,9 +216,49 @@ static int keys_reload(struct jg_auth *a, int64_t now)
 	pthread_mutex_lock(&a->mu);
 	old = a->keys;
 	a->keys = ks;
+	a->gen++;
 	pthread_mutex_unlock(&a->mu);
 	keys_put(a, old);
 	return 1;
+}
+
+static void token_hash(const char *token, size_t len, uint8_t out[32])
+{
+	br_sha256_context c;
+
+	br_sha256_init(&c);
+	br_sha256_update(&c, token, len);
+	br_sha256_out(&c, out);
+}
+
+/* cache_get: JG_OK and *id when this token was verified against the current keys and has not
+ * expired (with leeway) at now. */
+static int cache_get(struct jg_auth *a, const uint8_t hash[32], int64_t now, struct jg_identity *id)
+{
+	struct cache_slot *e = &a->cache[(hash[0] | hash[1] << 8) % CACHE_SLOTS];
+	int rc = JG_ERR_AUTH;
+
+	pthread_mutex_lock(&a->mu);
+	if (e->gen == a->gen && memcmp(e->hash, hash, 32) == 0 && now < e->id.exp + a->cfg.leeway) {
+		*id = e->id;
+		rc = JG_OK;
+	}
+	pthread_mutex_unlock(&a->mu);
+	return rc;
+}
+
+static void cache_put(struct jg_auth *a, const uint8_t hash[32], uint64_t gen,
+                      const struct jg_identity *id)
+{
+	struct cache_slot *e = &a->cache[(hash[0] | hash[1] << 8) % CACHE_SLOTS];
+
+	pthread_mutex_lock(&a->mu);
+	if (gen == a->gen) {
+		memcpy(e->hash, hash, 32);
+		e->gen = gen;
+		e->id = *id;
+	}
+	pthread_mutex_unlock(&a->mu);
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -479,6 +537,46 @@ static json_t *decode_json(const char *seg, size_t n, uint8_t *buf, size_t cap)
 	return j;
 }
 
+/*
+ * signature_ok: the JWS signature over "header.payload" with key, for the pinned algorithm bit.
+ * JOSE ECDSA signatures are r||s of twice the coordinate size; RSA ones are as long as n.
+ */
+static int signature_ok(const struct jg_jwk *key, unsigned bit, const char *input, size_t inlen,
+                        const uint8_t *sig, size_t siglen)
+{
+	const br_hash_class *h;
+	const unsigned char *oid;
+	br_hash_compat_context hc;
+	unsigned char hash[64], out[64];
+	size_t hlen;
+
+	if (bit & (JG_ALG_RS256 | JG_ALG_ES256)) {
+		h = &br_sha256_vtable;
+		oid = BR_HASH_OID_SHA256;
+	} else if (bit & (JG_ALG_RS384 | JG_ALG_ES384)) {
+		h = &br_sha384_vtable;
+		oid = BR_HASH_OID_SHA384;
+	} else {
+		h = &br_sha512_vtable;
+		oid = BR_HASH_OID_SHA512;
+	}
+	hlen = (h->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK;
+	h->init(&hc.vtable);
+	h->update(&hc.vtable, input, inlen);
+	h->out(&hc.vtable, hash);
+	if (key->is_rsa) {
+		if (siglen != key->rsa.nlen)
+			return 0;
+		if (!br_rsa_pkcs1_vrfy_get_default()(sig, siglen, oid, hlen, &key->rsa, out))
+			return 0;
+		return memcmp(out, hash, hlen) == 0;
+	}
+	if (siglen != key->ec.qlen - 1)          /* q is 0x04 || x || y */
+		return 0;
+	return br_ecdsa_vrfy_raw_get_default()(br_ec_get_default(), hash, hlen, &key->ec, sig,
+	                                       siglen) == 1;
+}
+
 /* select_key: takes a reference to the current key set in *ks and picks the key for kid (NULL
  * when the token has none), re-reading the JWKS once on an unknown kid. */
 static int select_key(struct jg_auth *a, const char *kid, size_t kidlen, int64_t now,
@@ -505,22 +603,33 @@ static int select_key(struct jg_auth *a, const char *kid, size_t kidlen, int64_t
 int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now,
                    struct jg_identity *id, char *why, size_t whylen)
 {
-	char tok[JG_TOKEN_MAX + 1], q[QBUF], list[64];
-	uint8_t buf[JG_DER_B64URL_DECODED_MAX(JG_TOKEN_MAX)];
+	char q[QBUF], list[64];
+	uint8_t buf[JG_DER_B64URL_DECODED_MAX(JG_TOKEN_MAX)], sig[1024];
 	const char *seg[3], *dot, *alg, *kid = NULL;
 	size_t seglen[3], i, kidlen = 0;
 	json_t *header = NULL, *payload = NULL, *v;
 	struct jg_jwks *ks = NULL;
 	const struct jg_jwk *key;
-	jwt_t *jwt = NULL;
+	uint8_t hash[32];
+	uint64_t gen;
+	size_t siglen;
 	unsigned bit;
-	int rc = JG_ERR_AUTH, e;
+	int rc = JG_ERR_AUTH;
 
 	memset(id, 0, sizeof(*id));
 	if (len > JG_TOKEN_MAX) {
 		refuse(why, whylen, "token is longer than %d bytes", JG_TOKEN_MAX);
 		goto fail;
 	}
+	token_hash(token, len, hash);
+	if (cache_get(a, hash, now, id) == JG_OK) {
+		if (whylen)
+			why[0] = '\0';
+		return JG_OK;
+	}
+	pthread_mutex_lock(&a->mu);
+	gen = a->gen;
+	pthread_mutex_unlock(&a->mu);
 	/* Structure: three base64url parts; nothing else may hide in a password. */
 	for (i = 0, seg[0] = token; i < 3; i++) {
 		dot = memchr(seg[i], '.', len - (size_t)(seg[i] - token));
@@ -558,8 +667,8 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 		refuse(why, whylen, "token header has \"crit\" extensions, which are not supported");
 		goto fail;
 	}
-	/* libjwt 1.10 refuses any typ but "JWT" (e.g. RFC 9068 "at+jwt"); say so rather than let
-	 * it pass for a bad signature. */
+	/* Only "typ": "JWT" (RFC 7519); an access token profile such as RFC 9068's "at+jwt" is
+	 * refused by name. */
 	v = json_object_get(header, "typ");
 	if (v && (!json_is_string(v) || strcasecmp(json_string_value(v), "JWT") != 0)) {
 		refuse(why, whylen, "token type %s is not supported (only \"JWT\")",
@@ -589,28 +698,13 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 		       quote(q, sizeof(q), key->kid, strlen(key->kid)), list);
 		goto fail;
 	}
-	/* Signature: libjwt wants a NUL-terminated token. */
-	memcpy(tok, token, len);
-	tok[len] = '\0';
-	e = jwt_decode(&jwt, tok, (const unsigned char *)key->pem, (int)key->pem_len);
-	if (e == ENOMEM) {
-		rc = JG_ERR_NOMEM;
-		refuse(why, whylen, "out of memory while checking the token; try again");
+	/* Signature over the first two parts as they were sent. */
+	if (jg_der_b64url_decode(sig, sizeof(sig), &siglen, seg[2], seglen[2]) != JG_OK ||
+	    !signature_ok(key, bit, token, seglen[0] + 1 + seglen[1], sig, siglen)) {
+		refuse(why, whylen, "token signature does not verify");
 		goto fail;
 	}
-	if (e) {
-		/* libjwt also fails on a payload it cannot parse; say which it was. */
-		if (!(payload = decode_json(seg[1], seglen[1], buf, sizeof(buf))))
-			refuse(why, whylen, "token is not a JWT (its payload is not a base64url JSON object)");
-		else
-			refuse(why, whylen, "token signature does not verify");
-		goto fail;
-	}
-	if (jwt_get_alg(jwt) != jwt_str_alg(alg)) {
-		refuse(why, whylen, "token algorithm changed while verifying; refused");
-		goto fail;
-	}
-	/* Claims: our own parse of the payload libjwt just verified (the same bytes). */
+	/* Claims: the payload the signature covers. */
 	if (!(payload = decode_json(seg[1], seglen[1], buf, sizeof(buf)))) {
 		refuse(why, whylen, "token is not a JWT (its payload is not a base64url JSON object)");
 		goto fail;
@@ -619,6 +713,7 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 		goto fail;
 	memcpy(id->kid, key->kid, sizeof(id->kid));
 	snprintf(id->alg, sizeof(id->alg), "%s", alg);
+	cache_put(a, hash, gen, id);
 	if (whylen)
 		why[0] = '\0';
 	rc = JG_OK;
@@ -627,8 +722,6 @@ fail:
 		/* A refused token leaves nothing behind that a caller could mistake for an identity. */
 		memset(id, 0, sizeof(*id));
 	}
-	if (jwt)
-		jwt_free(jwt);
 	json_decref(payload);
 	json_decref(header);
 	if (ks)

@@ -10,6 +10,10 @@
  * JG_JWKS_RELOAD_MIN seconds); signature (libjwt, key as PEM made from the JWK); then `iss`, `aud`
  * (string or array), `exp`, `nbf` with leeway; groups from the configured claim.
  *
+ * A token that verified is remembered (by SHA-256 of the token, never the token) with the identity
+ * it proved, for as long as the key set does not change: a reconnect with the same token skips the
+ * signature check but not the expiry check.
+ *
  * Thread safety: one struct jg_auth is shared by all workers; jg_auth_verify may run concurrently.
  */
 #ifndef JG_AUTH_H

@@ -42,18 +42,16 @@ const char *jg_jwks_alg_name(unsigned bit)
 	return NULL;
 }
 
-/* The three curves JWS uses (RFC 7518 section 3.4), with what DER and BearSSL call them. */
+/* The three curves JWS uses (RFC 7518 section 3.4), with what BearSSL calls them. */
 static const struct {
 	const char *crv;
 	int curve;                /* BR_EC_* */
 	size_t coord;             /* bytes per coordinate */
-	const uint8_t *oid;
-	size_t oidlen;
 	unsigned alg;
 } curves[] = {
-	{ "P-256", BR_EC_secp256r1, 32, jg_der_oid_p256, sizeof(jg_der_oid_p256), JG_ALG_ES256 },
-	{ "P-384", BR_EC_secp384r1, 48, jg_der_oid_p384, sizeof(jg_der_oid_p384), JG_ALG_ES384 },
-	{ "P-521", BR_EC_secp521r1, 66, jg_der_oid_p521, sizeof(jg_der_oid_p521), JG_ALG_ES512 },
+	{ "P-256", BR_EC_secp256r1, 32, JG_ALG_ES256 },
+	{ "P-384", BR_EC_secp384r1, 48, JG_ALG_ES384 },
+	{ "P-521", BR_EC_secp521r1, 66, JG_ALG_ES512 },
 };
 
 /* Context for warnings: which file and which key. */
@@ -100,23 +98,26 @@ static int b64_member(const struct where *w, json_t *k, const char *name, uint8_
 	return 1;
 }
 
-static int make_pem(const struct where *w, struct jg_der *d, struct jg_jwk *out)
+/* own_bytes: a copy of the key's bytes that the set owns. */
+static unsigned char *own_bytes(const struct where *w, const void *a, size_t alen, const void *b,
+                                size_t blen)
 {
-	size_t len;
+	unsigned char *raw = malloc(alen + blen);
 
-	if (jg_der_finish(d, &len) != JG_OK)
-		return skip(w, "key does not fit the DER buffer");
-	out->pem = jg_der_pem_encode(d->buf, len, "PUBLIC KEY", &out->pem_len);
-	if (!out->pem)
-		return skip(w, "out of memory");
-	return 1;
+	if (!raw) {
+		skip(w, "out of memory");
+		return NULL;
+	}
+	memcpy(raw, a, alen);
+	if (blen)
+		memcpy(raw + alen, b, blen);
+	return raw;
 }
 
 static int rsa_key(const struct where *w, json_t *k, struct jg_jwk *out)
 {
-	uint8_t n[RSA_BYTES_MAX + 1], e[8], der[RSA_BYTES_MAX + 64];
+	uint8_t n[RSA_BYTES_MAX + 1], e[8];
 	size_t nlen, elen, off = 0;
-	struct jg_der d;
 
 	if (!b64_member(w, k, "n", n, sizeof(n), &nlen) || !b64_member(w, k, "e", e, sizeof(e), &elen))
 		return 0;
@@ -127,10 +128,15 @@ static int rsa_key(const struct where *w, json_t *k, struct jg_jwk *out)
 		            RSA_BITS_MIN, RSA_BYTES_MAX * 8);
 	if (elen == 0 || !(e[elen - 1] & 1) || (elen == 1 && e[0] < 3))
 		return skip(w, "RSA exponent is not an odd number above 1");
-	jg_der_init(&d, der, sizeof(der));
-	jg_der_spki_rsa(&d, n + off, nlen - off, e, elen);
+	if (!(out->raw = own_bytes(w, n + off, nlen - off, e, elen)))
+		return 0;
+	out->is_rsa = 1;
+	out->rsa.n = out->raw;
+	out->rsa.nlen = nlen - off;
+	out->rsa.e = out->raw + (nlen - off);
+	out->rsa.elen = elen;
 	out->algs = JG_ALG_RS;
-	return make_pem(w, &d, out);
+	return 1;
 }
 
 static int ec_key(const struct where *w, json_t *k, struct jg_jwk *out)
@@ -138,9 +144,8 @@ static int ec_key(const struct where *w, json_t *k, struct jg_jwk *out)
 	static const uint8_t one = 1;
 	const br_ec_impl *ec = br_ec_get_default();
 	const char *crv = json_string_value(json_object_get(k, "crv"));
-	uint8_t x[80], y[80], point[1 + 2 * 66], der[256];
+	uint8_t x[80], y[80], point[1 + 2 * 66];
 	size_t i, xlen, ylen, plen;
-	struct jg_der d;
 
 	for (i = 0; crv && i < JG_ARRAY_LEN(curves); i++)
 		if (strcmp(crv, curves[i].crv) == 0)
@@ -165,10 +170,13 @@ static int ec_key(const struct where *w, json_t *k, struct jg_jwk *out)
 		    !ec->mul(tmp, plen, &one, 1, curves[i].curve))
 			return skip(w, "(x, y) is not a point on %s", crv);
 	}
-	jg_der_init(&d, der, sizeof(der));
-	jg_der_spki_ec(&d, curves[i].oid, curves[i].oidlen, point, plen);
+	if (!(out->raw = own_bytes(w, point, plen, NULL, 0)))
+		return 0;
+	out->ec.curve = curves[i].curve;
+	out->ec.q = out->raw;
+	out->ec.qlen = plen;
 	out->algs = curves[i].alg;
-	return make_pem(w, &d, out);
+	return 1;
 }
 
 /* jwk_parse: 1 and *out filled for a usable signing key; 0 (warning logged) to skip it. */
@@ -202,8 +210,8 @@ static int jwk_parse(struct where *w, json_t *k, struct jg_jwk *out)
 		return skip(w, "\"kty\" is not RSA or EC (symmetric and other keys are not accepted)");
 	if (ok && bit) {
 		if (!(out->algs & bit)) {
-			free(out->pem);
-			out->pem = NULL;
+			free(out->raw);
+			out->raw = NULL;
 			return skip(w, "\"alg\" %s does not fit the key type", json_string_value(alg));
 		}
 		out->algs = bit;
@@ -285,7 +293,7 @@ int jg_jwks_load(const char *path, struct jg_jwks **out, char *err, size_t errle
 				break;
 		if (j < ks->n) {
 			skip(&w, "another key has the same kid");
-			free(key->pem);
+			free(key->raw);
 			continue;
 		}
 		ks->n++;
@@ -312,7 +320,7 @@ void jg_jwks_free(struct jg_jwks *ks)
 	if (!ks)
 		return;
 	for (i = 0; i < ks->n; i++)
-		free(ks->keys[i].pem);
+		free(ks->keys[i].raw);
 	free(ks);
 }
 

@@ -1,5 +1,5 @@
 /*
- * jwks.h (private to src/auth): a JWKS file turned into PEM public keys for libjwt.
+ * jwks.h (private to src/auth): a JWKS file turned into BearSSL public keys.
  *
  * A key set is immutable once loaded; auth.c shares it between threads by reference count and
  * swaps in a new one when the file is re-read. Keys that cannot sign (use other than "sig"), of
@@ -8,6 +8,7 @@
 #ifndef JG_JWKS_H
 #define JG_JWKS_H
 
+#include <bearssl.h>
 #include <stddef.h>
 
 #define JG_JWKS_FILE_MAX (1u << 20)  /* bytes; a larger JWKS file is a config error */
@@ -16,8 +17,10 @@
 struct jg_jwk {
 	char kid[128];            /* "" when the JWK has none */
 	unsigned algs;            /* JG_ALG_* bits this key may verify (kty/crv, narrowed by "alg") */
-	char *pem;                /* owned: SubjectPublicKeyInfo as "PUBLIC KEY" PEM, NUL-terminated */
-	size_t pem_len;
+	int is_rsa;
+	br_rsa_public_key rsa;    /* when is_rsa: n and e point into raw */
+	br_ec_public_key ec;      /* otherwise: curve, and q (uncompressed point) in raw */
+	unsigned char *raw;       /* owned: the key's bytes */
 };
 
 struct jg_jwks {

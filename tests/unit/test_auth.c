@@ -620,6 +620,20 @@ JG_TEST(auth_tampered_payload)
 	jg_auth_free(a);
 }
 
+/* rsa_pem: the key's SubjectPublicKeyInfo as PEM, the form a libjwt user hands to jwt_decode. */
+static char *rsa_pem(const struct jg_jwk *k, size_t *len)
+{
+	uint8_t der[1200];
+	struct jg_der d;
+	size_t n;
+
+	jg_der_init(&d, der, sizeof(der));
+	jg_der_spki_rsa(&d, k->rsa.n, k->rsa.nlen, k->rsa.e, k->rsa.elen);
+	if (jg_der_finish(&d, &n) != JG_OK)
+		return NULL;
+	return jg_der_pem_encode(der, n, "PUBLIC KEY", len);
+}
+
 JG_TEST(auth_alg_none_and_hmac_confusion)
 {
 	struct jg_token_req r;
@@ -633,7 +647,8 @@ JG_TEST(auth_alg_none_and_hmac_confusion)
 	br_hmac_context hc;
 	uint8_t mac[32];
 	jwt_t *jwt = NULL;
-	char path[128];
+	char path[128], *pem;
+	size_t pem_len;
 
 	if (!fx_setup() || !(a = auth_for("keys/jwks.json"))) {
 		CHECK(!"fixture setup failed");
@@ -651,16 +666,16 @@ JG_TEST(auth_alg_none_and_hmac_confusion)
 	refused(a, out, strlen(out), now, "algorithm \"none\" is not accepted (accepted: RS256, ES256)");
 	free(h);
 
-	/* HS256 whose secret is the RSA public key PEM, exactly as jitgate hands it to libjwt */
+	/* HS256 whose secret is the RSA public key PEM, as a libjwt user would hand it over */
 	hdr = "{\"alg\":\"HS256\",\"kid\":\"dev-rs256\",\"typ\":\"JWT\"}";
 	h = b64(hdr, strlen(hdr));
 	snprintf(path, sizeof(path), "%s/keys/jwks.json", fx_dir);
 	CHECK_EQ_INT(jg_jwks_load(path, &ks, err, sizeof(err)), JG_OK);
 	rsa = ks ? jg_jwks_find(ks, "dev-rs256") : NULL;
 	CHECK(rsa != NULL);
-	if (rsa) {
+	if (rsa && (pem = rsa_pem(rsa, &pem_len))) {
 		snprintf(out, sizeof(out), "%s.%s", h, p);
-		br_hmac_key_init(&kc, &br_sha256_vtable, rsa->pem, rsa->pem_len);
+		br_hmac_key_init(&kc, &br_sha256_vtable, pem, pem_len);
 		br_hmac_init(&hc, &kc, 0);
 		br_hmac_update(&hc, out, strlen(out));
 		br_hmac_out(&hc, mac);
@@ -669,9 +684,10 @@ JG_TEST(auth_alg_none_and_hmac_confusion)
 		strcat(out, s);
 		free(s);
 		/* The forgery is real: libjwt alone accepts it (SECURITY-NOTES.md). */
-		CHECK_EQ_INT(jwt_decode(&jwt, out, (const unsigned char *)rsa->pem, (int)rsa->pem_len), 0);
+		CHECK_EQ_INT(jwt_decode(&jwt, out, (const unsigned char *)pem, (int)pem_len), 0);
 		if (jwt)
 			jwt_free(jwt);
+		free(pem);
 		refused(a, out, strlen(out), now, "algorithm \"HS256\" is not accepted (accepted: RS256, ES256)");
 	}
 	jg_jwks_free(ks);
@@ -1080,5 +1096,55 @@ JG_TEST(auth_concurrent_reload)
 	jg_log_level = JG_LOG_INFO;
 	free(tok);
 	free(unknown);
+	jg_auth_free(a);
+}
+
+/* The verified-token cache: it saves the signature check on a reconnect, but never extends a
+ * token's life and never outlives the key that signed it. */
+JG_TEST(auth_cache_keeps_checks)
+{
+	struct jg_token_req r;
+	struct jg_identity id;
+	struct jg_auth *a = NULL;
+	char path[128], *es2 = NULL, *t1 = NULL, *nope = NULL;
+	size_t es2_len = 0;
+	int64_t t0 = time(NULL);
+
+	if (!fx_setup()) {
+		CHECK(!"fixture setup failed");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/other", fx_dir);     /* where jwks_with takes new keys */
+	CHECK_EQ_INT(dev_keys(path), 0);
+	es2 = slurp(path, "signing-key.pem", &es2_len);
+	CHECK_EQ_INT(jwks_with("cache.json", "new-es256", NULL), 0);
+	if (!es2 || !(a = auth_for("cache.json")))
+		goto out;
+	jg_log_level = JG_LOG_WARN;
+	req_es(&r, t0);
+	r.key_pem = es2;
+	r.key_len = es2_len;
+	r.kid = "new-es256";
+	t1 = sign(&r);
+	CHECK_EQ_INT(verify(a, t1, t0, &id), JG_OK);
+	CHECK_EQ_INT(verify(a, t1, t0 + 1, &id), JG_OK);      /* from the cache */
+	CHECK_EQ_STR(id.sub, "alice");
+	CHECK_EQ_STR(id.groups, "dba,dev");
+	CHECK_EQ_STR(id.kid, "new-es256");
+	/* past exp + leeway the cached identity is no good either */
+	refused(a, t1, strlen(t1), t0 + 3600 + 60, "expired");
+
+	/* the key leaves the JWKS: once the set is re-read, the cached identity goes with it */
+	CHECK_EQ_INT(jwks_with("cache.json", NULL, NULL), 0);
+	req_es(&r, t0);
+	r.kid = "nope";
+	nope = sign(&r);
+	refused(a, nope, strlen(nope), t0 + JG_JWKS_RELOAD_MIN + 1, "unknown key id \"nope\"");
+	refused(a, t1, strlen(t1), t0 + JG_JWKS_RELOAD_MIN + 2, "unknown key id \"new-es256\"");
+out:
+	jg_log_level = JG_LOG_INFO;
+	free(t1);
+	free(nope);
+	free(es2);
 	jg_auth_free(a);
 }
