@@ -13,6 +13,8 @@
  * Prints one "key value" line each: count, failed, min_us, p50_us, p99_us, max_us, avg_us;
  * exits 1 if any connect failed (the first error goes to stderr).
  */
+#include "bench_client.h"
+
 #include <mysql.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,20 +32,6 @@ static int usage(void)
 	fprintf(stderr, "usage: connect_bench --port P --user U --password-file F [--host H] "
 			"[--ca PEM] [--count N] [--warmup W] [--timeout S]\n");
 	return 2;
-}
-
-/* The first line of the file, without its newline: a token or a password. */
-static int read_secret(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int ok = f && fgets(buf, (int)len, f);
-
-	if (f)
-		fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -65,7 +53,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (argc % 2 != 1 || !o->port || !o->user || !pwfile || !o->count || !o->timeout)
 		return -1;
-	if (read_secret(pwfile, o->password, sizeof o->password) != 0) {
+	if (bench_read_secret(pwfile, o->password, sizeof o->password) != 0) {
 		fprintf(stderr, "connect_bench: cannot read %s\n", pwfile);
 		return -1;
 	}
@@ -84,20 +72,12 @@ static double now_us(void)
 static double one(const struct opts *o, int report)
 {
 	double t0 = now_us(), dt = -1;
-	MYSQL *m = mysql_init(NULL);
-	my_bool yes = 1;
+	int ok;
+	MYSQL *m = bench_connect(o->host, o->port, o->user, o->password, o->ca, o->timeout, &ok);
 
 	if (!m)
 		return -1;
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &o->timeout);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &o->timeout);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &o->timeout);
-	if (o->ca) {
-		mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &yes);
-		mysql_options(m, MYSQL_OPT_SSL_CA, o->ca);
-		mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
-	}
-	if (mysql_real_connect(m, o->host, o->user, o->password, NULL, o->port, NULL, 0)) {
+	if (ok) {
 		mysql_close(m);
 		dt = now_us() - t0;
 	} else {

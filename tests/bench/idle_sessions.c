@@ -14,6 +14,8 @@
  * Prints "key value" lines: sessions, failed, rss_before_kib, rss_after_kib,
  * per_session_kib, open_s, rss_closed_kib. Exits 1 unless all N sessions opened and answered.
  */
+#include "bench_client.h"
+
 #include <mysql.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,19 +35,6 @@ static int usage(void)
 			"[--host H] [--ca PEM] [--count N] [--timeout S] [--deadline S] "
 			"[--settle-ms MS]\n");
 	return 2;
-}
-
-static int read_secret(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int ok = f && fgets(buf, (int)len, f);
-
-	if (f)
-		fclose(f);
-	if (!ok)
-		return -1;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -70,7 +59,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (argc % 2 != 1 || !o->port || !o->user || !pwfile || !o->count || o->rss_pid <= 0)
 		return -1;
-	if (read_secret(pwfile, o->password, sizeof o->password) != 0) {
+	if (bench_read_secret(pwfile, o->password, sizeof o->password) != 0) {
 		fprintf(stderr, "idle_sessions: cannot read %s\n", pwfile);
 		return -1;
 	}
@@ -105,22 +94,13 @@ static double now_s(void)
 
 static MYSQL *open_one(const struct opts *o, int report)
 {
-	MYSQL *m = mysql_init(NULL);
-	my_bool yes = 1;
+	int ok;
+	MYSQL *m = bench_connect(o->host, o->port, o->user, o->password, o->ca, o->timeout, &ok);
 	MYSQL_RES *r;
 
 	if (!m)
 		return NULL;
-	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &o->timeout);
-	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &o->timeout);
-	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &o->timeout);
-	if (o->ca) {
-		mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &yes);
-		mysql_options(m, MYSQL_OPT_SSL_CA, o->ca);
-		mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
-	}
-	if (!mysql_real_connect(m, o->host, o->user, o->password, NULL, o->port, NULL, 0) ||
-	    mysql_query(m, "SELECT 1") != 0 || !(r = mysql_store_result(m)))
+	if (!ok || mysql_query(m, "SELECT 1") != 0 || !(r = mysql_store_result(m)))
 		goto fail;
 	mysql_free_result(r);
 	return m;
