@@ -6,6 +6,7 @@
 
 CC      ?= cc
 RAGEL   ?= ragel
+RE2C    ?= re2c
 PKGS    := libjwt jansson inih
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
@@ -14,7 +15,8 @@ LDLIBS_JG   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbearssl -lpthrea
 
 BUILD   := build
 SPECS   := $(wildcard spec/*.rl)
-GEN_C   := $(patsubst spec/%.rl,gen/%.c,$(SPECS))
+RE_SPECS := $(wildcard spec/*.re)
+GEN_C   := $(patsubst spec/%.rl,gen/%.c,$(SPECS)) $(patsubst spec/%.re,gen/%.c,$(RE_SPECS))
 SRCS    := $(filter-out src/cli/main.c,$(shell find src -name '*.c' | sort))
 OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(SRCS)) $(patsubst %.c,$(BUILD)/%.o,$(GEN_C))
 UNIT    := $(sort $(wildcard tests/unit/*.c))
@@ -31,7 +33,8 @@ all: $(BUILD)/jitgate
 help:
 	@echo "make            build build/jitgate"
 	@echo "make deps       install missing Debian packages and npm test packages"
-	@echo "make gen        regenerate gen/ from spec/ (Ragel)"
+	@echo "make gen        regenerate gen/ from spec/ (Ragel, re2c)"
+	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
 	@echo "make check      deps, gen-check, build, unit + protocol + integration tests"
 	@echo "make demo       private MariaDB + dev keys + jitgate on 127.0.0.1:3307"
 
@@ -55,15 +58,30 @@ ragel_gen = $(RAGEL) -C -G2 $(1) -o $(2).tmp && \
 	{ echo "/* generated from $(1) by $$($(RAGEL) --version | head -1); do not edit: make gen */"; \
 	  sed "s|$(2).tmp|gen/$(notdir $(2))|g" $(2).tmp; } > $(2) && rm -f $(2).tmp
 
+# re2c_gen SPEC OUT: the same for re2c, without date or version in the body so that output is
+# reproducible; the first line still names the tool's version.
+re2c_gen = $(RE2C) --no-generation-date --no-version -W $(1) -o $(2).tmp && \
+	{ echo "/* generated from $(1) by $$($(RE2C) --version | head -1); do not edit: make gen */"; \
+	  sed "s|$(2).tmp|gen/$(notdir $(2))|g" $(2).tmp; } > $(2) && rm -f $(2).tmp
+
 gen/%.c: spec/%.rl
 	@mkdir -p gen
 	$(call ragel_gen,$<,$@)
+
+gen/%.c: spec/%.re
+	@mkdir -p gen
+	$(call re2c_gen,$<,$@)
 
 gen-check:
 	@rm -rf $(BUILD)/gen-check && mkdir -p $(BUILD)/gen-check
 	@for s in $(SPECS); do \
 	    b=$$(basename $$s .rl); \
 	    $(call ragel_gen,$$s,$(BUILD)/gen-check/$$b.c) || exit 1; \
+	    cmp -s $(BUILD)/gen-check/$$b.c gen/$$b.c || { echo "gen/$$b.c is stale: run make gen and commit"; exit 1; }; \
+	done; \
+	for s in $(RE_SPECS); do \
+	    b=$$(basename $$s .re); \
+	    $(call re2c_gen,$$s,$(BUILD)/gen-check/$$b.c) || exit 1; \
 	    cmp -s $(BUILD)/gen-check/$$b.c gen/$$b.c || { echo "gen/$$b.c is stale: run make gen and commit"; exit 1; }; \
 	done; echo "gen-check: gen/ matches spec/"
 
@@ -106,7 +124,7 @@ clean:
 # (docs/fuzzing.md). fuzz-replay, which `make check` runs, replays every seed and every crash kept
 # under tests/regress/<target>/ with ASan and UBSan; fuzz installs afl++ and fuzzes each target
 # for FUZZ_SECONDS, then copies what crashed into tests/regress/<target>/ and fails.
-FUZZ_TARGETS := handshake_response greeting response token config
+FUZZ_TARGETS := handshake_response greeting response token config sql
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_AFL_SAN ?= $(FUZZ_SAN)
@@ -203,7 +221,15 @@ fuzz-seeds: $(OBJS) $(BUILD)/fuzz/mkseeds.o
 # `make check` runs, checks that every route completes its queries and writes build/bench/.
 BENCH_TOOLS := $(BUILD)/bench/connect_bench $(BUILD)/bench/idle_sessions
 
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-sql
+
+# bench-sql: the classifier alone, no server: statements per second on one core (tests/bench/sql_bench.c).
+$(BUILD)/bench/sql_bench: tests/bench/sql_bench.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_JG) $(CFLAGS) $(WARN) $< $(OBJS) -o $@ $(LDLIBS_JG)
+
+bench-sql: $(BUILD)/bench/sql_bench
+	$(BUILD)/bench/sql_bench
 
 $(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)

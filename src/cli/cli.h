@@ -18,6 +18,10 @@ int jg_cmd_dev_keys(int argc, char **argv);
 /* jitgate token --key PEM --kid K --iss I --aud A --sub S ...: prints a signed JWT (token.c). */
 int jg_cmd_token(int argc, char **argv);
 
+/* jitgate sql classify [--sql-mode MODES] [--db NAME] "SQL": one JSON object per statement
+ * (sql_cmd.c, docs/sql-classifier.md). */
+int jg_cmd_sql(int argc, char **argv);
+
 /* jg_token_sign: what `jitgate token` does, for tests. Strings are borrowed; NULL iss/aud/sub are
  * left out. */
 struct jg_token_req {

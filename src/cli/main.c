@@ -14,6 +14,8 @@ static void usage(FILE *f)
 	      "  dev-keys DIR         write development signing keys, a JWKS, a CA and TLS certificates\n"
 	      "  token --key PEM --kid K --iss I --aud A --sub S [--groups g1,g2] [--ttl SECONDS]\n"
 	      "                       print a signed JWT for tests and development\n"
+	      "  sql classify [--sql-mode MODES] [--db NAME] \"SQL\"\n"
+	      "                       print how the gateway classifies each statement (JSON lines)\n"
 	      "  version              print the version\n", f);
 }
 
@@ -26,6 +28,7 @@ int main(int argc, char **argv)
 		{ "serve", jg_cmd_serve },
 		{ "dev-keys", jg_cmd_dev_keys },
 		{ "token", jg_cmd_token },
+		{ "sql", jg_cmd_sql },
 	};
 
 	if (argc < 2) {

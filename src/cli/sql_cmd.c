@@ -1,0 +1,105 @@
+/* sql_cmd.c: `jitgate sql classify [--sql-mode MODES] [--db NAME] "SQL"`: one JSON object per
+ * statement per line, for trying the classifier (docs/sql-classifier.md). */
+#include "cli/cli.h"
+#include "jg.h"
+#include "sql/sql.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int usage(void)
+{
+	fputs("usage: jitgate sql classify [--sql-mode MODES] [--db NAME] \"SQL\"\n"
+	      "  MODES: comma-separated sql_mode names; ANSI_QUOTES, ANSI and NO_BACKSLASH_ESCAPES\n"
+	      "  change how the text is read\n", stderr);
+	return 2;
+}
+
+/* modes_from: the bits of a sql_mode list (names the lexer does not care about are ignored). */
+static unsigned modes_from(const char *s)
+{
+	unsigned m = 0;
+	char buf[512];
+	char *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(w, "NO_BACKSLASH_ESCAPES") == 0)
+			m |= JG_SQL_MODE_NO_BACKSLASH_ESCAPES;
+		else if (strcasecmp(w, "ANSI_QUOTES") == 0 || strcasecmp(w, "ANSI") == 0)
+			m |= JG_SQL_MODE_ANSI_QUOTES;
+	}
+	return m;
+}
+
+static json_t *stmt_json(const struct jg_sql_stmt *st)
+{
+	json_t *o = json_object(), *tables = json_array();
+
+	for (unsigned i = 0; i < st->ntables; i++)
+		json_array_append_new(tables, json_string(st->tables[i]));
+	json_object_set_new(o, "kind", json_string(jg_sql_kind_name(st->kind)));
+	json_object_set_new(o, "object", st->object == JG_SQL_OBJ_NONE ? json_null() :
+	                    json_string(jg_sql_object_name(st->object)));
+	json_object_set_new(o, "tables", tables);
+	json_object_set_new(o, "where", json_boolean(st->flags & JG_SQL_HAS_WHERE));
+	json_object_set_new(o, "limit", json_boolean(st->flags & JG_SQL_HAS_LIMIT));
+	json_object_set_new(o, "writes_file", json_boolean(st->flags & JG_SQL_WRITES_FILE));
+	json_object_set_new(o, "reads_file", json_boolean(st->flags & JG_SQL_READS_FILE));
+	json_object_set_new(o, "opaque", json_boolean(st->flags & JG_SQL_OPAQUE));
+	json_object_set_new(o, "unknown", json_boolean(st->kind == JG_SQL_UNKNOWN));
+	json_object_set_new(o, "executable_comment", json_boolean(st->flags & JG_SQL_EXEC_COMMENT));
+	json_object_set_new(o, "global", json_boolean(st->flags & JG_SQL_GLOBAL));
+	json_object_set_new(o, "select_into", json_boolean(st->flags & JG_SQL_SELECT_INTO));
+	json_object_set_new(o, "mode_change", json_boolean(st->flags & JG_SQL_MODE_CHANGE));
+	json_object_set_new(o, "truncated", json_boolean(st->flags & JG_SQL_TRUNCATED));
+	json_object_set_new(o, "inner", (st->kind == JG_SQL_PREPARE || st->kind == JG_SQL_EXECUTE ||
+	                                 st->kind == JG_SQL_EXPLAIN || st->inner != JG_SQL_UNKNOWN) ?
+	                    json_string(jg_sql_kind_name(st->inner)) : json_null());
+	json_object_set_new(o, "fingerprint", json_string(st->fingerprint));
+	return o;
+}
+
+/* see cli.h */
+int jg_cmd_sql(int argc, char **argv)
+{
+	static struct jg_sql_result res;   /* 230 KiB: not on the stack */
+	struct jg_sql_session sess = { 0 };
+	const char *sql = NULL;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "classify") != 0)
+		return usage();
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--sql-mode") == 0 && i + 1 < argc) {
+			sess.sql_mode = modes_from(argv[++i]);
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+			if (strlen(argv[++i]) > 64)
+				return usage();
+			snprintf(sess.db, sizeof(sess.db), "%s", argv[i]);
+		} else if (!sql && (argv[i][0] != '-' || argv[i][1] == '\0' || argv[i][1] == '-')) {
+			sql = argv[i];
+		} else {
+			return usage();
+		}
+	}
+	if (!sql)
+		return usage();
+	rc = jg_sql_classify(&sess, sql, strlen(sql), &res);
+	for (unsigned i = 0; i < res.nstmts; i++) {
+		json_t *o = stmt_json(&res.stmts[i]);
+		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		if (s)
+			puts(s);
+		free(s);
+		json_decref(o);
+	}
+	if (rc != JG_OK)
+		fprintf(stderr, "jitgate sql: more than %d statements: the gateway refuses this text\n",
+		        JG_SQL_STMTS_MAX);
+	return 0;
+}

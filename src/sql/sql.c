@@ -1,0 +1,1431 @@
+/*
+ * sql.c: the statement classifier over the generated lexer (see sql.h, docs/sql-classifier.md).
+ *
+ * Each statement is read twice without copying: a scan over all its tokens (fingerprint, tables
+ * after FROM/JOIN, WHERE and LIMIT at the top level, file access), then the handler of its
+ * leading keyword, which re-lexes from the statement's start through a cursor (a copy of the
+ * lexer is a cheap save point). Nothing is allocated; tokens are never stored.
+ */
+#include "sql/sql.h"
+#include "sql/sql_lex.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const unsigned char kw_reserved[JG_KW_COUNT] = {
+#define JG_KW_RES_(name, reserved) [JG_KW_##name] = reserved,
+	JG_SQL_KEYWORDS(JG_KW_RES_)
+#undef JG_KW_RES_
+};
+
+/* A cursor over one statement: END at its ";" or at the end of the text. */
+struct cur {
+	struct jg_sql_lexer lx;
+	struct jg_sql_tok t;
+};
+
+struct cls {
+	struct jg_sql_session *sess;
+	const char *s;
+	struct jg_sql_stmt *st;
+	struct jg_sql_lexer start;     /* lexer state at the statement's first byte */
+	int err;                       /* a lexing error: the statement is unknown */
+	int hide;                      /* a bound hid something: unknown */
+	int depth;                     /* 0 for a top-level statement, 1 inside PREPARE's text */
+	unsigned new_mode;             /* sql_mode after this statement */
+	int mode_lost;                 /* sql_mode changed to something we cannot follow */
+};
+
+static void next(struct cur *k)
+{
+	jg_sql_lex(&k->lx, &k->t);
+	if (k->t.type == JG_TOK_SEMI)
+		k->t.type = JG_TOK_END;
+	if (k->t.type == JG_TOK_END)
+		k->lx.pos = k->t.start;     /* stay on the end */
+}
+
+static void cur_init(struct cls *c, struct cur *k)
+{
+	k->lx = c->start;
+	next(k);
+}
+
+static int is_kw(const struct cur *k, enum jg_sql_kw kw)
+{
+	return k->t.type == JG_TOK_WORD && k->t.kw == kw;
+}
+
+static int accept(struct cur *k, enum jg_sql_kw kw)
+{
+	if (!is_kw(k, kw))
+		return 0;
+	next(k);
+	return 1;
+}
+
+static int word_eq(const struct cls *c, const struct jg_sql_tok *t, const char *w)
+{
+	size_t n = strlen(w);
+
+	return t->type == JG_TOK_WORD && t->len == n && strncasecmp(c->s + t->start, w, n) == 0;
+}
+
+static int is_name(const struct jg_sql_tok *t)
+{
+	return (t->type == JG_TOK_WORD && !kw_reserved[t->kw]) || t->type == JG_TOK_QIDENT;
+}
+
+/* ---- names and tables -------------------------------------------------------------------- */
+
+/* ident: the identifier's text unquoted and lower-cased into out; its length, or -1 when it does
+ * not fit (identifiers are at most 64 characters; a longer one is not a real name). */
+static int ident(const struct cls *c, const struct jg_sql_tok *t, char *out, size_t cap)
+{
+	const char *p = c->s + t->start;
+	size_t n = t->len, o = 0;
+	char q = 0;
+
+	if (t->type == JG_TOK_QIDENT) {
+		q = p[0];
+		p++;
+		n = n >= 2 ? n - 2 : 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (q && p[i] == q && i + 1 < n && p[i + 1] == q)
+			i++;                     /* doubled quote */
+		if (o + 1 >= cap)
+			return -1;
+		out[o++] = (char)tolower((unsigned char)p[i]);
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static void add_table_str(struct cls *c, const char *name)
+{
+	struct jg_sql_stmt *st = c->st;
+
+	for (unsigned i = 0; i < st->ntables; i++)
+		if (strcmp(st->tables[i], name) == 0)
+			return;
+	if (st->ntables >= JG_SQL_TABLES_MAX) {
+		st->flags |= JG_SQL_TRUNCATED;
+		c->hide = 1;                 /* a table the policy does not see */
+		return;
+	}
+	strcpy(st->tables[st->ntables++], name);
+}
+
+/* add_table: schema (may be NULL) and name tokens; unqualified names take the session's db. */
+static void add_table(struct cls *c, const struct jg_sql_tok *schema, const struct jg_sql_tok *name)
+{
+	char a[66], b[66], full[JG_SQL_NAME_MAX];
+	int na, nb;
+
+	nb = ident(c, name, b, sizeof(b));
+	if (schema) {
+		na = ident(c, schema, a, sizeof(a));
+	} else {
+		na = (int)strlen(c->sess->db);
+		if (na > 64)
+			na = -1;
+		else
+			for (int i = 0; i <= na; i++)
+				a[i] = (char)tolower((unsigned char)c->sess->db[i]);
+	}
+	if (na < 0 || nb < 0 || nb == 0) {
+		c->st->flags |= JG_SQL_TRUNCATED;
+		c->hide = 1;
+		return;
+	}
+	if (na > 0)
+		memcpy(full, a, (size_t)na), full[na] = '.', memcpy(full + na + 1, b, (size_t)nb + 1);
+	else
+		memcpy(full, b, (size_t)nb + 1);
+	add_table_str(c, full);
+}
+
+/* take_table: reads [schema.]name at k (the cursor moves past it); 0 when k is not a name. */
+static int take_table(struct cls *c, struct cur *k)
+{
+	struct jg_sql_tok first;
+
+	if (!is_name(&k->t))
+		return 0;
+	first = k->t;
+	next(k);
+	if (k->t.type == JG_TOK_DOT) {
+		next(k);
+		if (is_name(&k->t) || k->t.type == JG_TOK_WORD) {
+			add_table(c, &first, &k->t);
+			next(k);
+			return 1;
+		}
+		return 0;
+	}
+	add_table(c, NULL, &first);
+	return 1;
+}
+
+/* take_table_list: name[, name ...], skipping aliases and anything up to each comma at depth 0
+ * (LOCK TABLES a READ, b AS x WRITE; DROP TABLE a, b). */
+static void take_table_list(struct cls *c, struct cur *k)
+{
+	int depth = 0;
+
+	take_table(c, k);
+	while (k->t.type != JG_TOK_END) {
+		if (k->t.type == JG_TOK_LPAREN)
+			depth++;
+		else if (k->t.type == JG_TOK_RPAREN && depth > 0)
+			depth--;
+		else if (k->t.type == JG_TOK_COMMA && depth == 0) {
+			next(k);
+			take_table(c, k);
+			continue;
+		}
+		next(k);
+	}
+}
+
+/* ---- fingerprint ------------------------------------------------------------------------- */
+
+struct fp {
+	char *buf;
+	size_t n;
+	int full;
+	enum jg_sql_tok_type prev;
+	int prev_reserved;
+};
+
+static void fp_put(struct fp *f, const char *p, size_t n, int upper)
+{
+	if (f->full)
+		return;
+	if (f->n + n + 1 > JG_SQL_FP_MAX) {
+		f->full = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		f->buf[f->n++] = (char)(upper ? toupper(ch) : ch);
+	}
+	f->buf[f->n] = '\0';
+}
+
+static int is_literal(enum jg_sql_tok_type ty)
+{
+	return ty == JG_TOK_STRING || ty == JG_TOK_NUMBER || ty == JG_TOK_HEX || ty == JG_TOK_BIT ||
+	       ty == JG_TOK_PARAM;
+}
+
+static void fp_tok(struct fp *f, const struct cls *c, const struct jg_sql_tok *t)
+{
+	int space = f->n > 0;
+	enum jg_sql_tok_type ty = t->type;
+
+	if (ty == JG_TOK_COMMA || ty == JG_TOK_RPAREN || ty == JG_TOK_DOT)
+		space = 0;
+	if (f->prev == JG_TOK_LPAREN || f->prev == JG_TOK_DOT)
+		space = 0;
+	/* f(x) stays together; IN (...), VALUES (...) keep their space */
+	if (ty == JG_TOK_LPAREN && (f->prev == JG_TOK_WORD || f->prev == JG_TOK_QIDENT) &&
+	    !f->prev_reserved)
+		space = 0;
+	if (space)
+		fp_put(f, " ", 1, 0);
+	if (is_literal(ty))
+		fp_put(f, "?", 1, 0);
+	else
+		fp_put(f, c->s + t->start, t->len, ty == JG_TOK_WORD && t->kw != JG_KW_NONE);
+	f->prev = ty;
+	f->prev_reserved = ty == JG_TOK_WORD && kw_reserved[t->kw];
+}
+
+/* in_list: at "(" after IN, whether only literals and commas follow up to ")"; moves k there. */
+static int in_list(struct cur *k)
+{
+	struct cur a = *k;
+	int n = 0;
+
+	next(&a);
+	for (;;) {
+		if (!is_literal(a.t.type))
+			return 0;
+		n++;
+		next(&a);
+		if (a.t.type == JG_TOK_RPAREN)
+			break;
+		if (a.t.type != JG_TOK_COMMA)
+			return 0;
+		next(&a);
+	}
+	*k = a;
+	return n > 0;
+}
+
+/* ---- the scan over every token ------------------------------------------------------------ */
+
+#define DEPTH_MAX 64
+
+/* Clause keywords that end a FROM list: a comma after them is not another table. */
+static int ends_from(enum jg_sql_kw kw)
+{
+	switch (kw) {
+	case JG_KW_WHERE: case JG_KW_GROUP: case JG_KW_HAVING: case JG_KW_ORDER: case JG_KW_LIMIT:
+	case JG_KW_UNION: case JG_KW_EXCEPT: case JG_KW_INTERSECT: case JG_KW_FOR: case JG_KW_LOCK:
+	case JG_KW_INTO: case JG_KW_SET: case JG_KW_WINDOW: case JG_KW_PROCEDURE:
+	case JG_KW_RETURNING: case JG_KW_DUPLICATE: case JG_KW_SELECT: case JG_KW_VALUES:
+	case JG_KW_VALUE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+struct scan {
+	int query[DEPTH_MAX], from[DEPTH_MAX];
+	int depth, expect, usable;
+	int has_first;                  /* pending table name: first part read */
+	struct jg_sql_tok first, second;
+	int dot;
+	int ntok;
+	int nselect;
+	struct jg_sql_lexer end;        /* the lexer at the statement's ";" or the end */
+};
+
+static void scan_flush_table(struct cls *c, struct scan *sc, int is_func)
+{
+	if (!sc->has_first)
+		return;
+	if (!is_func)
+		add_table(c, NULL, &sc->first);
+	sc->has_first = 0;
+}
+
+/* scan: one pass over the statement; fingerprint, FROM/JOIN tables, WHERE/LIMIT at depth 0,
+ * file access. Returns the number of tokens. */
+static int scan(struct cls *c, struct scan *sc)
+{
+	struct cur k;
+	struct fp f = { .buf = c->st->fingerprint, .prev = JG_TOK_END };
+	struct jg_sql_stmt *st = c->st;
+	enum jg_sql_kw prevkw = JG_KW_NONE;
+	int load_file = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->query[0] = 1;
+	st->fingerprint[0] = '\0';
+	for (cur_init(c, &k); k.t.type != JG_TOK_END; prevkw = k.t.type == JG_TOK_WORD ? k.t.kw : JG_KW_NONE,
+	     next(&k)) {
+		const struct jg_sql_tok *t = &k.t;
+		int d = sc->depth < DEPTH_MAX ? sc->depth : DEPTH_MAX - 1;
+
+		if (t->type == JG_TOK_ERR) {
+			c->err = 1;
+			continue;
+		}
+		sc->ntok++;
+		/* LOAD_FILE( anywhere, quoted or not: a stored function of that name is flagged
+		 * too, better too often than never */
+		if (load_file && t->type == JG_TOK_LPAREN)
+			st->flags |= JG_SQL_READS_FILE;
+		load_file = (t->type == JG_TOK_WORD && t->len == 9 &&
+		             strncasecmp(c->s + t->start, "load_file", 9) == 0) ||
+		            (t->type == JG_TOK_QIDENT && t->len == 11 &&
+		             strncasecmp(c->s + t->start + 1, "load_file", 9) == 0);
+
+		/* a pending name: schema.table, or a table function (name followed by "(") */
+		if (sc->has_first) {
+			if (sc->dot == 0 && t->type == JG_TOK_DOT) {
+				sc->dot = 1;
+				fp_tok(&f, c, t);
+				continue;
+			}
+			if (sc->dot == 1 && (t->type == JG_TOK_WORD || t->type == JG_TOK_QIDENT)) {
+				add_table(c, &sc->first, t);
+				sc->has_first = 0;
+				fp_tok(&f, c, t);
+				continue;
+			}
+			scan_flush_table(c, sc, t->type == JG_TOK_LPAREN || sc->dot);
+		}
+
+		if (t->type == JG_TOK_LPAREN) {
+			fp_tok(&f, c, t);
+			if (prevkw == JG_KW_IN && in_list(&k)) {
+				fp_put(&f, "...)", 4, 0);
+				f.prev = JG_TOK_RPAREN;
+				continue;
+			}
+			sc->depth++;
+			if (sc->depth >= DEPTH_MAX) {
+				st->flags |= JG_SQL_TRUNCATED;
+				c->hide = 1;
+				continue;
+			}
+			/* FROM (t1, t2) and FROM (SELECT ...): tables may follow at the new depth */
+			sc->query[sc->depth] = sc->expect && prevkw != JG_KW_USING;
+			sc->from[sc->depth] = sc->query[sc->depth];
+			sc->expect = sc->query[sc->depth];
+			continue;
+		}
+		if (t->type == JG_TOK_RPAREN) {
+			fp_tok(&f, c, t);
+			if (sc->depth > 0)
+				sc->depth--;
+			sc->expect = 0;
+			continue;
+		}
+		fp_tok(&f, c, t);
+
+		if (sc->expect && sc->depth < DEPTH_MAX) {
+			if (t->type == JG_TOK_WORD && t->kw == JG_KW_LATERAL)
+				continue;
+			sc->expect = 0;
+			if (is_name(t)) {
+				sc->has_first = 1;
+				sc->dot = 0;
+				sc->first = *t;
+				continue;
+			}
+		}
+		if (t->type == JG_TOK_COMMA) {
+			if (sc->depth < DEPTH_MAX && sc->from[d])
+				sc->expect = 1;
+			continue;
+		}
+		if (t->type == JG_TOK_WORD) {
+			if (t->kw != JG_KW_NONE && sc->depth < DEPTH_MAX) {
+				if (ends_from(t->kw))
+					sc->from[d] = 0;
+				switch (t->kw) {
+				case JG_KW_SELECT:
+					sc->query[d] = 1;
+					sc->nselect++;
+					break;
+				case JG_KW_FROM:
+					if (sc->query[d])
+						sc->from[d] = sc->expect = 1;
+					break;
+				case JG_KW_JOIN: case JG_KW_STRAIGHT_JOIN:
+					if (sc->query[d])
+						sc->from[d] = sc->expect = 1;
+					break;
+				case JG_KW_USING:
+					if (sc->from[d])
+						sc->expect = 1;   /* DELETE ... USING t1, t2; "(" cancels */
+					break;
+				case JG_KW_WHERE:
+					if (sc->depth == 0)
+						st->flags |= JG_SQL_HAS_WHERE;
+					break;
+				case JG_KW_LIMIT:
+					if (sc->depth == 0)
+						st->flags |= JG_SQL_HAS_LIMIT;
+					break;
+				case JG_KW_OUTFILE: case JG_KW_DUMPFILE:
+					if (prevkw == JG_KW_INTO)
+						st->flags |= JG_SQL_WRITES_FILE;
+					break;
+				default:
+					break;
+				}
+			}
+			continue;
+		}
+	}
+	sc->end = k.lx;
+	scan_flush_table(c, sc, 0);
+	if (f.full) {
+		st->flags |= JG_SQL_TRUNCATED;    /* the fingerprint only: kind and tables are whole */
+		if (f.n + 4 <= JG_SQL_FP_MAX)
+			strcpy(f.buf + f.n, "...");
+	}
+	return sc->ntok;
+}
+
+/* ---- handlers of the leading keyword ------------------------------------------------------ */
+
+typedef void handler_fn(struct cls *c, struct cur *k);
+
+static void classify_at(struct cls *c, struct cur *k);
+static void classify_stmt(struct cls *c, struct scan *sc);
+
+static void set_kind(struct cls *c, enum jg_sql_kind kind)
+{
+	c->st->kind = kind;
+}
+
+static void h_select(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_SELECT);
+}
+
+static void h_table(struct cls *c, struct cur *k)   /* TABLE t (MySQL 8) */
+{
+	set_kind(c, JG_SQL_SELECT);
+	next(k);
+	take_table(c, k);
+}
+
+/* WITH [RECURSIVE] name [(cols)] AS (...) [, ...] then SELECT / UPDATE / DELETE / INSERT */
+static void h_with(struct cls *c, struct cur *k)
+{
+	int depth = 0;
+
+	next(k);
+	while (k->t.type != JG_TOK_END) {
+		if (k->t.type == JG_TOK_LPAREN)
+			depth++;
+		else if (k->t.type == JG_TOK_RPAREN && depth > 0)
+			depth--;
+		else if (depth == 0 && k->t.type == JG_TOK_WORD &&
+		         (k->t.kw == JG_KW_SELECT || k->t.kw == JG_KW_UPDATE ||
+		          k->t.kw == JG_KW_DELETE || k->t.kw == JG_KW_INSERT ||
+		          k->t.kw == JG_KW_REPLACE || k->t.kw == JG_KW_TABLE ||
+		          k->t.kw == JG_KW_VALUES)) {
+			classify_at(c, k);
+			return;
+		}
+		next(k);
+	}
+	set_kind(c, JG_SQL_UNKNOWN);
+}
+
+static void skip_modifiers(struct cur *k)
+{
+	while (is_kw(k, JG_KW_LOW_PRIORITY) || is_kw(k, JG_KW_DELAYED) ||
+	       is_kw(k, JG_KW_HIGH_PRIORITY) || is_kw(k, JG_KW_IGNORE) || is_kw(k, JG_KW_QUICK))
+		next(k);
+}
+
+static void h_insert(struct cls *c, struct cur *k)
+{
+	set_kind(c, k->t.kw == JG_KW_REPLACE ? JG_SQL_REPLACE : JG_SQL_INSERT);
+	next(k);
+	skip_modifiers(k);
+	accept(k, JG_KW_INTO);
+	take_table(c, k);
+}
+
+static void h_update(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_UPDATE);
+	next(k);
+	skip_modifiers(k);
+	/* UPDATE t1 [AS a], t2 ... SET: the first table here, the rest as a FROM list would */
+	take_table(c, k);
+	for (int depth = 0; k->t.type != JG_TOK_END && !(depth == 0 && is_kw(k, JG_KW_SET)); ) {
+		if (depth == 0 && k->t.type == JG_TOK_COMMA) {
+			next(k);
+			take_table(c, k);
+			continue;
+		}
+		if (k->t.type == JG_TOK_LPAREN)
+			depth++;
+		else if (k->t.type == JG_TOK_RPAREN && depth > 0)
+			depth--;
+		next(k);
+	}
+}
+
+static void h_delete(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_DELETE);   /* tables come from FROM / USING in the scan */
+}
+
+static void h_load(struct cls *c, struct cur *k)
+{
+	next(k);
+	if (!is_kw(k, JG_KW_DATA) && !is_kw(k, JG_KW_XML)) {
+		set_kind(c, JG_SQL_OTHER);   /* LOAD INDEX INTO CACHE */
+		return;
+	}
+	set_kind(c, JG_SQL_LOAD);
+	c->st->flags |= JG_SQL_READS_FILE;
+	for (; k->t.type != JG_TOK_END; next(k))
+		if (is_kw(k, JG_KW_INTO)) {
+			next(k);
+			accept(k, JG_KW_TABLE);
+			take_table(c, k);
+			return;
+		}
+}
+
+/* object: after CREATE/ALTER/DROP and their modifiers. */
+static enum jg_sql_object object_at(struct cls *c, struct cur *k)
+{
+	for (;;) {
+		if (k->t.type != JG_TOK_WORD)
+			return JG_SQL_OBJ_NONE;
+		switch (k->t.kw) {
+		case JG_KW_TABLE: return JG_SQL_OBJ_TABLE;
+		case JG_KW_DATABASE: case JG_KW_SCHEMA: return JG_SQL_OBJ_DATABASE;
+		case JG_KW_VIEW: return JG_SQL_OBJ_VIEW;
+		case JG_KW_INDEX: return JG_SQL_OBJ_INDEX;
+		case JG_KW_PROCEDURE: return JG_SQL_OBJ_PROCEDURE;
+		case JG_KW_FUNCTION: return JG_SQL_OBJ_FUNCTION;
+		case JG_KW_TRIGGER: return JG_SQL_OBJ_TRIGGER;
+		case JG_KW_EVENT: return JG_SQL_OBJ_EVENT;
+		case JG_KW_USER: return JG_SQL_OBJ_USER;
+		case JG_KW_ROLE: return JG_SQL_OBJ_ROLE;
+		case JG_KW_SEQUENCE: return JG_SQL_OBJ_SEQUENCE;
+		case JG_KW_SERVER: return JG_SQL_OBJ_SERVER;
+		case JG_KW_OR: case JG_KW_REPLACE: case JG_KW_TEMPORARY: case JG_KW_UNIQUE:
+		case JG_KW_FULLTEXT: case JG_KW_SPATIAL: case JG_KW_AGGREGATE:
+			next(k);
+			continue;
+		case JG_KW_DEFINER: case JG_KW_ALGORITHM:   /* DEFINER = x@y, ALGORITHM = MERGE */
+			next(k);
+			if (k->t.type == JG_TOK_OP)
+				next(k);
+			next(k);
+			if (k->t.type == JG_TOK_VAR)    /* user@host lexes as user then @host */
+				next(k);
+			continue;
+		case JG_KW_SQL:                             /* SQL SECURITY DEFINER */
+			next(k);
+			accept(k, JG_KW_SECURITY);
+			next(k);
+			continue;
+		default:
+			if (word_eq(c, &k->t, "online") || word_eq(c, &k->t, "offline")) {
+				next(k);
+				continue;
+			}
+			return JG_SQL_OBJ_OTHER;
+		}
+	}
+}
+
+static void skip_if_exists(struct cur *k)
+{
+	if (accept(k, JG_KW_IF)) {
+		accept(k, JG_KW_NOT);
+		accept(k, JG_KW_EXISTS);
+	}
+}
+
+/* ON t (CREATE INDEX i ON t, DROP INDEX i ON t, CREATE TRIGGER ... ON t) */
+static void table_after_on(struct cls *c, struct cur *k)
+{
+	for (; k->t.type != JG_TOK_END; next(k))
+		if (is_kw(k, JG_KW_ON)) {
+			next(k);
+			take_table(c, k);
+			return;
+		}
+}
+
+static void ddl(struct cls *c, struct cur *k, enum jg_sql_kind kind)
+{
+	struct jg_sql_stmt *st = c->st;
+	enum jg_sql_object o;
+
+	next(k);
+	o = object_at(c, k);
+	st->object = o;
+	set_kind(c, (o == JG_SQL_OBJ_USER || o == JG_SQL_OBJ_ROLE) ? JG_SQL_USER : kind);
+	if (o == JG_SQL_OBJ_NONE) {
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	next(k);
+	skip_if_exists(k);
+	switch (o) {
+	case JG_SQL_OBJ_TABLE:
+		if (kind == JG_SQL_CREATE) {
+			take_table(c, k);
+			if (c->st->flags & JG_SQL_SELECT_INTO)
+				break;
+			for (; k->t.type != JG_TOK_END; next(k))
+				if (is_kw(k, JG_KW_LIKE)) {      /* CREATE TABLE t LIKE s */
+					next(k);
+					take_table(c, k);
+					break;
+				}
+		} else if (kind == JG_SQL_ALTER) {
+			take_table(c, k);
+			for (; k->t.type != JG_TOK_END; next(k))
+				if (is_kw(k, JG_KW_RENAME)) {    /* ALTER TABLE a RENAME [TO|AS] b */
+					next(k);
+					if (!accept(k, JG_KW_TO))
+						accept(k, JG_KW_AS);
+					take_table(c, k);
+					break;
+				}
+		} else {
+			take_table_list(c, k);
+		}
+		break;
+	case JG_SQL_OBJ_VIEW:
+	case JG_SQL_OBJ_SEQUENCE:
+		take_table(c, k);
+		break;
+	case JG_SQL_OBJ_INDEX:
+	case JG_SQL_OBJ_TRIGGER:
+		table_after_on(c, k);
+		break;
+	default:
+		break;
+	}
+}
+
+/* CREATE TABLE ... SELECT keeps JG_SQL_SELECT_INTO from the scan (classify_stmt) */
+static void h_create(struct cls *c, struct cur *k) { ddl(c, k, JG_SQL_CREATE); }
+
+static void h_alter(struct cls *c, struct cur *k) { ddl(c, k, JG_SQL_ALTER); }
+
+static void h_drop(struct cls *c, struct cur *k)
+{
+	struct cur a = *k;
+
+	next(&a);
+	if (is_kw(&a, JG_KW_PREPARE)) {
+		set_kind(c, JG_SQL_DEALLOCATE);
+		return;
+	}
+	ddl(c, k, JG_SQL_DROP);
+}
+
+static void h_truncate(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_TRUNCATE);
+	c->st->object = JG_SQL_OBJ_TABLE;
+	next(k);
+	accept(k, JG_KW_TABLE);
+	take_table(c, k);
+}
+
+static void h_rename(struct cls *c, struct cur *k)
+{
+	next(k);
+	if (is_kw(k, JG_KW_USER)) {
+		set_kind(c, JG_SQL_USER);
+		c->st->object = JG_SQL_OBJ_USER;
+		return;
+	}
+	if (!accept(k, JG_KW_TABLE) && !accept(k, JG_KW_TABLES)) {
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	set_kind(c, JG_SQL_RENAME);
+	c->st->object = JG_SQL_OBJ_TABLE;
+	/* a TO b, c TO d */
+	take_table(c, k);
+	while (k->t.type != JG_TOK_END) {
+		if (k->t.type == JG_TOK_COMMA || is_kw(k, JG_KW_TO)) {
+			next(k);
+			take_table(c, k);
+		} else {
+			next(k);
+		}
+	}
+}
+
+/* GRANT/REVOKE priv ON [TABLE] db.t TO/FROM ...: the ON target is the table ("db.*" too). */
+static void grant(struct cls *c, struct cur *k, enum jg_sql_kind kind)
+{
+	char a[66], full[JG_SQL_NAME_MAX];
+
+	set_kind(c, kind);
+	c->st->ntables = 0;              /* REVOKE ... FROM user is not a table */
+	for (; k->t.type != JG_TOK_END; next(k)) {
+		if (!is_kw(k, JG_KW_ON))
+			continue;
+		next(k);
+		if (is_kw(k, JG_KW_TABLE) || is_kw(k, JG_KW_FUNCTION) || is_kw(k, JG_KW_PROCEDURE))
+			next(k);
+		if (k->t.type == JG_TOK_OP && k->t.len == 1 && c->s[k->t.start] == '*') {
+			next(k);
+			if (k->t.type == JG_TOK_DOT)         /* *.* */
+				add_table_str(c, "*.*");
+			else
+				add_table_str(c, "*");
+			return;
+		}
+		if (!is_name(&k->t) && k->t.type != JG_TOK_WORD)
+			return;
+		{
+			struct jg_sql_tok first = k->t;
+
+			next(k);
+			if (k->t.type != JG_TOK_DOT) {
+				add_table(c, NULL, &first);
+				return;
+			}
+			next(k);
+			if (k->t.type == JG_TOK_OP && c->s[k->t.start] == '*') {
+				if (ident(c, &first, a, sizeof(a)) < 0)
+					return;
+				snprintf(full, sizeof(full), "%s.*", a);
+				add_table_str(c, full);
+			} else if (is_name(&k->t) || k->t.type == JG_TOK_WORD) {
+				add_table(c, &first, &k->t);
+			}
+		}
+		return;
+	}
+}
+
+static void h_grant(struct cls *c, struct cur *k) { grant(c, k, JG_SQL_GRANT); }
+static void h_revoke(struct cls *c, struct cur *k) { grant(c, k, JG_SQL_REVOKE); }
+
+/* A sql_mode value: comma-separated names in one string literal. Returns 0 and the mode bits,
+ * or -1 when a name is unknown (the server refuses the statement: the mode stays). */
+static int parse_modes(const char *p, size_t n, unsigned *mode)
+{
+	static const char *const known[] = {
+		"ALLOW_INVALID_DATES", "ERROR_FOR_DIVISION_BY_ZERO", "HIGH_NOT_PRECEDENCE",
+		"IGNORE_BAD_TABLE_OPTIONS", "IGNORE_SPACE", "NO_AUTO_CREATE_USER",
+		"NO_AUTO_VALUE_ON_ZERO", "NO_DIR_IN_CREATE", "NO_ENGINE_SUBSTITUTION",
+		"NO_FIELD_OPTIONS", "NO_KEY_OPTIONS", "NO_TABLE_OPTIONS", "NO_UNSIGNED_SUBTRACTION",
+		"NO_ZERO_DATE", "NO_ZERO_IN_DATE", "ONLY_FULL_GROUP_BY", "PAD_CHAR_TO_FULL_LENGTH",
+		"PIPES_AS_CONCAT", "REAL_AS_FLOAT", "STRICT_ALL_TABLES", "STRICT_TRANS_TABLES",
+		"TIME_TRUNCATE_FRACTIONAL", "TRADITIONAL", "EMPTY_STRING_IS_NULL",
+		"SIMULTANEOUS_ASSIGNMENT", "NO_BACKSLASH_ESCAPES", "ANSI_QUOTES", "ANSI",
+		"DB2", "MAXDB", "MSSQL", "ORACLE", "POSTGRESQL",
+	};
+	unsigned m = 0;
+	size_t i = 0;
+
+	while (i <= n) {
+		size_t j = i, w;
+		int found = 0;
+
+		while (j < n && p[j] != ',')
+			j++;
+		w = j - i;
+		if (w > 0) {
+			for (size_t q = 0; q < JG_ARRAY_LEN(known); q++) {
+				if (strlen(known[q]) != w || strncasecmp(p + i, known[q], w) != 0)
+					continue;
+				found = 1;
+				if (q == 25)
+					m |= JG_SQL_MODE_NO_BACKSLASH_ESCAPES;
+				else if (q >= 26)   /* ANSI and the old combination modes imply ANSI_QUOTES */
+					m |= JG_SQL_MODE_ANSI_QUOTES;
+			}
+			if (!found)
+				return -1;
+		}
+		i = j + 1;
+	}
+	*mode = m;
+	return 0;
+}
+
+/* Character sets whose multi-byte characters can end in 0x5c, the backslash: a gateway that
+ * reads the text as ASCII would end strings where the server does not. */
+static int unsafe_charset(const struct cls *c, const struct jg_sql_tok *t)
+{
+	static const char *const bad[] = { "big5", "cp932", "gbk", "gb18030", "sjis" };
+	char name[32];
+	int n;
+
+	if (t->type == JG_TOK_STRING) {
+		n = t->len >= 2 && t->len - 2 < sizeof(name) ? (int)t->len - 2 : -1;
+		if (n >= 0)
+			memcpy(name, c->s + t->start + 1, (size_t)n), name[n] = '\0';
+	} else {
+		n = ident(c, t, name, sizeof(name));
+	}
+	if (n < 0)
+		return 1;
+	for (size_t i = 0; i < JG_ARRAY_LEN(bad); i++)
+		if (strcasecmp(name, bad[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void h_set(struct cls *c, struct cur *k)
+{
+	struct jg_sql_stmt *st = c->st;
+	int scoped = 0;
+
+	set_kind(c, JG_SQL_SET);
+	next(k);
+	if (is_kw(k, JG_KW_PASSWORD) || is_kw(k, JG_KW_ROLE) || is_kw(k, JG_KW_DEFAULT)) {
+		set_kind(c, JG_SQL_USER);
+		return;
+	}
+	if (is_kw(k, JG_KW_STATEMENT)) {        /* MariaDB SET STATEMENT ... FOR stmt */
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	if (is_kw(k, JG_KW_TRANSACTION)) {
+		set_kind(c, JG_SQL_TRANSACTION);
+		return;
+	}
+	for (;;) {
+		int global = 0, session = 0, is_mode = 0, is_cs = 0;
+		struct jg_sql_tok var;
+
+		/* scope */
+		if (is_kw(k, JG_KW_GLOBAL) || is_kw(k, JG_KW_PERSIST) || is_kw(k, JG_KW_PERSIST_ONLY)) {
+			global = 1;
+			next(k);
+		} else if (is_kw(k, JG_KW_SESSION) || is_kw(k, JG_KW_LOCAL)) {
+			session = 1;
+			next(k);
+		}
+		if (is_kw(k, JG_KW_TRANSACTION)) {       /* SET GLOBAL TRANSACTION ... */
+			set_kind(c, JG_SQL_TRANSACTION);
+			if (global)
+				st->flags |= JG_SQL_GLOBAL;
+			return;
+		}
+		if (is_kw(k, JG_KW_NAMES) || is_kw(k, JG_KW_CHARACTER) || is_kw(k, JG_KW_CHARSET)) {
+			st->flags |= JG_SQL_MODE_CHANGE;
+			if (accept(k, JG_KW_CHARACTER))
+				accept(k, JG_KW_SET);
+			else
+				next(k);
+			if (k->t.type == JG_TOK_END || unsafe_charset(c, &k->t))
+				c->mode_lost = 1;
+			var = k->t;
+		} else {
+			var = k->t;
+			if (var.type == JG_TOK_SYSVAR) {
+				const char *p = c->s + var.start + 2;
+				size_t n = var.len - 2;
+
+				if (n > 7 && (strncasecmp(p, "global.", 7) == 0 ||
+				              strncasecmp(p, "persist.", 8) == 0 ||
+				              strncasecmp(p, "persist_only.", 13) == 0))
+					global = 1;
+				else if (n > 8 && strncasecmp(p, "session.", 8) == 0)
+					p += 8, n -= 8, session = 1;
+				else if (n > 6 && strncasecmp(p, "local.", 6) == 0)
+					p += 6, n -= 6, session = 1;
+				if (!global) {
+					is_mode = n == 8 && strncasecmp(p, "sql_mode", 8) == 0;
+					is_cs = n > 14 && strncasecmp(p, "character_set_", 14) == 0;
+				}
+			} else if (var.type == JG_TOK_WORD || var.type == JG_TOK_QIDENT) {
+				char name[66];
+				int n = ident(c, &var, name, sizeof(name));
+
+				is_mode = n == 8 && strcmp(name, "sql_mode") == 0;
+				is_cs = n > 14 && strncmp(name, "character_set_", 14) == 0;
+			} else if (var.type != JG_TOK_VAR) {
+				set_kind(c, JG_SQL_UNKNOWN);
+				return;
+			}
+			if (global) {
+				st->flags |= JG_SQL_GLOBAL;
+				is_mode = is_cs = 0;
+			} else if ((is_mode || is_cs) && !session && scoped) {
+				/* SET GLOBAL a = 1, sql_mode = ...: whether the scope carries over
+				 * differs between versions; do not guess */
+				c->mode_lost = 1;
+			}
+			next(k);
+			if (k->t.type != JG_TOK_OP) {
+				set_kind(c, JG_SQL_UNKNOWN);
+				return;
+			}
+			next(k);
+			if (is_mode) {
+				struct cur a = *k;
+				unsigned m;
+
+				st->flags |= JG_SQL_MODE_CHANGE;
+				next(&a);
+				if (k->t.type == JG_TOK_STRING && c->s[k->t.start] == '\'' &&
+				    (a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA) &&
+				    parse_modes(c->s + k->t.start + 1, k->t.len - 2, &m) == 0) {
+					c->new_mode = m;
+				} else if (k->t.type == JG_TOK_STRING && c->s[k->t.start] == '\'' &&
+				           (a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA)) {
+					set_kind(c, JG_SQL_UNKNOWN);   /* unknown name: refused by us */
+				} else {
+					c->mode_lost = 1;
+				}
+			} else if (is_cs) {
+				st->flags |= JG_SQL_MODE_CHANGE;
+				if (unsafe_charset(c, &k->t) || (k->t.type != JG_TOK_STRING &&
+				    k->t.type != JG_TOK_WORD && k->t.type != JG_TOK_QIDENT))
+					c->mode_lost = 1;
+			}
+		}
+		scoped |= global | session;
+		/* to the next assignment at depth 0 */
+		for (int depth = 0; k->t.type != JG_TOK_END; next(k)) {
+			if (k->t.type == JG_TOK_LPAREN)
+				depth++;
+			else if (k->t.type == JG_TOK_RPAREN && depth > 0)
+				depth--;
+			else if (k->t.type == JG_TOK_COMMA && depth == 0)
+				break;
+		}
+		if (k->t.type == JG_TOK_END)
+			return;
+		next(k);
+	}
+}
+
+static void h_show(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_SHOW);
+	c->st->ntables = 0;              /* SHOW TABLES FROM db names a database */
+	next(k);
+	accept(k, JG_KW_FULL);
+	if (accept(k, JG_KW_CREATE)) {
+		if (accept(k, JG_KW_TABLE) || accept(k, JG_KW_VIEW))
+			take_table(c, k);
+		return;
+	}
+	if (accept(k, JG_KW_COLUMNS) || accept(k, JG_KW_FIELDS) || accept(k, JG_KW_INDEX) ||
+	    accept(k, JG_KW_INDEXES) || accept(k, JG_KW_KEYS)) {
+		struct jg_sql_tok name, db;
+
+		if (!accept(k, JG_KW_FROM) && !accept(k, JG_KW_IN))
+			return;
+		if (!is_name(&k->t))
+			return;
+		name = k->t;
+		next(k);
+		if (k->t.type == JG_TOK_DOT) {
+			next(k);
+			if (is_name(&k->t))
+				add_table(c, &name, &k->t);
+			return;
+		}
+		if ((accept(k, JG_KW_FROM) || accept(k, JG_KW_IN)) && is_name(&k->t)) {
+			db = k->t;
+			add_table(c, &db, &name);
+			return;
+		}
+		add_table(c, NULL, &name);
+	}
+}
+
+static void h_use(struct cls *c, struct cur *k)
+{
+	char db[66];
+	int n;
+
+	set_kind(c, JG_SQL_USE);
+	c->st->flags |= JG_SQL_MODE_CHANGE;
+	next(k);
+	if (k->t.type != JG_TOK_WORD && k->t.type != JG_TOK_QIDENT) {
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	/* lower-cased like the tables built from it */
+	n = ident(c, &k->t, db, sizeof(db));
+	if (n <= 0 || n > 64) {
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	if (c->depth == 0)
+		memcpy(c->sess->db, db, (size_t)n + 1);
+}
+
+static void h_call(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_CALL);
+	c->st->flags |= JG_SQL_OPAQUE;   /* the procedure's body is not visible here */
+}
+
+/* inner: the text of a string literal (adjacent literals concatenated, escapes undone as the
+ * server does) classified as one statement; fills st->inner, its tables and flags. */
+static void inner(struct cls *c, struct cur *k)
+{
+	char buf[4096];
+	size_t n = 0;
+	int ok = 1;
+	struct jg_sql_stmt *sub;
+	struct jg_sql_stmt tmp;
+	struct cls ic;
+	struct jg_sql_session s2;
+
+	if (c->depth > 0 || k->t.type != JG_TOK_STRING) {
+		c->st->flags |= JG_SQL_OPAQUE;
+		c->st->inner = JG_SQL_UNKNOWN;
+		return;
+	}
+	for (; k->t.type == JG_TOK_STRING; next(k)) {
+		const char *p = c->s + k->t.start;
+		size_t len = k->t.len;
+		size_t i = 0;
+		char q;
+
+		while (i < len && p[i] != '\'' && p[i] != '"')    /* N'..' and _cs'..' */
+			i++;
+		if (i >= len)
+			break;
+		q = p[i++];
+		len--;                                              /* closing quote */
+		for (; i < len; i++) {
+			char ch = p[i];
+
+			if (ch == q && i + 1 < len && p[i + 1] == q) {
+				i++;
+			} else if (ch == '\\' && !(c->start.mode & JG_SQL_MODE_NO_BACKSLASH_ESCAPES) &&
+			           i + 1 < len) {
+				i++;
+				switch (p[i]) {
+				case '0': ch = '\0'; break;
+				case 'n': ch = '\n'; break;
+				case 'r': ch = '\r'; break;
+				case 't': ch = '\t'; break;
+				case 'b': ch = '\b'; break;
+				case 'Z': ch = 0x1a; break;
+				case '%': case '_':
+					if (n >= sizeof(buf)) { ok = 0; break; }
+					buf[n++] = '\\';
+					ch = p[i];
+					break;
+				default: ch = p[i]; break;
+				}
+			}
+			if (n >= sizeof(buf)) {
+				ok = 0;
+				break;
+			}
+			buf[n++] = ch;
+		}
+	}
+	if (k->t.type != JG_TOK_END && !is_kw(k, JG_KW_USING)) {
+		/* FROM 'a' + x, CONCAT(...) etc.: not a plain literal */
+		c->st->flags |= JG_SQL_OPAQUE;
+		c->st->inner = JG_SQL_UNKNOWN;
+		return;
+	}
+	if (!ok) {
+		c->st->flags |= JG_SQL_TRUNCATED | JG_SQL_OPAQUE;
+		c->st->inner = JG_SQL_UNKNOWN;
+		return;
+	}
+	sub = &tmp;
+	memset(sub, 0, sizeof(*sub));
+	s2 = *c->sess;
+	memset(&ic, 0, sizeof(ic));
+	ic.sess = &s2;
+	ic.s = buf;
+	ic.st = sub;
+	ic.depth = c->depth + 1;
+	ic.start.s = buf;
+	ic.start.len = n;
+	ic.start.mode = c->start.mode;
+	ic.new_mode = c->start.mode;
+	{
+		struct scan sc;
+		struct jg_sql_lexer lx;
+		struct jg_sql_tok t;
+
+		classify_stmt(&ic, &sc);
+		/* one statement only: PREPARE refuses more, and we will not guess */
+		lx = sc.end;
+		jg_sql_lex(&lx, &t);
+		if (t.type == JG_TOK_SEMI) {
+			jg_sql_lex(&lx, &t);
+			if (t.type != JG_TOK_END)
+				sub->kind = JG_SQL_UNKNOWN;
+		}
+		if (sc.end.exec_seen)
+			sub->flags |= JG_SQL_EXEC_COMMENT;
+		if (ic.mode_lost)
+			sub->kind = JG_SQL_UNKNOWN;
+	}
+	c->st->inner = sub->kind;
+	c->st->flags |= sub->flags & ~(unsigned)JG_SQL_MODE_CHANGE;
+	for (unsigned i = 0; i < sub->ntables; i++)
+		add_table_str(c, sub->tables[i]);
+}
+
+static void h_prepare(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_PREPARE);
+	next(k);
+	next(k);                          /* the statement's name */
+	if (!accept(k, JG_KW_FROM)) {
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	inner(c, k);
+}
+
+static void h_execute(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_EXECUTE);
+	next(k);
+	if (accept(k, JG_KW_IMMEDIATE)) {     /* MariaDB */
+		inner(c, k);
+		return;
+	}
+	c->st->flags |= JG_SQL_OPAQUE;        /* which text was prepared is not tracked here */
+	c->st->inner = JG_SQL_UNKNOWN;
+}
+
+static void h_deallocate(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_DEALLOCATE); }
+
+static void h_begin(struct cls *c, struct cur *k)
+{
+	next(k);
+	/* BEGIN NOT ATOMIC ... END is a MariaDB compound statement, not a transaction */
+	if (k->t.type == JG_TOK_END || is_kw(k, JG_KW_WORK))
+		set_kind(c, JG_SQL_TRANSACTION);
+	else
+		set_kind(c, JG_SQL_UNKNOWN);
+}
+
+static void h_start(struct cls *c, struct cur *k)
+{
+	next(k);
+	set_kind(c, is_kw(k, JG_KW_TRANSACTION) ? JG_SQL_TRANSACTION : JG_SQL_UNKNOWN);
+}
+
+static void h_transaction(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_TRANSACTION); }
+
+static void h_lock(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_LOCK);
+	next(k);
+	if (accept(k, JG_KW_TABLES) || accept(k, JG_KW_TABLE))
+		take_table_list(c, k);
+}
+
+static void h_handler(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_HANDLER);
+	next(k);
+	take_table(c, k);   /* HANDLER alias READ also lands here: an alias can't be told apart */
+}
+
+static void h_kill(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_KILL); }
+
+static void h_flush(struct cls *c, struct cur *k)
+{
+	set_kind(c, JG_SQL_FLUSH);
+	c->st->flags |= JG_SQL_GLOBAL;
+	c->st->ntables = 0;
+}
+
+static void h_shutdown(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_SHUTDOWN); }
+static void h_install(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_INSTALL); }
+static void h_uninstall(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_UNINSTALL); }
+static void h_do(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_DO); }
+static void h_other(struct cls *c, struct cur *k) { set_kind(c, JG_SQL_OTHER); }
+
+/* explained: EXPLAIN/DESCRIBE/ANALYZE followed by a statement. EXPLAIN ANALYZE (MySQL) and
+ * ANALYZE stmt (MariaDB) execute it, so they take its kind; plain EXPLAIN keeps its own. */
+static void explained(struct cls *c, struct cur *k, enum jg_sql_kind own, int executes)
+{
+	enum jg_sql_kind ik;
+
+	c->st->kind = JG_SQL_UNKNOWN;
+	classify_at(c, k);
+	ik = c->st->kind;
+	c->st->inner = ik;
+	c->st->kind = executes ? ik : own;
+}
+
+static void h_explain(struct cls *c, struct cur *k)
+{
+	int executes = 0;
+
+	next(k);
+	if (k->t.type == JG_TOK_END) {
+		set_kind(c, JG_SQL_UNKNOWN);
+		return;
+	}
+	if (word_eq(c, &k->t, "format")) {            /* FORMAT = JSON */
+		next(k);
+		next(k);
+		next(k);
+	}
+	if (accept(k, JG_KW_ANALYZE))
+		executes = 1;
+	if (word_eq(c, &k->t, "extended") || word_eq(c, &k->t, "partitions"))
+		next(k);
+	if (accept(k, JG_KW_FOR)) {                   /* EXPLAIN FOR CONNECTION n */
+		set_kind(c, JG_SQL_EXPLAIN);
+		return;
+	}
+	if (is_name(&k->t)) {                         /* DESCRIBE t [col] */
+		set_kind(c, JG_SQL_DESCRIBE);
+		take_table(c, k);
+		return;
+	}
+	explained(c, k, JG_SQL_EXPLAIN, executes);
+}
+
+static void h_analyze(struct cls *c, struct cur *k)
+{
+	int lead = k->t.kw;
+
+	next(k);
+	while (word_eq(c, &k->t, "no_write_to_binlog") || is_kw(k, JG_KW_LOCAL))
+		next(k);
+	if (accept(k, JG_KW_TABLE) || accept(k, JG_KW_TABLES)) {
+		/* ANALYZE/CHECK/CHECKSUM read; OPTIMIZE/REPAIR rebuild tables: OTHER */
+		set_kind(c, (lead == JG_KW_OPTIMIZE || lead == JG_KW_REPAIR) ? JG_SQL_OTHER :
+		            JG_SQL_ANALYZE);
+		take_table_list(c, k);
+		return;
+	}
+	if (lead == JG_KW_ANALYZE && k->t.type == JG_TOK_WORD) {
+		explained(c, k, JG_SQL_ANALYZE, 1);   /* MariaDB ANALYZE SELECT/UPDATE/DELETE */
+		return;
+	}
+	set_kind(c, JG_SQL_UNKNOWN);
+}
+
+static const struct {
+	enum jg_sql_kw kw;
+	handler_fn *fn;
+} handlers[] = {
+	{ JG_KW_SELECT, h_select },       { JG_KW_VALUES, h_select },     { JG_KW_TABLE, h_table },
+	{ JG_KW_WITH, h_with },           { JG_KW_INSERT, h_insert },     { JG_KW_REPLACE, h_insert },
+	{ JG_KW_UPDATE, h_update },       { JG_KW_DELETE, h_delete },     { JG_KW_LOAD, h_load },
+	{ JG_KW_CREATE, h_create },       { JG_KW_ALTER, h_alter },       { JG_KW_DROP, h_drop },
+	{ JG_KW_TRUNCATE, h_truncate },   { JG_KW_RENAME, h_rename },     { JG_KW_GRANT, h_grant },
+	{ JG_KW_REVOKE, h_revoke },       { JG_KW_SET, h_set },           { JG_KW_SHOW, h_show },
+	{ JG_KW_USE, h_use },             { JG_KW_CALL, h_call },         { JG_KW_PREPARE, h_prepare },
+	{ JG_KW_EXECUTE, h_execute },     { JG_KW_DEALLOCATE, h_deallocate },
+	{ JG_KW_BEGIN, h_begin },         { JG_KW_START, h_start },       { JG_KW_COMMIT, h_transaction },
+	{ JG_KW_ROLLBACK, h_transaction },{ JG_KW_SAVEPOINT, h_transaction },
+	{ JG_KW_RELEASE, h_transaction }, { JG_KW_XA, h_transaction },    { JG_KW_LOCK, h_lock },
+	{ JG_KW_UNLOCK, h_lock },         { JG_KW_HANDLER, h_handler },   { JG_KW_KILL, h_kill },
+	{ JG_KW_FLUSH, h_flush },         { JG_KW_SHUTDOWN, h_shutdown }, { JG_KW_RESTART, h_shutdown },
+	{ JG_KW_INSTALL, h_install },     { JG_KW_UNINSTALL, h_uninstall },
+	{ JG_KW_DESCRIBE, h_explain },    { JG_KW_DESC, h_explain },      { JG_KW_EXPLAIN, h_explain },
+	{ JG_KW_DO, h_do },               { JG_KW_ANALYZE, h_analyze },   { JG_KW_OPTIMIZE, h_analyze },
+	{ JG_KW_CHECK, h_analyze },       { JG_KW_REPAIR, h_analyze },    { JG_KW_CHECKSUM, h_analyze },
+	{ JG_KW_HELP, h_other },
+};
+
+/* classify_at: dispatches on the keyword at k; "(" around a query is looked through. */
+static void classify_at(struct cls *c, struct cur *k)
+{
+	while (k->t.type == JG_TOK_LPAREN)
+		next(k);
+	if (k->t.type == JG_TOK_WORD)
+		for (size_t i = 0; i < JG_ARRAY_LEN(handlers); i++)
+			if (handlers[i].kw == k->t.kw) {
+				handlers[i].fn(c, k);
+				return;
+			}
+	c->st->kind = JG_SQL_UNKNOWN;
+}
+
+/* classify_stmt: the statement that starts at c->start; returns the lexer after its end. */
+static void classify_stmt(struct cls *c, struct scan *sc)
+{
+	struct jg_sql_stmt *st = c->st;
+	struct cur k;
+	int ntok;
+
+	st->kind = JG_SQL_UNKNOWN;
+	st->inner = JG_SQL_UNKNOWN;
+	ntok = scan(c, sc);
+	if (sc->nselect > 0)    /* INSERT ... SELECT: kept below only for INSERT/REPLACE/CREATE */
+		st->flags |= JG_SQL_SELECT_INTO;
+	if (ntok == 0) {
+		st->kind = c->err ? JG_SQL_UNKNOWN : JG_SQL_EMPTY;
+		return;
+	}
+	cur_init(c, &k);
+	classify_at(c, &k);
+	if (st->kind != JG_SQL_INSERT && st->kind != JG_SQL_REPLACE &&
+	    !(st->kind == JG_SQL_CREATE && st->object == JG_SQL_OBJ_TABLE) &&
+	    !(st->inner == JG_SQL_INSERT || st->inner == JG_SQL_REPLACE))
+		st->flags &= ~(unsigned)JG_SQL_SELECT_INTO;
+	if (st->kind != JG_SQL_UPDATE && st->kind != JG_SQL_DELETE &&
+	    st->inner != JG_SQL_UPDATE && st->inner != JG_SQL_DELETE)
+		st->flags &= ~(unsigned)(JG_SQL_HAS_WHERE | JG_SQL_HAS_LIMIT);
+	if (c->err || c->hide)
+		st->kind = JG_SQL_UNKNOWN;
+	if (c->mode_lost) {
+		st->kind = JG_SQL_UNKNOWN;
+		st->flags |= JG_SQL_OPAQUE | JG_SQL_MODE_CHANGE;
+	}
+}
+
+/* see sql.h */
+int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
+                    struct jg_sql_result *out)
+{
+	struct jg_sql_lexer lx = { .s = text, .len = len };
+	int mode_lost = 0;
+
+	out->nstmts = 0;
+	out->flags = 0;
+	for (;;) {
+		struct jg_sql_stmt *st;
+		struct cls c;
+		struct scan sc;
+		struct jg_sql_tok t;
+		size_t start = lx.pos > len ? len : lx.pos;
+
+		if (out->nstmts >= JG_SQL_STMTS_MAX)
+			return JG_ERR_TOOBIG;
+		st = &out->stmts[out->nstmts];
+		st->kind = JG_SQL_UNKNOWN;
+		st->object = JG_SQL_OBJ_NONE;
+		st->flags = 0;
+		st->ntables = 0;
+		st->inner = JG_SQL_UNKNOWN;
+		st->fingerprint[0] = '\0';
+		memset(&c, 0, sizeof(c));
+		c.sess = sess;
+		c.s = text;
+		c.st = st;
+		lx.mode = sess->sql_mode;
+		lx.exec_seen = lx.in_exec;       /* an executable comment goes on from the last one */
+		c.start = lx;
+		c.new_mode = sess->sql_mode;
+		classify_stmt(&c, &sc);
+
+		lx = sc.end;                     /* on this statement's ";" or the end */
+		jg_sql_lex(&lx, &t);
+		st->start = start;
+		st->len = (t.type == JG_TOK_SEMI ? t.start : len) - start;
+		if (sc.end.exec_seen)
+			st->flags |= JG_SQL_EXEC_COMMENT;
+		if (mode_lost)
+			st->kind = JG_SQL_UNKNOWN;
+		/* a trailing piece with no tokens after the last ";" is not a statement */
+		if (sc.ntok == 0 && !c.err && t.type == JG_TOK_END && out->nstmts > 0)
+			break;
+		out->flags |= st->flags;
+		out->nstmts++;
+		if (c.mode_lost)
+			mode_lost = 1;       /* the rest of the text may lex otherwise on the server */
+		else if (st->kind != JG_SQL_UNKNOWN && !mode_lost)
+			sess->sql_mode = c.new_mode;
+		if (t.type == JG_TOK_END)
+			break;
+	}
+	return JG_OK;
+}
+
+const char *jg_sql_kind_name(enum jg_sql_kind k)
+{
+	static const char *const names[JG_SQL_KIND_COUNT] = {
+		"unknown", "select", "insert", "update", "delete", "replace", "load", "create",
+		"alter", "drop", "truncate", "rename", "grant", "revoke", "user", "set", "show", "use",
+		"call", "prepare", "execute", "deallocate", "transaction", "lock", "handler", "kill",
+		"flush", "shutdown", "install", "uninstall", "describe", "explain", "do", "analyze",
+		"other", "empty",
+	};
+
+	return (unsigned)k < JG_SQL_KIND_COUNT ? names[k] : "unknown";
+}
+
+const char *jg_sql_object_name(enum jg_sql_object o)
+{
+	static const char *const names[] = {
+		"none", "table", "database", "view", "index", "procedure", "function", "trigger",
+		"event", "user", "role", "sequence", "server", "other",
+	};
+
+	return (unsigned)o < JG_ARRAY_LEN(names) ? names[o] : "other";
+}

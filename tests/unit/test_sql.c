@@ -1,0 +1,310 @@
+/*
+ * test_sql.c: the SQL classifier (src/sql). Most cases live in tests/sql/classify.cases, one per
+ * line, read by sql_cases below:
+ *
+ *   [{mode=nbe,ansi db=NAME}] SQL ⟶ EXPECT [| EXPECT ...]
+ *
+ * one EXPECT per statement: kind=K [object=O] [tables=a.b,c.d | tables=-] [flags=f1,f2]
+ * [inner=K] [fp=FINGERPRINT-up-to-the-next-|-or-end] [sqlmode=nbe,ansi|-] [db=NAME]. flags are
+ * checked exactly (absent means none): where limit wfile rfile opaque exec global selinto trunc
+ * mode. "⏎" in SQL is a newline. The session starts with db "shop" and no sql_mode unless the
+ * prefix says otherwise; sqlmode= and db= check the session after the whole line.
+ */
+#include "unit.h"
+
+#include "sql/sql.h"
+
+#include <stdlib.h>
+#include <strings.h>
+
+static struct jg_sql_result res;
+
+static const struct { const char *name; unsigned bit; } flag_names[] = {
+	{ "where", JG_SQL_HAS_WHERE }, { "limit", JG_SQL_HAS_LIMIT },
+	{ "wfile", JG_SQL_WRITES_FILE }, { "rfile", JG_SQL_READS_FILE },
+	{ "opaque", JG_SQL_OPAQUE }, { "exec", JG_SQL_EXEC_COMMENT }, { "global", JG_SQL_GLOBAL },
+	{ "selinto", JG_SQL_SELECT_INTO }, { "trunc", JG_SQL_TRUNCATED },
+	{ "mode", JG_SQL_MODE_CHANGE },
+};
+
+static unsigned parse_mode(const char *v)
+{
+	return (strstr(v, "nbe") ? JG_SQL_MODE_NO_BACKSLASH_ESCAPES : 0) |
+	       (strstr(v, "ansi") ? JG_SQL_MODE_ANSI_QUOTES : 0);
+}
+
+static void flags_str(unsigned f, char *out, size_t cap)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < JG_ARRAY_LEN(flag_names); i++)
+		if (f & flag_names[i].bit) {
+			if (out[0])
+				strncat(out, ",", cap - strlen(out) - 1);
+			strncat(out, flag_names[i].name, cap - strlen(out) - 1);
+		}
+	if (!out[0])
+		strcpy(out, "-");
+}
+
+/* check_one: one EXPECT against one statement; prints what differs. Returns failures. */
+static int check_one(int line, const struct jg_sql_stmt *st, char *exp)
+{
+	int bad = 0;
+	unsigned want_flags = 0;
+	char *p = exp, got[256];
+
+	while (*p) {
+		char *key, *val, *end;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		key = p;
+		val = strchr(p, '=');
+		if (!val)
+			break;
+		*val++ = '\0';
+		if (strcmp(key, "fp") == 0) {
+			end = val + strlen(val);
+			while (end > val && end[-1] == ' ')
+				*--end = '\0';
+			p = end;
+		} else {
+			end = strchr(val, ' ');
+			p = end ? end + 1 : val + strlen(val);
+			if (end)
+				*end = '\0';
+		}
+		if (strcmp(key, "kind") == 0) {
+			if (strcmp(jg_sql_kind_name(st->kind), val) != 0)
+				bad++, fprintf(stderr, "  line %d: kind %s, expected %s\n", line,
+				               jg_sql_kind_name(st->kind), val);
+		} else if (strcmp(key, "object") == 0) {
+			if (strcmp(jg_sql_object_name(st->object), val) != 0)
+				bad++, fprintf(stderr, "  line %d: object %s, expected %s\n", line,
+				               jg_sql_object_name(st->object), val);
+		} else if (strcmp(key, "inner") == 0) {
+			if (strcmp(jg_sql_kind_name(st->inner), val) != 0)
+				bad++, fprintf(stderr, "  line %d: inner %s, expected %s\n", line,
+				               jg_sql_kind_name(st->inner), val);
+		} else if (strcmp(key, "fp") == 0) {
+			if (strcmp(st->fingerprint, val) != 0)
+				bad++, fprintf(stderr, "  line %d: fp \"%s\", expected \"%s\"\n", line,
+				               st->fingerprint, val);
+		} else if (strcmp(key, "tables") == 0) {
+			unsigned n = 0;
+			char *save = NULL;
+
+			if (strcmp(val, "-") != 0)
+				for (char *t = strtok_r(val, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+					unsigned i;
+
+					n++;
+					for (i = 0; i < st->ntables && strcmp(st->tables[i], t) != 0; i++)
+						;
+					if (i == st->ntables)
+						bad++, fprintf(stderr, "  line %d: table %s missing\n", line, t);
+				}
+			if (n != st->ntables) {
+				bad++;
+				fprintf(stderr, "  line %d: %u tables, expected %u:", line, st->ntables, n);
+				for (unsigned i = 0; i < st->ntables; i++)
+					fprintf(stderr, " %s", st->tables[i]);
+				fputc('\n', stderr);
+			}
+		} else if (strcmp(key, "flags") == 0) {
+			char *save = NULL;
+
+			for (char *t = strtok_r(val, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				size_t i;
+
+				for (i = 0; i < JG_ARRAY_LEN(flag_names); i++)
+					if (strcmp(flag_names[i].name, t) == 0)
+						want_flags |= flag_names[i].bit;
+				if (strcmp(t, "-") != 0 && !want_flags)
+					bad++, fprintf(stderr, "  line %d: bad flag %s\n", line, t);
+			}
+		} else {
+			bad++;
+			fprintf(stderr, "  line %d: unknown key %s\n", line, key);
+		}
+	}
+	if (st->flags != want_flags) {
+		char want[256];
+
+		flags_str(st->flags, got, sizeof(got));
+		flags_str(want_flags, want, sizeof(want));
+		bad++;
+		fprintf(stderr, "  line %d: flags %s, expected %s\n", line, got, want);
+	}
+	return bad;
+}
+
+static int run_case(int line, char *text)
+{
+	struct jg_sql_session sess = { .db = "shop" };
+	char *arrow = strstr(text, "⟶"), *sql = text, *exp, *parts[JG_SQL_STMTS_MAX + 1];
+	char want_db[80] = "", want_mode[32] = "";
+	unsigned nparts = 0;
+	int bad = 0;
+	size_t n;
+
+	if (!arrow) {
+		fprintf(stderr, "  line %d: no ⟶\n", line);
+		return 1;
+	}
+	*arrow = '\0';
+	exp = arrow + strlen("⟶");
+	if (sql[0] == '{') {
+		char *close = strchr(sql, '}'), *save = NULL;
+
+		*close = '\0';
+		for (char *o = strtok_r(sql + 1, " ", &save); o; o = strtok_r(NULL, " ", &save)) {
+			if (strncmp(o, "mode=", 5) == 0)
+				sess.sql_mode = parse_mode(o + 5);
+			else if (strncmp(o, "db=", 3) == 0)
+				snprintf(sess.db, sizeof(sess.db), "%s", strcmp(o + 3, "none") ? o + 3 : "");
+		}
+		sql = close + 1;
+	}
+	while (*sql == ' ')
+		sql++;
+	n = strlen(sql);
+	while (n > 0 && sql[n - 1] == ' ')
+		sql[--n] = '\0';
+	/* ⏎ is a newline (three bytes become one) */
+	for (char *q; (q = strstr(sql, "⏎")); ) {
+		*q = '\n';
+		memmove(q + 1, q + 3, strlen(q + 3) + 1);
+	}
+	for (char *p = exp, *bar; p && nparts <= JG_SQL_STMTS_MAX; p = bar ? bar + 3 : NULL) {
+		bar = strstr(p, " | ");
+		if (bar)
+			*bar = '\0';
+		parts[nparts++] = p;
+	}
+	/* session expectations ride on the last part */
+	for (unsigned i = 0; i < nparts; i++) {
+		char *m = strstr(parts[i], " sqlmode="), *d = strstr(parts[i], " db=");
+
+		if (m) {
+			sscanf(m + 9, "%31s", want_mode);
+			memmove(m, m + 9 + strlen(want_mode), strlen(m + 9 + strlen(want_mode)) + 1);
+		}
+		if (d) {
+			sscanf(d + 4, "%79s", want_db);
+			memmove(d, d + 4 + strlen(want_db), strlen(d + 4 + strlen(want_db)) + 1);
+		}
+	}
+	CHECK_EQ_INT(jg_sql_classify(&sess, sql, strlen(sql), &res), JG_OK);
+	if (res.nstmts != nparts) {
+		fprintf(stderr, "  line %d: %u statements, expected %u\n", line, res.nstmts, nparts);
+		for (unsigned i = 0; i < res.nstmts; i++)
+			fprintf(stderr, "    %s: %s\n", jg_sql_kind_name(res.stmts[i].kind),
+			        res.stmts[i].fingerprint);
+		return 1;
+	}
+	for (unsigned i = 0; i < nparts; i++)
+		bad += check_one(line, &res.stmts[i], parts[i]);
+	if (want_mode[0] && sess.sql_mode != parse_mode(want_mode))
+		bad++, fprintf(stderr, "  line %d: sql_mode %u\n", line, sess.sql_mode);
+	if (want_db[0] && strcmp(sess.db, want_db) != 0)
+		bad++, fprintf(stderr, "  line %d: db \"%s\", expected %s\n", line, sess.db, want_db);
+	if (bad)
+		fprintf(stderr, "  line %d: %s\n", line, sql);
+	return bad;
+}
+
+JG_TEST(sql_cases)
+{
+	FILE *f = fopen("tests/sql/classify.cases", "r");
+	char buf[8192];
+	int line = 0, ncases = 0, nbad = 0;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	while (fgets(buf, sizeof(buf), f)) {
+		size_t n = strlen(buf);
+
+		line++;
+		if (n && buf[n - 1] == '\n')
+			buf[--n] = '\0';
+		if (n == 0 || buf[0] == '#')
+			continue;
+		ncases++;
+		if (run_case(line, buf))
+			nbad++;
+	}
+	fclose(f);
+	fprintf(stderr, "sql_cases: %d cases, %d failed\n", ncases, nbad);
+	CHECK(ncases >= 150);
+	CHECK_EQ_INT(nbad, 0);
+}
+
+/* Statement spans stay inside the input, kinds inside the enum, on any bytes. */
+static void check_bounds(const char *p, size_t n, unsigned mode)
+{
+	struct jg_sql_session sess = { .sql_mode = mode, .db = "d" };
+	int rc = jg_sql_classify(&sess, p, n, &res);
+
+	CHECK(rc == JG_OK || rc == JG_ERR_TOOBIG);
+	CHECK(res.nstmts <= JG_SQL_STMTS_MAX);
+	for (unsigned i = 0; i < res.nstmts; i++) {
+		const struct jg_sql_stmt *st = &res.stmts[i];
+
+		CHECK(st->start <= n && st->len <= n - st->start);
+		CHECK((unsigned)st->kind < JG_SQL_KIND_COUNT);
+		CHECK(st->ntables <= JG_SQL_TABLES_MAX);
+		CHECK(memchr(st->fingerprint, '\0', sizeof(st->fingerprint)) != NULL);
+	}
+}
+
+JG_TEST(sql_garbage_never_crashes)
+{
+	static const char alphabet[] = "'\"`\\;/*!-#@?()., \n\t0xbNM_selctSELCTFROMwhere=";
+	uint32_t seed = 12345;
+	char buf[512];
+
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(round % 200);
+
+		for (size_t i = 0; i < n; i++) {
+			seed = seed * 1103515245u + 12345u;
+			buf[i] = (round & 1) ? (char)(seed >> 16) :
+			         alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
+		}
+		/* a heap copy of the exact size, so that a sanitizer build sees any over-read */
+		char *copy = malloc(n ? n : 1);
+
+		memcpy(copy, buf, n);
+		check_bounds(copy, n, (unsigned)round & 3);
+		free(copy);
+	}
+}
+
+JG_TEST(sql_too_many_statements)
+{
+	struct jg_sql_session sess = { .db = "" };
+	char buf[1024];
+	size_t n = 0;
+
+	for (int i = 0; i < 70; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "SELECT 1;");
+	CHECK_EQ_INT(jg_sql_classify(&sess, buf, n, &res), JG_ERR_TOOBIG);
+	CHECK_EQ_INT(res.nstmts, JG_SQL_STMTS_MAX);
+}
+
+JG_TEST(sql_nul_bytes)
+{
+	struct jg_sql_session sess = { .db = "" };
+	static const char q[] = "SELECT 'a\0b' FROM t";      /* NUL inside a string is data */
+	static const char r[] = "SELECT 1\0; DROP TABLE t";   /* outside: an error token */
+
+	CHECK_EQ_INT(jg_sql_classify(&sess, q, sizeof(q) - 1, &res), JG_OK);
+	CHECK_EQ_INT(res.stmts[0].kind, JG_SQL_SELECT);
+	CHECK_EQ_INT(jg_sql_classify(&sess, r, sizeof(r) - 1, &res), JG_OK);
+	CHECK_EQ_INT(res.stmts[0].kind, JG_SQL_UNKNOWN);
+	CHECK_EQ_INT(res.stmts[1].kind, JG_SQL_DROP);
+}
