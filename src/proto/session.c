@@ -711,8 +711,10 @@ static size_t parse_stream(struct jg_session *s, struct jg_dir *d, int toward_ba
 		jg_frame_parse_header(&peek, d->buf + d->r);
 		jg_frame_begin(&peek);
 		if (peek.first) {
-			if (toward_backend && !jg_resp_done(&s->resp))
-				break;                  /* the next command waits for this response */
+			/* The next command waits for this response, and for an ERR of ours to go out:
+			 * answers reach the client in the order of its commands. */
+			if (toward_backend && (!jg_resp_done(&s->resp) || s->cout.off < s->cout.len))
+				break;
 			need = JG_FRAME_HDR + peek.len <= JG_DIR_BUF ? peek.len : jg_resp_need(peek.len);
 			if (avail - JG_FRAME_HDR < need)
 				break;
@@ -775,6 +777,8 @@ static int pump(struct jg_session *s, struct jg_conn *from, struct jg_conn *to, 
 		return rc;
 	for (;;) {
 		if (d->w < d->r) {
+			if (!toward_backend && s->cout.off < s->cout.len)
+				break;                  /* our ERR to the client goes first */
 			rc = jg_conn_write(to, d->buf + d->w, d->r - d->w, &put);
 			if (rc == JG_OK) {
 				d->w += put;
@@ -1057,10 +1061,12 @@ static int step(struct jg_session *s)
 	return STEP_BLOCKED;
 }
 
-/* client_command_waits: the next command is read and must wait for the current response. */
+/* client_command_waits: the next command is read and must wait for the current response (or
+ * for an ERR of ours to reach the client). */
 static int client_command_waits(const struct jg_session *s)
 {
-	return !jg_resp_done(&s->resp) && s->c2b.f.left == 0 && s->c2b.r < s->c2b.end;
+	return (!jg_resp_done(&s->resp) || s->cout.off < s->cout.len) && s->c2b.f.left == 0 &&
+	       s->c2b.r < s->c2b.end;
 }
 
 static uint32_t client_interest(const struct jg_session *s)

@@ -681,6 +681,16 @@ case_empty_command() {
 	grep -Eq '^ERROR 1835 .*Malformed communication packet' <<<"$out" || { echo "no ERR 1835 for an empty command"; return 1; }
 }
 
+# A pipelining client: a refused command and the next one in one write get their answers in order.
+case_pipelined_refusal_in_order() {
+	local tf out
+	tf=$(tokfile pipe "$(mint)")
+	out=$(timeout "$T" "$PY" "$IT/clients/pipelined.py" "$GW_PORT" "$tf" "$KEYS/ca.pem" 2>&1) || true
+	echo "$out"
+	grep -qx 'first: ERROR 1235' <<<"$out" || { echo "the refused command was not answered first with 1235"; return 1; }
+	grep -qx 'second: ((42,),)' <<<"$out" || { echo "the query after it was not answered"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -803,6 +813,7 @@ cases=(
 	idle-timeout:case_idle_timeout
 	local-infile-not-passed-on:case_local_infile_refused
 	empty-command-gets-err:case_empty_command
+	pipelined-refusal-in-order:case_pipelined_refusal_in_order
 	token-never-logged:case_token_not_logged
 )
 for c in "${cases[@]}"; do
