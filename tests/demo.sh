@@ -132,6 +132,9 @@ expiry, refuses any login that is not over TLS, and then logs in to MariaDB with
 (jg_admin) and relays your session, so you never hold a database password. Try SELECT * FROM
 customers, CALL report(), or an expired token to see the refusal. A new token:
   ${TOKEN_CMD[*]}
+What the statement classifier sees (the policy engine's input), e.g. a DROP hidden in an
+executable comment:
+  $JITGATE sql classify --db shop "SELECT 1 /*!50000 ; DROP TABLE customers */"
 The gateway's log follows below. Press Ctrl-C to stop jitgate and MariaDB.
 
 EOF
