@@ -26,7 +26,7 @@ DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-
             procps iproute2 ca-certificates haproxy gnuplot-nox
 NPM_DIR  := tests/integration
 
-.PHONY: all help deps gen gen-check check unit proto integration demo clean
+.PHONY: all help deps gen gen-check check unit proto policy-test integration demo clean
 
 all: $(BUILD)/jitgate
 
@@ -35,6 +35,7 @@ help:
 	@echo "make deps       install missing Debian packages and npm test packages"
 	@echo "make gen        regenerate gen/ from spec/ (Ragel, re2c)"
 	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
+	@echo "make policy-test  run every example policy's test file (policy-dsl/examples)"
 	@echo "make check      deps, gen-check, build, unit + protocol + integration tests"
 	@echo "make demo       private MariaDB + dev keys + jitgate on 127.0.0.1:3307"
 
@@ -105,6 +106,20 @@ unit: $(BUILD)/unit
 # Protocol machine cases (tests/proto/*.case) are run by the unit binary's proto runner.
 proto: $(BUILD)/unit
 	$(BUILD)/unit proto tests/proto
+
+# policy-test: every example policy in policy-dsl/examples/ with its FILE.policy.test; each test
+# file is one part (a file that does not compile counts as one failure).
+POLICY_TESTS := $(sort $(wildcard policy-dsl/examples/*.policy.test))
+
+policy-test: $(BUILD)/jitgate
+	@pass=0; fail=0; for t in $(POLICY_TESTS); do \
+	    out=$$($(BUILD)/jitgate policy test $$t 2>&1); rc=$$?; echo "$$out"; \
+	    line=$$(echo "$$out" | grep -Eo '[0-9]+ passed, [0-9]+ failed' | tail -n 1); \
+	    if [ -z "$$line" ]; then fail=$$((fail + 1)); continue; fi; \
+	    p=$${line%% passed*}; f=$${line#*passed, }; f=$${f%% failed*}; \
+	    [ $$rc -eq 0 ] || [ $$f -ne 0 ] || f=1; \
+	    pass=$$((pass + p)); fail=$$((fail + f)); \
+	done; echo "policy-test: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 integration: $(BUILD)/jitgate
 	/bin/bash tests/integration/run.sh

@@ -41,6 +41,7 @@ run_part() {
 # Budgets add up to well under CI's limit; the integration suite also bounds itself.
 run_part unit 300 unit
 run_part proto 300 proto
+run_part policy-test 120 policy-test
 run_part fuzz-replay 120 fuzz-replay
 run_part integration 900 integration
 run_part bench-quick 300 bench-quick

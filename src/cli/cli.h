@@ -22,6 +22,10 @@ int jg_cmd_token(int argc, char **argv);
  * (sql_cmd.c, docs/sql-classifier.md). */
 int jg_cmd_sql(int argc, char **argv);
 
+/* jitgate policy check|compile|test|explain: the policy language's tools (policy_cmd.c,
+ * docs/policy-language.md). */
+int jg_cmd_policy(int argc, char **argv);
+
 /* jg_token_sign: what `jitgate token` does, for tests. Strings are borrowed; NULL iss/aud/sub are
  * left out. */
 struct jg_token_req {

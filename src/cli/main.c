@@ -16,6 +16,13 @@ static void usage(FILE *f)
 	      "                       print a signed JWT for tests and development\n"
 	      "  sql classify [--sql-mode MODES] [--db NAME] \"SQL\"\n"
 	      "                       print how the gateway classifies each statement (JSON lines)\n"
+	      "  policy check FILE    check a policy (docs/policy-language.md)\n"
+	      "  policy compile FILE -o OUT\n"
+	      "                       write the compiled form that serve loads\n"
+	      "  policy test FILE.test\n"
+	      "                       run a policy's test file; non-zero exit on a failure\n"
+	      "  policy explain -p FILE --role R --groups G \"SQL\"\n"
+	      "                       the decision for a statement and the rule that made it\n"
 	      "  version              print the version\n", f);
 }
 
@@ -29,6 +36,7 @@ int main(int argc, char **argv)
 		{ "dev-keys", jg_cmd_dev_keys },
 		{ "token", jg_cmd_token },
 		{ "sql", jg_cmd_sql },
+		{ "policy", jg_cmd_policy },
 	};
 
 	if (argc < 2) {

@@ -1,0 +1,311 @@
+/*
+ * test_policy.c: the policy language (src/policy): compile errors with their exact line and
+ * column, decisions, determinism of the compiled form, and refusal of damaged compiled files.
+ */
+#include "unit.h"
+
+#include "policy/policy.h"
+#include "policy/policy_int.h"
+#include "sql/sql.h"
+
+#include <stdlib.h>
+
+static const struct {
+	const char *name, *src;
+	unsigned line, col;
+	const char *msg;
+} error_cases[] = {
+	{ "unknown kind",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind selekt allow }\n}\n",
+	  5, 18, "unknown statement kind \"selekt\"" },
+	{ "unknown role",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { role nobody allow }\n}\n",
+	  5, 18, "unknown role nobody" },
+	{ "dup rule",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { role a allow }\n rule \"r\" { role a allow }\n}\n",
+	  6, 7, "rule \"r\" is declared twice (first at line 5)" },
+	{ "bad unit",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" ttl 5y }\n}\n",
+	  5, 26, "unknown duration unit \"y\"" },
+	{ "no unit",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" ttl 30 }\n}\n",
+	  5, 26, "duration 30 needs a unit" },
+	{ "empty groups",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups }\n}\n",
+	  5, 18, "groups is empty" },
+	{ "role no groups",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { ttl 1h }\n}\n",
+	  5, 7, "role b has no groups" },
+	{ "tag only",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind update tag ticket present allow }\n}\n",
+	  5, 25, "tags come from the client" },
+	{ "review approvers",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind drop review { quorum 2 } }\n}\n",
+	  5, 23, "review needs approvers" },
+	{ "deny message",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind drop deny }\n}\n",
+	  5, 28, "deny needs a message" },
+	{ "unterminated",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r { allow }\n}\n",
+	  5, 7, "string is not closed" },
+	{ "bad char",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind select @ allow }\n}\n",
+	  5, 25, "unexpected character '@'" },
+	{ "no action",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind select }\n}\n",
+	  5, 25, "has no action" },
+	{ "file priv",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" grant file on shop.* }\n}\n",
+	  5, 28, "privilege file is never given" },
+	{ "unknown priv",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" grant selec on shop.* }\n}\n",
+	  5, 28, "unknown privilege \"selec\"" },
+	{ "star star",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" grant select on *.* }\n}\n",
+	  5, 38, "grants on *.*" },
+	{ "where select",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind select where absent allow }\n}\n",
+	  5, 25, "only known for update and delete" },
+	{ "after action",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { allow kind select }\n}\n",
+	  5, 19, "the action comes last" },
+	{ "bad flag",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { flags writes_files deny \"x\" }\n}\n",
+	  5, 19, "unknown flag \"writes_files\"" },
+	{ "mask pattern",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { columns \"a.b\" with redact }\n}\n",
+	  5, 21, "schema.table.column" },
+	{ "mask fn",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { columns \"a.b.c\" }\n}\n",
+	  5, 7, "mask needs a function" },
+	{ "dup role",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role a { groups \"g\" }\n}\n",
+	  5, 7, "role a is declared twice (first at line 4)" },
+	{ "col priv",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" grant delete (id) on s.t }\n}\n",
+	  5, 35, "columns can only be given" },
+	{ "quorum",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind drop review { approvers \"x\" quorum 0 } }\n}\n",
+	  5, 53, "quorum must be between 1 and 100" },
+	{ "top level",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rules \"x\"\n}\n",
+	  5, 2, "expected default, unknown, role, rule or mask" },
+	{ "dup cond",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind select kind show allow }\n}\n",
+	  5, 25, "already has a kind condition" },
+	{ "no default",
+	  "policy \"p\" {\n unknown deny \"u\"\n}\n",
+	  3, 1, "policy has no default" },
+	{ "no unknown",
+	  "policy \"p\" {\n default deny \"d\"\n}\n",
+	  3, 1, "policy has no unknown action" },
+	{ "not a policy",
+	  "polisy \"p\" {}\n",
+	  1, 1, "expected policy \"NAME\"" },
+	{ "trailing text",
+	  "policy \"p\" {\n default allow\n unknown deny \"u\"\n}\nrule\n",
+	  5, 1, "expected the end of the file" },
+};
+
+JG_TEST(policy_compile_errors)
+{
+	for (size_t i = 0; i < JG_ARRAY_LEN(error_cases); i++) {
+		struct jg_policy_error err;
+		uint8_t *out = NULL;
+		size_t len = 0;
+		int rc = jg_policy_compile(error_cases[i].src, strlen(error_cases[i].src), "t.policy",
+		                           &out, &len, &err);
+
+		if (rc != JG_ERR_CONFIG || err.line != error_cases[i].line ||
+		    err.col != error_cases[i].col || !strstr(err.msg, error_cases[i].msg)) {
+			fprintf(stderr, "case \"%s\": rc %d at %u:%u \"%s\"; expected %u:%u \"%s\"\n",
+			        error_cases[i].name, rc, err.line, err.col, err.msg, error_cases[i].line,
+			        error_cases[i].col, error_cases[i].msg);
+			jg_unit_failures++;
+		}
+		CHECK(out == NULL);
+		free(out);
+	}
+}
+
+JG_TEST(policy_error_text)
+{
+	static const char src[] = "policy \"p\" {\n default deny \"d\"\n\tunknown dny \"u\"\n}\n";
+	struct jg_policy_error err;
+	uint8_t *out = NULL;
+	size_t len;
+
+	CHECK_EQ_INT(jg_policy_compile(src, strlen(src), "t.policy", &out, &len, &err), JG_ERR_CONFIG);
+	CHECK_EQ_STR(err.text, "t.policy:3:10: expected an action: allow, deny \"message\" or review { ... }, found 'dny'\n"
+	                       "\tunknown dny \"u\"\n"
+	                       "\t        ^\n");
+}
+
+static const char shop[] =
+	"policy \"shop\" {\n"
+	"  default deny \"no rule\"\n"
+	"  unknown deny \"unknown\"\n"
+	"  role analyst { groups \"analysts\", \"dba\" grant select on shop.* ttl 2h max_connections 5 }\n"
+	"  role support { groups \"support\" grant select (id, name) on shop.customers grant update on shop.orders }\n"
+	"  rule \"no-drop\" { kind drop deny \"no DROP\" }\n"
+	"  rule \"reads\" { role analyst, support kind select tables \"shop.*\" allow }\n"
+	"  rule \"ticket\" { role support kind update tables \"shop.orders\" where present tag ticket \"INC-*\" allow }\n"
+	"  rule \"bulk\" { kind update, delete where absent review { approvers \"dba\" quorum 2 timeout 30m } }\n"
+	"  rule \"hr\" { groups \"hr\" touches \"hr.*\" allow }\n"
+	"  rule \"opaque\" { role analyst flags opaque review { approvers \"dba\" } }\n"
+	"  mask \"cards\" { columns \"shop.*.card_number\" detect luhn with last4 }\n"
+	"}\n";
+
+static struct jg_sql_result res;
+
+static void decide(const struct jg_policy *p, const char *role, const char *groups,
+                   const char *tags, const char *sql, struct jg_policy_decision *d)
+{
+	struct jg_sql_session sess = { 0, "shop" };
+	struct jg_policy_ctx ctx = { role, groups, "alice", "https://idp", tags };
+
+	memset(d, 0, sizeof(*d));
+	CHECK_EQ_INT(jg_sql_classify(&sess, sql, strlen(sql), &res), JG_OK);
+	CHECK_EQ_INT(res.nstmts, 1);
+	jg_policy_decide(p, &ctx, &res.stmts[0], d);
+}
+
+JG_TEST(policy_decisions)
+{
+	struct jg_policy_error err;
+	struct jg_policy p;
+	struct jg_policy_decision d;
+	struct jg_policy_role role;
+	struct jg_policy_grant g;
+	uint8_t *out = NULL;
+	size_t len;
+	char why[256];
+
+	CHECK_EQ_INT(jg_policy_compile(shop, strlen(shop), "shop", &out, &len, &err), JG_OK);
+	if (!out) {
+		fprintf(stderr, "%s", err.text);
+		jg_unit_failures++;
+		return;
+	}
+	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
+	CHECK_EQ_INT(p.nroles, 2);
+	CHECK_EQ_INT(p.nrules, 6);
+	CHECK_EQ_INT(p.nmasks, 1);
+
+	decide(&p, "analyst", "x,analysts", NULL, "SELECT * FROM orders", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_ALLOW);
+	CHECK_EQ_STR(d.rule_name, "reads");
+	CHECK_EQ_INT(d.line, 7);
+
+	decide(&p, "analyst", "analysts", NULL, "SELECT * FROM shop.a JOIN hr.b", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_DEFAULT);
+	CHECK_EQ_STR(d.message, "no rule");
+
+	decide(&p, "analyst", "analysts", NULL, "DROP TABLE shop.orders", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_STR(d.message, "no DROP");
+
+	decide(&p, "analyst", "support", NULL, "SELECT 1 FROM shop.orders", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_ROLE);
+
+	decide(&p, "nobody", "analysts", NULL, "SELECT 1 FROM shop.orders", &d);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_ROLE);
+
+	decide(&p, "support", "support", "ticket=INC-7", "UPDATE shop.orders SET a = 1 WHERE id = 2", &d);
+	CHECK_EQ_STR(d.rule_name, "ticket");
+	CHECK_EQ_INT(d.action, JG_POLICY_ALLOW);
+	decide(&p, "support", "support", "env=prod, ticket=CHG-7", "UPDATE shop.orders SET a = 1 WHERE id = 2", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+
+	decide(&p, "support", "support", "ticket=INC-7", "UPDATE shop.orders SET a = 1", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_REVIEW);
+	CHECK_EQ_STR(d.rule_name, "bulk");
+	CHECK_EQ_STR(d.approvers, "dba");
+	CHECK_EQ_INT(d.quorum, 2);
+	CHECK_EQ_INT(d.timeout, 1800);
+
+	decide(&p, "analyst", "hr,analysts", NULL, "SELECT * FROM hr.salaries", &d);
+	CHECK_EQ_STR(d.rule_name, "hr");
+
+	decide(&p, "analyst", "analysts", NULL, "FROB shop.orders", &d);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_UNKNOWN);
+	CHECK_EQ_STR(d.message, "unknown");
+
+	decide(&p, "analyst", "analysts", NULL, "EXECUTE s", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_REVIEW);
+	CHECK_EQ_STR(d.rule_name, "opaque");
+
+	CHECK_EQ_INT(jg_policy_role(&p, "support", &role), 1);
+	CHECK_EQ_INT(role.ttl, 3600);    /* the default */
+	CHECK_EQ_INT(role.ngrants, 2);
+	jg_policy_grant(&p, role.first_grant, &g);
+	CHECK_EQ_INT(g.privs, JG_PRIV_SELECT);
+	CHECK_EQ_STR(g.db, "shop");
+	CHECK_EQ_STR(g.table, "customers");
+	CHECK_EQ_STR(g.columns, "id,name");
+	CHECK_EQ_INT(jg_policy_role(&p, "analyst", &role), 0);
+	CHECK_EQ_INT(role.max_connections, 5);
+	CHECK_EQ_INT(role.ttl, 7200);
+	free(out);
+}
+
+JG_TEST(policy_deterministic)
+{
+	struct jg_policy_error err;
+	uint8_t *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+
+	CHECK_EQ_INT(jg_policy_compile(shop, strlen(shop), "shop", &a, &la, &err), JG_OK);
+	CHECK_EQ_INT(jg_policy_compile(shop, strlen(shop), "other-name", &b, &lb, &err), JG_OK);
+	CHECK(a && b && la == lb && memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+}
+
+JG_TEST(policy_load_rejects_damage)
+{
+	struct jg_policy_error err;
+	struct jg_policy p;
+	uint8_t *out = NULL;
+	size_t len = 0;
+	char why[256];
+
+	CHECK_EQ_INT(jg_policy_compile(shop, strlen(shop), "shop", &out, &len, &err), JG_OK);
+	if (!out)
+		return;
+	CHECK_EQ_INT(jg_policy_load(out, len - 1, &p, why, sizeof(why)), JG_ERR_CONFIG);
+	CHECK_EQ_INT(jg_policy_load(out, 64, &p, why, sizeof(why)), JG_ERR_CONFIG);
+	for (size_t i = 0; i < len; i += 7) {     /* any flipped bit is caught */
+		out[i] ^= 0x10;
+		CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+		out[i] ^= 0x10;
+	}
+	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
+	/* a wrong offset with a checksum that matches is still refused */
+	jg_put_le32(out + 4 * H_STR, 0x7fffffff);
+	jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+	CHECK(strstr(why, "damaged") != NULL);
+	jg_put_le32(out + 4, 2);
+	jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+	CHECK(strstr(why, "version 2") != NULL);
+	free(out);
+}
+
+JG_TEST(policy_tags_and_glob)
+{
+	char tags[64];
+	static const char q[] = "  /* jitgate: ticket=INC-1 env=prod */ SELECT 1";
+
+	jg_policy_tags_from_sql(q, strlen(q), tags, sizeof(tags));
+	CHECK_EQ_STR(tags, "ticket=INC-1 env=prod");
+	jg_policy_tags_from_sql("/* other */ SELECT 1", 20, tags, sizeof(tags));
+	CHECK_EQ_STR(tags, "");
+	CHECK(jg_policy_glob("shop.*", "shop.orders"));
+	CHECK(!jg_policy_glob("shop.*", "shopx.orders"));
+	CHECK(jg_policy_glob("*.card_?", "a.b.card_1"));
+	CHECK(!jg_policy_glob("shop.orders", "shop.orders2"));
+}
