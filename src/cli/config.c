@@ -130,6 +130,8 @@ static int handler(void *user, const char *section, const char *name, const char
 			return bad(ps, "%s%s", ebuf, "");
 		return 1;
 	}
+	if (IS("policy", "file"))
+		return set_str(ps, c->policy_file, sizeof(c->policy_file), name, v);
 #undef IS
 	return bad(ps, "unknown key \"%s\" in section [%s]", name, section);
 }

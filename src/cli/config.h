@@ -27,6 +27,8 @@ struct jg_config {
 	char backend_tls_ca[4096];
 	/* [identity] */
 	struct jg_idcfg identity;
+	/* [policy] */
+	char policy_file[4096];     /* "" when statements are not judged */
 };
 
 /*

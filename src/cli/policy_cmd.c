@@ -58,34 +58,13 @@ static void copy(char *d, size_t cap, const char *s)
 	d[n] = '\0';
 }
 
-/* load: compile FILE (policy text) or read it (compiled form) and load the result; the caller
- * frees *bytes. */
+/* load: jg_policy_load_file with its message on stderr; the caller frees *bytes. */
 static int load(const char *path, uint8_t **bytes, struct jg_policy *p)
 {
-	struct jg_policy_error err;
-	size_t len, outlen;
-	char *src = read_file(path, &len), why[256];
-	int rc;
+	char err[2560];
 
-	if (!src)
-		return 1;
-	if (len >= 4 && jg_le32((const uint8_t *)src) == JG_POLICY_MAGIC) {
-		/* already compiled (`policy compile -o`): load it as serve will */
-		*bytes = (uint8_t *)src;
-		outlen = len;
-		goto loaded;
-	}
-	rc = jg_policy_compile(src, len, path, bytes, &outlen, &err);
-	free(src);
-	if (rc != JG_OK) {
-		fputs(err.text[0] ? err.text : "jitgate: out of memory\n", stderr);
-		return 1;
-	}
-loaded:
-	if (jg_policy_load(*bytes, outlen, p, why, sizeof(why)) != JG_OK) {
-		fprintf(stderr, "jitgate: %s\n", why);
-		free(*bytes);
-		*bytes = NULL;
+	if (jg_policy_load_file(path, bytes, p, err, sizeof(err)) != JG_OK) {
+		fputs(err, stderr);
 		return 1;
 	}
 	return 0;
@@ -131,38 +110,18 @@ static int cmd_compile(int argc, char **argv)
 	return rc;
 }
 
-/*
- * decide_sql: the decision for a whole query text: each statement is decided and the strictest
- * wins (deny over review over allow), the first statement of that strictness naming the rule.
- * Tags are the given ones plus those of a leading jitgate comment.
- */
+/* decide_sql: jg_policy_judge on a query text with a fresh session in database db. */
 static struct jg_sql_result res;
 
 static int decide_sql(const struct jg_policy *p, struct jg_policy_ctx *ctx, const char *db,
                       const char *sql, struct jg_policy_decision *out, unsigned *which)
 {
-	static const int rank[] = { 0, 1, 3, 2 };
 	struct jg_sql_session sess;
-	char tags[1024], comment[512];
 
 	memset(&sess, 0, sizeof(sess));
 	copy(sess.db, sizeof(sess.db), db ? db : "");
-	jg_policy_tags_from_sql(sql, strlen(sql), comment, sizeof(comment));
-	snprintf(tags, sizeof(tags), "%s %s", ctx->tags ? ctx->tags : "", comment);
-	ctx->tags = tags;
-	if (jg_sql_classify(&sess, sql, strlen(sql), &res) != JG_OK)
+	if (jg_policy_judge(p, ctx, &sess, sql, strlen(sql), &res, out, which) != JG_OK)
 		return -1;
-	memset(out, 0, sizeof(*out));
-	*which = 0;
-	for (unsigned i = 0; i < res.nstmts; i++) {
-		struct jg_policy_decision d;
-		jg_policy_decide(p, ctx, &res.stmts[i], &d);
-		if (i == 0 || rank[d.action] > rank[out->action]) {
-			*out = d;
-			*which = i;
-		}
-	}
-	ctx->tags = NULL;
 	return res.nstmts ? 0 : -1;
 }
 

@@ -3,6 +3,7 @@
 #include "cli/config.h"
 #include "jg.h"
 #include "net/loop.h"
+#include "policy/policy.h"
 #include "proto/frame.h"
 #include "proto/handshake.h"
 #include "tls/tls.h"
@@ -22,9 +23,59 @@ static struct jg_gateway *the_gw;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	if (the_gw)
+	if (!the_gw)
+		return;
+	if (sig == SIGHUP)
+		the_gw->reload = 1;
+	else
 		the_gw->stop = 1;
+}
+
+/* Every policy loaded since start: the one in force is the first; see loop.h on why older ones
+ * are kept until exit. */
+struct loaded_policy {
+	struct jg_policy p;
+	uint8_t *bytes;
+	struct loaded_policy *next;
+};
+static struct loaded_policy *policies;
+
+/* load_policy: compiles or loads [policy] file and puts it in force; JG_OK or an error in err. */
+static int load_policy(struct jg_gateway *gw, char *err, size_t errlen)
+{
+	struct loaded_policy *lp = calloc(1, sizeof(*lp));
+	int rc;
+
+	if (!lp) {
+		snprintf(err, errlen, "out of memory");
+		return JG_ERR_NOMEM;
+	}
+	rc = jg_policy_load_file(gw->cfg->policy_file, &lp->bytes, &lp->p, err, errlen);
+	if (rc != JG_OK) {
+		free(lp);
+		return rc;
+	}
+	lp->next = policies;
+	policies = lp;
+	atomic_store(&gw->policy, &lp->p);
+	jg_log(JG_LOG_INFO, "policy %s in force: %u roles, %u rules", gw->cfg->policy_file,
+	       lp->p.nroles, lp->p.nrules);
+	return JG_OK;
+}
+
+/* reload_policy: SIGHUP. A policy that does not compile is refused and the old one stays. */
+static void reload_policy(struct jg_gateway *gw)
+{
+	char err[2560];
+
+	if (!gw->cfg->policy_file[0]) {
+		jg_log(JG_LOG_INFO, "SIGHUP: no [policy] file to reload");
+		return;
+	}
+	if (load_policy(gw, err, sizeof(err)) != JG_OK) {
+		err[strcspn(err, "\n")] = '\0';       /* the first line names file:line:col */
+		jg_log(JG_LOG_ERR, "policy reload refused, the policy in force stays: %s", err);
+	}
 }
 
 static int resolve(const char *addr, struct sockaddr_storage *ss, socklen_t *len, char *host,
@@ -168,6 +219,15 @@ int jg_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "jitgate: %s: %s\n", path, err);
 		goto out;
 	}
+	if (cfg.policy_file[0]) {
+		char perr[2560];
+
+		if (load_policy(&gw, perr, sizeof(perr)) != JG_OK) {
+			fputs(perr, stderr);
+			goto out;
+		}
+	}
+	gw.reload_policy = reload_policy;
 	if (resolve(cfg.backend_address, &gw.backend_addr, &gw.backend_addrlen, gw.backend_host,
 	            sizeof(gw.backend_host), 0) < 0 ||
 	    resolve(cfg.listen_address, &gw.listen_addr, &gw.listen_addrlen, err, sizeof(err), 1) < 0) {
@@ -178,6 +238,7 @@ int jg_cmd_serve(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	the_gw = &gw;
 	raise_fd_limit();
@@ -194,5 +255,12 @@ out:
 	if (gw.backend_tls)
 		jg_tls_client_free(gw.backend_tls);
 	explicit_bzero(cfg.backend_password, sizeof(cfg.backend_password));
+	while (policies) {
+		struct loaded_policy *next = policies->next;
+
+		free(policies->bytes);
+		free(policies);
+		policies = next;
+	}
 	return rc;
 }

@@ -183,6 +183,10 @@ static void *worker_main(void *arg)
 			jg_session_event(ev->s, ev->leg, evs[i].events);
 		}
 		now = jg_now_ms();
+		if (w->index == 0 && w->gw->reload && w->gw->reload_policy) {
+			w->gw->reload = 0;
+			w->gw->reload_policy(w->gw);
+		}
 		if (now >= next_tick) {
 			for (s = w->sessions; s; s = nx) {
 				nx = s->next;

@@ -20,6 +20,7 @@
 #define JG_TICK_MS 250
 
 struct jg_session;
+struct jg_policy;
 struct jg_tls_server;
 struct jg_tls_client;
 struct jg_auth;
@@ -42,6 +43,14 @@ struct jg_gateway {
 
 	atomic_uint next_conn_id;
 	volatile sig_atomic_t stop;
+
+	/*
+	 * The policy in force (NULL without a [policy] file). A reload publishes a new one; old ones
+	 * stay allocated until exit, since a worker may be deciding with one (reloads are rare).
+	 */
+	_Atomic(const struct jg_policy *) policy;
+	volatile sig_atomic_t reload;       /* SIGHUP seen: a worker calls reload_policy */
+	void (*reload_policy)(struct jg_gateway *gw);
 };
 
 struct jg_worker;

@@ -5,7 +5,9 @@
 #include "policy/policy.h"
 #include "policy/policy_int.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 uint32_t jg_policy_checksum(const uint8_t *p, size_t n)
@@ -358,4 +360,102 @@ void jg_policy_tags_from_sql(const char *sql, size_t len, char *out, size_t cap)
 		out[n++] = (sql[i] == '\n' || sql[i] == '\t') ? ' ' : sql[i];
 	if (cap)
 		out[n] = '\0';
+}
+
+int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
+                    struct jg_sql_session *sess, const char *sql, size_t len,
+                    struct jg_sql_result *scratch, struct jg_policy_decision *out,
+                    unsigned *which)
+{
+	static const int rank[] = { 0, 1, 3, 2 };       /* by action: allow < review < deny */
+	struct jg_sql_session next = *sess;
+	struct jg_policy_ctx c = *ctx;
+	char tags[1024], comment[512];
+	struct jg_policy_decision d;
+
+	memset(out, 0, sizeof(*out));
+	*which = 0;
+	jg_policy_tags_from_sql(sql, len, comment, sizeof(comment));
+	snprintf(tags, sizeof(tags), "%s %s", ctx->tags ? ctx->tags : "", comment);
+	c.tags = tags;
+	if (jg_sql_classify(&next, sql, len, scratch) != JG_OK) {
+		out->action = JG_POLICY_DENY;
+		out->rule = JG_POLICY_BY_UNKNOWN;
+		out->rule_name = "";
+		out->message = "too many statements in one query for jitgate to inspect";
+		return JG_ERR_TOOBIG;
+	}
+	for (unsigned i = 0; i < scratch->nstmts; i++) {
+		jg_policy_decide(p, &c, &scratch->stmts[i], &d);
+		if (i == 0 || rank[d.action] > rank[out->action]) {
+			*out = d;
+			*which = i;
+		}
+	}
+	if (scratch->nstmts == 0)                   /* an empty query: the server answers it */
+		out->action = JG_POLICY_ALLOW;
+	if (out->action == JG_POLICY_ALLOW)
+		*sess = next;
+	return JG_OK;
+}
+
+/* read_all: the whole file, malloc'd; NULL (errno set) on failure. Policies are small. */
+static uint8_t *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 > cap) {
+			if (cap > (16u << 20) || !(nb = realloc(buf, cap = cap * 2 + 8192))) {
+				free(buf);
+				fclose(f);
+				errno = cap > (16u << 20) ? EFBIG : ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r > 0);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+int jg_policy_load_file(const char *path, uint8_t **bytes, struct jg_policy *p, char *err,
+                        size_t errlen)
+{
+	struct jg_policy_error perr;
+	uint8_t *src;
+	size_t len, outlen;
+	char why[256];
+	int rc;
+
+	*bytes = NULL;
+	if (!(src = read_all(path, &len))) {
+		snprintf(err, errlen, "jitgate: %s: %s\n", path, strerror(errno));
+		return JG_ERR_CONFIG;
+	}
+	if (len >= 4 && jg_le32(src) == JG_POLICY_MAGIC) {
+		*bytes = src;                       /* compiled by `jitgate policy compile` */
+		outlen = len;
+	} else {
+		rc = jg_policy_compile((const char *)src, len, path, bytes, &outlen, &perr);
+		free(src);
+		if (rc != JG_OK) {
+			snprintf(err, errlen, "%s", perr.text[0] ? perr.text : "jitgate: out of memory\n");
+			return rc;
+		}
+	}
+	if (jg_policy_load(*bytes, outlen, p, why, sizeof(why)) != JG_OK) {
+		snprintf(err, errlen, "jitgate: %s: %s\n", path, why);
+		free(*bytes);
+		*bytes = NULL;
+		return JG_ERR_CONFIG;
+	}
+	return JG_OK;
 }

@@ -76,6 +76,15 @@ struct jg_policy {
  * JG_ERR_CONFIG with a reason in why. */
 int jg_policy_load(const uint8_t *data, size_t len, struct jg_policy *p, char *why, size_t whylen);
 
+/*
+ * jg_policy_load_file: a policy file, as text (compiled here) or in compiled form (magic JGP1),
+ * loaded into *p. JG_OK with *bytes (malloc'd; free after the last use of *p); otherwise an error
+ * and in err the whole report: "file:line:col: message", the line and a caret for a compile
+ * error, "jitgate: file: reason" for the rest, ending with a newline.
+ */
+int jg_policy_load_file(const char *path, uint8_t **bytes, struct jg_policy *p, char *err,
+                        size_t errlen);
+
 /* Who is asking. All strings are borrowed for the call; NULL means empty. */
 struct jg_policy_ctx {
 	const char *role;    /* the MySQL user name the client sent */
@@ -103,6 +112,20 @@ struct jg_policy_decision {
 /* jg_policy_decide: the decision for one statement; never allocates, never fails. */
 void jg_policy_decide(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
                       const struct jg_sql_stmt *st, struct jg_policy_decision *d);
+
+/*
+ * jg_policy_judge: the decision for a whole query text (COM_QUERY, COM_STMT_PREPARE): every
+ * statement is classified and decided, and the strictest decision wins (deny over review over
+ * allow; the first statement of that strictness names the rule, its index in *which). The tags
+ * are ctx->tags plus those of a leading jitgate comment. *sess is updated (USE, SET sql_mode)
+ * only when the decision is allow, since nothing of a refused text runs. scratch is the caller's
+ * (large) classification buffer. Returns JG_OK, or JG_ERR_TOOBIG when the text has more
+ * statements than the classifier takes (*out is then a deny naming no rule).
+ */
+int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
+                    struct jg_sql_session *sess, const char *sql, size_t len,
+                    struct jg_sql_result *scratch, struct jg_policy_decision *out,
+                    unsigned *which);
 
 /* Roles, for the just-in-time user module. Strings point into the loaded bytes. */
 struct jg_policy_role {

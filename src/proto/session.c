@@ -2,6 +2,7 @@
 #include "proto/session.h"
 
 #include "net/loop.h"
+#include "policy/policy.h"
 #include "tls/tls.h"
 
 #include <bearssl.h>
@@ -22,6 +23,7 @@
 #define ER_HANDSHAKE 1043               /* SQLSTATE 08S01: bad handshake */
 #define ER_NOT_SUPPORTED 1235           /* SQLSTATE 42000: a command the gateway refuses */
 #define ER_MALFORMED_PACKET 1835        /* SQLSTATE HY000: the client broke the framing */
+#define ER_POLICY 1142                  /* SQLSTATE 42000: the policy denies or holds a statement */
 /* Backend unreachable or refusing the gateway: a server-range code, since clients treat codes
  * of 2000 and above as their own (libmariadb reports them as a malformed packet). */
 #define ER_BACKEND 1105                 /* SQLSTATE 08S01 / 08004 */
@@ -29,6 +31,7 @@
 enum { STEP_BLOCKED = 0, STEP_PROGRESS = 1 };
 
 static int client_command_waits(const struct jg_session *s);
+static void set_database(struct jg_session *s, const uint8_t *name, size_t len);
 
 static void fail(struct jg_session *s, const char *why);
 static void refuse(struct jg_session *s, uint16_t code, const char *state, const char *fmt, ...)
@@ -597,6 +600,8 @@ void jg_hs_on_login_ok(struct jg_session *s)
 	out_put(&s->cout, jg_pkt_build_ok(out_tail(&s->cout), out_room(&s->cout), s->cl_seq, status));
 	memset(&s->resp, 0, sizeof(s->resp));
 	s->resp.deprecate_eof = !!(s->be_caps & JG_CLIENT_DEPRECATE_EOF);
+	memset(&s->sql, 0, sizeof(s->sql));
+	set_database(s, (const uint8_t *)s->hello.db, strlen(s->hello.db));
 	s->resp.cs = jg_resp_entry(JG_RESP_IDLE);
 	dir_reset(&s->c2b);
 	dir_reset(&s->b2c);
@@ -654,6 +659,79 @@ static void start_kill(struct jg_session *s)
 
 /* ---- command phase -------------------------------------------------------------------- */
 
+/* set_database: the session's current database, as COM_INIT_DB, USE or the login named it. */
+static void set_database(struct jg_session *s, const uint8_t *name, size_t len)
+{
+	size_t i;
+
+	if (len >= sizeof(s->sql.db))
+		len = 0;                        /* longer than MySQL allows: the server will refuse */
+	for (i = 0; i < len; i++)
+		s->sql.db[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	s->sql.db[i] = '\0';
+}
+
+/* deny_command: the command is dropped, never forwarded, and the client gets ERR. */
+static void deny_command(struct jg_session *s, struct jg_dir *d, uint8_t seq, uint16_t code,
+                         const char *state, const char *msg)
+{
+	d->discard = 1;
+	s->cl_seq = (uint8_t)(seq + 1);
+	out_put(&s->cout, jg_pkt_build_err(out_tail(&s->cout), out_room(&s->cout), s->cl_seq, code,
+	                                   state, msg));
+}
+
+/* Per worker thread: a classification is large (every statement of a packet) and short-lived. */
+static _Thread_local struct jg_sql_result sql_scratch;
+
+/*
+ * judge: the policy's decision on a COM_QUERY or COM_STMT_PREPARE text. Returns 1 when the
+ * command may go to the database; otherwise the ERR is queued and 0 returned. Statements are
+ * judged whole: a text longer than the direction buffer cannot be inspected and is refused.
+ */
+static int judge(struct jg_session *s, struct jg_dir *d, const struct jg_policy *pol,
+                 const struct jg_frame *f, const uint8_t *payload, size_t avail)
+{
+	struct jg_policy_ctx ctx = { s->hello.user, s->who.groups, s->who.sub, s->who.iss, NULL };
+	struct jg_policy_decision dec;
+	struct jg_sql_session prep;
+	char msg[512];
+	unsigned which;
+
+	if (f->len != avail || f->len == JG_FRAME_MAX) {
+		snprintf(msg, sizeof(msg), "jitgate inspects statements of up to %d bytes; this one "
+		         "has %u or more: split it, or load data with a smaller statement",
+		         JG_DIR_BUF - JG_FRAME_HDR - 1, f->len);
+		deny_command(s, d, f->seq, ER_NOT_SUPPORTED, "42000", msg);
+		jg_log(JG_LOG_INFO, "session %u: refused a %u-byte statement", s->id, f->len);
+		return 0;
+	}
+	/* A prepared text runs later (or never): it does not change the session now. */
+	prep = s->sql;
+	jg_policy_judge(pol, &ctx, payload[0] == JG_COM_STMT_PREPARE ? &prep : &s->sql,
+	                (const char *)payload + 1, avail - 1, &sql_scratch, &dec, &which);
+	if (dec.action == JG_POLICY_ALLOW)
+		return 1;
+	if (dec.action == JG_POLICY_REVIEW)
+		snprintf(msg, sizeof(msg), "Statement %u needs review by %s (jitgate rule \"%s\"); "
+		         "held statements are not available yet, so nothing of this query ran",
+		         which + 1, dec.approvers, dec.rule_name);
+	else if (dec.rule >= 0)
+		snprintf(msg, sizeof(msg), "%s (jitgate rule \"%s\"; statement %u; nothing of this "
+		         "query ran)", dec.message, dec.rule_name, which + 1);
+	else
+		snprintf(msg, sizeof(msg), "%s (jitgate policy %s; statement %u; nothing of this query "
+		         "ran)", dec.message, dec.rule == JG_POLICY_BY_ROLE ? "role check" :
+		         dec.rule == JG_POLICY_BY_UNKNOWN ? "for unknown statements" : "default",
+		         which + 1);
+	deny_command(s, d, f->seq, ER_POLICY, "42000", msg);
+	jg_log(JG_LOG_INFO, "session %u: %s statement %u of %u by %s: %.*s", s->id,
+	       jg_policy_action_name(dec.action), which + 1, sql_scratch.nstmts,
+	       dec.rule_name[0] ? dec.rule_name : "policy", JG_SQL_FP_MAX,
+	       sql_scratch.nstmts ? sql_scratch.stmts[which].fingerprint : "");
+	return 0;
+}
+
 static int refused_command(uint8_t cmd)
 {
 	switch (cmd) {
@@ -688,6 +766,7 @@ static const char *command_name(uint8_t cmd)
  */
 static size_t parse_stream(struct jg_session *s, struct jg_dir *d, int toward_backend, int *stop)
 {
+	const struct jg_policy *pol = toward_backend ? atomic_load(&s->gw->policy) : NULL;
 	size_t start = d->r, avail, need;
 	struct jg_frame peek;
 	const uint8_t *payload;
@@ -726,20 +805,25 @@ static size_t parse_stream(struct jg_session *s, struct jg_dir *d, int toward_ba
 					*stop = JG_ERR_PROTO;
 					break;
 				}
+				if (d->w < d->r && (refused_command(payload[0]) ||
+				    (pol && (payload[0] == JG_COM_QUERY ||
+				             payload[0] == JG_COM_STMT_PREPARE))))
+					break;  /* forward what precedes a command we may refuse */
 				if (refused_command(payload[0])) {
-					if (d->w < d->r)
-						break;  /* forward what precedes it first */
-					d->discard = 1;
-					s->cl_seq = (uint8_t)(peek.seq + 1);
-					out_put(&s->cout, jg_pkt_build_err(out_tail(&s->cout),
-					        out_room(&s->cout), s->cl_seq, ER_NOT_SUPPORTED, "42000",
+					deny_command(s, d, peek.seq, ER_NOT_SUPPORTED, "42000",
 					        payload[0] == JG_COM_CHANGE_USER ?
 					        "COM_CHANGE_USER is not supported through jitgate; open a new "
 					        "connection with the token of the identity you need" :
-					        "This command is not supported through jitgate"));
+					        "This command is not supported through jitgate");
 					jg_log(JG_LOG_INFO, "session %u: refused %s", s->id,
 					       command_name(payload[0]));
+				} else if (pol && (payload[0] == JG_COM_QUERY ||
+				           payload[0] == JG_COM_STMT_PREPARE) &&
+				           !judge(s, d, pol, &peek, payload, avail)) {
+					;       /* refused by the policy: judge queued the ERR */
 				} else {
+					if (payload[0] == JG_COM_INIT_DB && peek.len == avail)
+						set_database(s, payload + 1, avail - 1);
 					d->discard = 0;
 					if (payload[0] == JG_COM_QUIT)
 						s->quitting = 1;

@@ -25,6 +25,7 @@
 #include "proto/frame.h"
 #include "proto/handshake.h"
 #include "proto/resp.h"
+#include "sql/sql.h"
 
 #define JG_DIR_BUF (17 * 1024)  /* holds a JG_TOKEN_MAX password packet whole */
 #define JG_OUT_BUF 1024         /* packets the gateway writes itself */
@@ -90,6 +91,7 @@ struct jg_session {
 	struct jg_identity who;
 
 	struct jg_resp resp;
+	struct jg_sql_session sql;       /* sql_mode and database, as the server sees them */
 	struct jg_out cout, bout;
 	struct jg_dir c2b, b2c;
 };

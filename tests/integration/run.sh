@@ -691,6 +691,110 @@ case_pipelined_refusal_in_order() {
 	grep -qx 'second: ((42,),)' <<<"$out" || { echo "the query after it was not answered"; return 1; }
 }
 
+# ---- policy enforcement -------------------------------------------------------------------
+
+# A gateway with [policy] file; POLICY_GW_PORT, POLICY_GW_PID, and the policy file it reads.
+start_policy_gw() {
+	[[ -n "${POLICY_GW_PORT:-}" ]] && return 0
+	GW2_PORT=$(jg_free_port)
+	POLICY_FILE="$WORK/policy.policy"
+	cp "$IT/policies/it.policy" "$POLICY_FILE"
+	write_config "$WORK/gw-policy.ini" "$GW2_PORT" "$DB_PORT"
+	printf '\n[policy]\nfile = %s\n' "$POLICY_FILE" >>"$WORK/gw-policy.ini"
+	start_gw policy "$WORK/gw-policy.ini" || return 1
+	POLICY_GW_PORT=$GW2_PORT
+	POLICY_GW_PID=$GW2_PID
+	POLICY_TOKEN=$(tokfile policy "$(mint)")
+}
+py_policy() {   # py_policy [pymysql_client args]: through the policy gateway
+	timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$POLICY_GW_PORT" --user agent \
+		--password-file "$POLICY_TOKEN" --ssl-ca "$KEYS/ca.pem" "$@"
+}
+expect_policy_err() {   # expect_policy_err OUTPUT REGEX
+	grep -Eq '^ERROR 1142 \(42000\)' <<<"$1" || { echo "no ERR 1142/42000"; return 1; }
+	grep -Eq "$2" <<<"$1" || { echo "the message does not match $2"; return 1; }
+}
+orders_exist() { [[ "$(cli_direct -N -e 'SELECT COUNT(*) FROM shop.orders')" == 50 ]]; }
+
+case_policy_allows() {
+	local out
+	start_policy_gw || return 1
+	out=$(py_policy "SELECT COUNT(*) FROM shop.customers" 2>&1) || true
+	echo "$out"
+	grep -q '\[\[20\]\]' <<<"$out" || { echo "an allowed SELECT did not run"; return 1; }
+}
+
+case_policy_denies_drop() {
+	local out
+	start_policy_gw || return 1
+	out=$(py_policy "DROP TABLE shop.orders" 2>&1) || true
+	echo "$out"
+	expect_policy_err "$out" 'DROP and TRUNCATE are not allowed here.*no-drop' || return 1
+	orders_exist || { echo "shop.orders is gone"; return 1; }
+}
+
+case_policy_denies_hidden_drop() {
+	local out
+	start_policy_gw || return 1
+	out=$(py_policy --multi "SELECT 1 /*!50000 ; DROP TABLE shop.orders */" 2>&1) || true
+	echo "$out"
+	expect_policy_err "$out" 'no-drop.*statement 2' || return 1
+	orders_exist || { echo "shop.orders is gone"; return 1; }
+}
+
+# In one multi-statement packet a denied statement stops the packet before anything of it runs.
+case_policy_multi_nothing_runs() {
+	local out n
+	start_policy_gw || return 1
+	out=$(py_policy --multi "INSERT INTO shop.blobs VALUES (777, 'x'); DROP TABLE shop.orders" 2>&1) || true
+	echo "$out"
+	expect_policy_err "$out" 'no-drop.*statement 2.*nothing of this query ran' || return 1
+	n=$(cli_direct -N -e 'SELECT COUNT(*) FROM shop.blobs WHERE id = 777')
+	[[ "$n" == 0 ]] || { echo "the INSERT before the DROP ran"; return 1; }
+	orders_exist || { echo "shop.orders is gone"; return 1; }
+}
+
+case_policy_review() {
+	local out
+	start_policy_gw || return 1
+	out=$(py_policy "UPDATE shop.orders SET status = 'paid'" 2>&1) || true
+	echo "$out"
+	expect_policy_err "$out" 'needs review by dba.*bulk-changes' || return 1
+	[[ "$(cli_direct -N -e "SELECT COUNT(*) FROM shop.orders WHERE status <> 'paid'")" != 0 ]] ||
+		{ echo "the held UPDATE ran"; return 1; }
+}
+
+case_policy_unknown() {
+	local out
+	start_policy_gw || return 1
+	out=$(py_policy "FROB the widgets" 2>&1) || true
+	echo "$out"
+	expect_policy_err "$out" 'could not classify'
+}
+
+# SIGHUP puts a new policy in force; a policy that does not compile is refused and the one in
+# force stays.
+case_policy_sighup_reload() {
+	local out
+	start_policy_gw || return 1
+	cp "$IT/policies/it-readonly.policy" "$POLICY_FILE"
+	kill -HUP "$POLICY_GW_PID"
+	sleep 1
+	out=$(py_policy "SELECT COUNT(*) FROM shop.orders" 2>&1) || true
+	echo "after reload: $out"
+	expect_policy_err "$out" 'reads of shop.customers only' || return 1
+	printf 'policy "broken" {\n  default allow\n  rule "x" { kind nope allow }\n}\n' >"$POLICY_FILE"
+	kill -HUP "$POLICY_GW_PID"
+	sleep 1
+	grep -q 'policy reload refused.*policy.policy:3:' "$WORK/jitgate-policy.log" ||
+		{ echo "no reload refusal with file:line in the log"; return 1; }
+	out=$(py_policy "SELECT COUNT(*) FROM shop.customers" 2>&1) || true
+	echo "after a broken reload: $out"
+	grep -q '\[\[20\]\]' <<<"$out" || { echo "the policy in force changed"; return 1; }
+	out=$(py_policy "SELECT COUNT(*) FROM shop.orders" 2>&1) || true
+	expect_policy_err "$out" 'reads of shop.customers only'
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -814,6 +918,13 @@ cases=(
 	local-infile-not-passed-on:case_local_infile_refused
 	empty-command-gets-err:case_empty_command
 	pipelined-refusal-in-order:case_pipelined_refusal_in_order
+	policy-allows:case_policy_allows
+	policy-denies-drop:case_policy_denies_drop
+	policy-denies-drop-in-executable-comment:case_policy_denies_hidden_drop
+	policy-multi-statement-nothing-runs:case_policy_multi_nothing_runs
+	policy-review-answers-err-naming-rule:case_policy_review
+	policy-unknown-statement:case_policy_unknown
+	policy-sighup-reload:case_policy_sighup_reload
 	token-never-logged:case_token_not_logged
 )
 for c in "${cases[@]}"; do
