@@ -251,7 +251,8 @@ $(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $$(pkg-config --cflags libmariadb) $< -o $@ \
 	    $$(pkg-config --libs libmariadb)
 
-bench: deps all $(BENCH_TOOLS)
+bench: deps all $(BENCH_TOOLS) $(BUILD)/bench/sql_bench
+	$(BUILD)/bench/sql_bench
 	/usr/bin/python3 tests/bench/bench.py
 
 bench-quick: deps all $(BENCH_TOOLS)
