@@ -96,6 +96,60 @@ int jg_hs_parse_greeting(const uint8_t *p, size_t len, struct jg_greeting *g)
 	return JG_OK;
 }
 
+/* tag_char: what a tag name or value may hold (the policy matches tags as "name=value" words). */
+static int tag_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c == '#';
+}
+
+/*
+ * read_tags: the "jitgate." connection attributes (lenenc total, then lenenc key / value pairs)
+ * into out as "name=value" words. Attributes are untrusted and optional: a malformed list or a
+ * value with other characters is skipped, never fatal.
+ */
+static void read_tags(struct rd *r, char *out, size_t cap)
+{
+	uint64_t total, klen, vlen;
+	size_t used, end, n = 0;
+	const uint8_t *k, *v;
+
+	used = jg_lenenc(r->p + r->off, r->len - r->off, &total);
+	if (!used || total > r->len - r->off - used)
+		return;
+	r->off += used;
+	end = r->off + (size_t)total;
+	while (r->off < end) {
+		used = jg_lenenc(r->p + r->off, end - r->off, &klen);
+		if (!used || klen > end - r->off - used)
+			return;
+		k = r->p + r->off + used;
+		r->off += used + (size_t)klen;
+		used = jg_lenenc(r->p + r->off, end - r->off, &vlen);
+		if (!used || vlen > end - r->off - used)
+			return;
+		v = r->p + r->off + used;
+		r->off += used + (size_t)vlen;
+		if (klen <= 8 || klen > 64 || vlen == 0 || vlen > 128 || memcmp(k, "jitgate.", 8) != 0)
+			continue;
+		int ok = 1;
+		for (size_t i = 8; i < klen; i++)
+			ok &= tag_char(k[i]);
+		for (size_t i = 0; i < vlen; i++)
+			ok &= tag_char(v[i]);
+		if (!ok || n + (klen - 8) + 1 + vlen + 2 > cap)
+			continue;
+		if (n)
+			out[n++] = ' ';
+		memcpy(out + n, k + 8, klen - 8);
+		n += klen - 8;
+		out[n++] = '=';
+		memcpy(out + n, v, vlen);
+		n += vlen;
+		out[n] = '\0';
+	}
+}
+
 int jg_hs_parse_response(const uint8_t *p, size_t len, struct jg_hs_response *out)
 {
 	struct rd r = { p, len, 0, 0 };
@@ -136,7 +190,9 @@ int jg_hs_parse_response(const uint8_t *p, size_t len, struct jg_hs_response *ou
 	if ((out->caps & JG_CLIENT_PLUGIN_AUTH) && r.off < r.len &&
 	    (rc = rd_cstr(&r, out->plugin, sizeof(out->plugin))) != JG_OK)
 		return rc;
-	/* Connection attributes are not forwarded; they are untrusted and not needed yet. */
+	if ((out->caps & JG_CLIENT_CONNECT_ATTRS) && r.off < r.len)
+		read_tags(&r, out->tags, sizeof(out->tags));
+	/* Connection attributes are not forwarded to the database. */
 	return JG_OK;
 }
 

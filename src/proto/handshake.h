@@ -82,6 +82,9 @@ struct jg_hs_response {
 	size_t auth_len;
 	char db[JG_NAME_MAX];
 	char plugin[64];
+	/* Connection attributes named "jitgate.NAME" as policy tags "NAME=VALUE ..." (untrusted:
+	 * tags only narrow what identity grants). Others are not kept. */
+	char tags[512];
 };
 
 /* Parsers: JG_OK, JG_ERR_PROTO when malformed, JG_ERR_TOOBIG when a name is over its bound. */

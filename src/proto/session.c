@@ -692,7 +692,8 @@ static _Thread_local struct jg_sql_result sql_scratch;
 static int judge(struct jg_session *s, struct jg_dir *d, const struct jg_policy *pol,
                  const struct jg_frame *f, const uint8_t *payload, size_t avail)
 {
-	struct jg_policy_ctx ctx = { s->hello.user, s->who.groups, s->who.sub, s->who.iss, NULL };
+	struct jg_policy_ctx ctx = { s->hello.user, s->who.groups, s->who.sub, s->who.iss,
+	                             s->hello.tags };
 	struct jg_policy_decision dec;
 	struct jg_sql_session prep;
 	char msg[512];

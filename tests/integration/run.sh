@@ -795,6 +795,23 @@ case_policy_sighup_reload() {
 	expect_policy_err "$out" 'reads of shop.customers only'
 }
 
+# Client tags narrow what the role may do: a DELETE without a ticket is refused; the same DELETE
+# with a ticket as a leading comment or as a connection attribute runs.
+tagged_delete() {   # tagged_delete MODE
+	timeout "$T" "$PY" "$IT/clients/tagged_delete.py" "$POLICY_GW_PORT" "$POLICY_TOKEN" \
+		"$KEYS/ca.pem" "$1" 2>&1 || true
+}
+case_policy_tags() {
+	local out
+	start_policy_gw || return 1
+	out=$(tagged_delete none); echo "none: $out"
+	grep -q '^ERROR 1142: a DELETE needs a ticket tag' <<<"$out" || { echo "untagged DELETE not refused"; return 1; }
+	out=$(tagged_delete comment); echo "comment: $out"
+	[[ "$out" == "ok 0" ]] || { echo "DELETE with a comment tag did not run"; return 1; }
+	out=$(tagged_delete attribute); echo "attribute: $out"
+	[[ "$out" == "ok 0" ]] || { echo "DELETE with a connection attribute tag did not run"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -924,6 +941,7 @@ cases=(
 	policy-multi-statement-nothing-runs:case_policy_multi_nothing_runs
 	policy-review-answers-err-naming-rule:case_policy_review
 	policy-unknown-statement:case_policy_unknown
+	policy-client-tags:case_policy_tags
 	policy-sighup-reload:case_policy_sighup_reload
 	token-never-logged:case_token_not_logged
 )

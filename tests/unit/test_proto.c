@@ -170,3 +170,38 @@ JG_TEST(proto_lenenc)
 	CHECK(v == 0x0100000000000001ull);
 	CHECK_EQ_INT(jg_lenenc((const uint8_t *)"\xfb", 1, &v), 0);
 }
+
+/* append_attr: one lenenc key / value pair (both under 251 bytes). */
+static size_t append_attr(uint8_t *p, const char *k, const char *v)
+{
+	size_t kl = strlen(k), vl = strlen(v);
+
+	p[0] = (uint8_t)kl;
+	memcpy(p + 1, k, kl);
+	p[1 + kl] = (uint8_t)vl;
+	memcpy(p + 2 + kl, v, vl);
+	return 2 + kl + vl;
+}
+
+JG_TEST(proto_response_attribute_tags)
+{
+	uint8_t buf[1024], attrs[512];
+	struct jg_hs_response r;
+	size_t n, a = 0;
+
+	n = jg_hs_build_response(buf, sizeof(buf), 1, JG_CAPS_OFFERED, 0, 45, "agent",
+	                         (const uint8_t *)"x", 1, NULL, "caching_sha2_password");
+	a += append_attr(attrs + a, "_client_name", "libmariadb");
+	a += append_attr(attrs + a, "jitgate.ticket", "INC-42");
+	a += append_attr(attrs + a, "jitgate.bad", "has space");     /* skipped */
+	a += append_attr(attrs + a, "jitgate.env", "prod");
+	buf[n] = (uint8_t)a;
+	memcpy(buf + n + 1, attrs, a);
+	n += 1 + a;
+	CHECK_EQ_INT(jg_hs_parse_response(buf + 4, n - 4, &r), JG_OK);
+	CHECK_EQ_STR(r.tags, "ticket=INC-42 env=prod");
+	/* a total length past the packet: attributes ignored, the login itself still parses */
+	buf[n - 1 - a] = 250;
+	CHECK_EQ_INT(jg_hs_parse_response(buf + 4, n - 4, &r), JG_OK);
+	CHECK_EQ_STR(r.tags, "");
+}
