@@ -96,6 +96,9 @@ jwks_file = $DEMO/keys/jwks.json
 groups_claim = groups
 leeway = 30
 algorithms = RS256,ES256
+
+[policy]
+file = $ROOT/policy-dsl/examples/demo.policy
 EOF
 
 : >"$DEMO/jitgate.log"
@@ -125,16 +128,23 @@ jitgate is listening on 127.0.0.1:$GW_PORT in front of a private MariaDB on 127.
 Connect as demo@example.com (group analysts) with this command; the password is a signed
 OIDC token (JWT) valid for one hour:
 
-  mariadb -h127.0.0.1 -P$GW_PORT -u demo --ssl --ssl-ca=$DEMO/keys/ca.pem --ssl-verify-server-cert -p'$TOKEN' shop
+  mariadb -h127.0.0.1 -P$GW_PORT -u analyst --comments --ssl --ssl-ca=$DEMO/keys/ca.pem --ssl-verify-server-cert -p'$TOKEN' shop
 
 jitgate checks the token's signature against $DEMO/keys/jwks.json, its issuer, audience and
 expiry, refuses any login that is not over TLS, and then logs in to MariaDB with its own account
-(jg_admin) and relays your session, so you never hold a database password. Try SELECT * FROM
-customers, CALL report(), or an expired token to see the refusal. A new token:
+(jg_admin) and relays your session, so you never hold a database password. Every statement is
+classified and judged by policy-dsl/examples/demo.policy before it reaches MariaDB. Try:
+  SELECT name, card_number FROM customers;                       -- allowed (rule "reads")
+  DROP TABLE orders;                                             -- denied (rule "no-drop")
+  SELECT 1 /*!50000 ; DROP TABLE orders */;                      -- refused too (a hidden DROP)
+  UPDATE orders SET status = 'paid';                             -- held for review by a dba
+  /* jitgate: ticket=INC-7 */ UPDATE orders SET status = 'paid' WHERE id = 3;  -- a ticket allows it
+(--comments makes the mariadb CLI send comments, which it otherwise strips)
+or an expired token to see a login refused. A new token:
   ${TOKEN_CMD[*]}
-What the statement classifier sees (the policy engine's input), e.g. a DROP hidden in an
-executable comment:
+What the classifier sees in a statement, and what the policy decides:
   $JITGATE sql classify --db shop "SELECT 1 /*!50000 ; DROP TABLE customers */"
+  $JITGATE policy explain -p $ROOT/policy-dsl/examples/demo.policy --role analyst --groups analysts "UPDATE shop.orders SET status = 'x'"
 The gateway's log follows below. Press Ctrl-C to stop jitgate and MariaDB.
 
 EOF
