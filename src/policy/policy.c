@@ -259,6 +259,18 @@ static void set_action(const struct jg_policy *p, unsigned word, struct jg_polic
 	d->timeout = jg_le32(a + 16);
 }
 
+const char *jg_policy_role_refusal(const struct jg_policy *p, const char *role_name,
+                                   const char *groups)
+{
+	struct jg_policy_role role;
+
+	if (jg_policy_role(p, role_name ? role_name : "", &role) < 0)
+		return "this MySQL user name is not a role of the policy: connect as a role your groups may assume";
+	if (!any_common(role.groups, groups ? groups : ""))
+		return "your token's groups may not assume this role: ask for membership of one of its groups";
+	return NULL;
+}
+
 void jg_policy_decide(const struct jg_policy *p, const struct jg_policy_ctx *in,
                       const struct jg_sql_stmt *st, struct jg_policy_decision *d)
 {
@@ -274,18 +286,12 @@ void jg_policy_decide(const struct jg_policy *p, const struct jg_policy_ctx *in,
 	memset(d, 0, sizeof(*d));
 	d->rule_name = d->message = d->approvers = "";
 	/* The role is what the client asked for; the token's groups say whether it may have it. */
-	if (jg_policy_role(p, ctx.role, &role) < 0) {
+	if ((d->message = jg_policy_role_refusal(p, ctx.role, ctx.groups))) {
 		d->action = JG_POLICY_DENY;
 		d->rule = JG_POLICY_BY_ROLE;
-		d->message = "this MySQL user name is not a role of the policy: connect as a role your groups may assume";
 		return;
 	}
-	if (!any_common(role.groups, ctx.groups)) {
-		d->action = JG_POLICY_DENY;
-		d->rule = JG_POLICY_BY_ROLE;
-		d->message = "your token's groups may not assume this role: ask for membership of one of its groups";
-		return;
-	}
+	jg_policy_role(p, ctx.role, &role);
 	for (unsigned i = 0; i < p->nrules; i++) {
 		if (!rule_matches(p, i, &ctx, st, unknown))
 			continue;

@@ -109,6 +109,11 @@ struct jg_policy_decision {
 #define JG_POLICY_BY_UNKNOWN (-2)   /* unknown/opaque statement no rule addressed: `unknown` */
 #define JG_POLICY_BY_ROLE (-3)      /* the role does not exist or the groups may not assume it */
 
+/* jg_policy_role_refusal: NULL when groups (comma-separated) may assume the role role_name;
+ * otherwise the reason, for the client. */
+const char *jg_policy_role_refusal(const struct jg_policy *p, const char *role_name,
+                                   const char *groups);
+
 /* jg_policy_decide: the decision for one statement; never allocates, never fails. */
 void jg_policy_decide(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
                       const struct jg_sql_stmt *st, struct jg_policy_decision *d);

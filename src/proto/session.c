@@ -384,6 +384,8 @@ static void start_backend(struct jg_session *s);
 
 static void verify_token(struct jg_session *s, const uint8_t *tok, size_t len)
 {
+	const struct jg_policy *pol;
+	const char *refusal;
 	char token[JG_TOKEN_MAX + 1];
 	char why[256], user[JG_NAME_MAX];
 	int rc;
@@ -412,6 +414,13 @@ static void verify_token(struct jg_session *s, const uint8_t *tok, size_t len)
 	}
 	jg_log(JG_LOG_INFO, "session %u: login user=%s sub=%s iss=%s jti=%s groups=%s", s->id, user,
 	       s->who.sub, s->who.iss, s->who.jti[0] ? s->who.jti : "-", s->who.groups);
+	/* With a policy, the user name is the role asked for: refuse at once what no statement
+	 * could be allowed under, rather than at the first query. */
+	pol = atomic_load(&s->gw->policy);
+	if (pol && (refusal = jg_policy_role_refusal(pol, s->hello.user, s->who.groups))) {
+		refuse(s, ER_ACCESS_DENIED, "28000", "Access denied for user '%s': %s", user, refusal);
+		return;
+	}
 	start_backend(s);
 }
 

@@ -142,6 +142,10 @@ mint() {
 		--sub agent@example.com --groups analysts,engineers --ttl "${TK_TTL:-900}" "$@"
 }
 mint_rsa() { TK_KEY="$KEYS/signing-key-rsa.pem" TK_KID=dev-rs256 mint; }
+mint_groups() {   # mint_groups GROUPS: a valid token with other groups
+	"$JITGATE" token --key "$KEYS/signing-key.pem" --kid dev-es256 --iss https://issuer.test \
+		--aud jitgate --sub agent@example.com --groups "$1" --ttl 900
+}
 
 # tokfile NAME TOKEN: the token in a 0600 file, so that it is not on a command line.
 tokfile() {
@@ -812,6 +816,24 @@ case_policy_tags() {
 	[[ "$out" == "ok 0" ]] || { echo "DELETE with a connection attribute tag did not run"; return 1; }
 }
 
+# With a policy the MySQL user name is a role: one the token's groups may not assume is refused
+# at login (1045), before jitgate logs in to the database.
+case_policy_role_at_login() {
+	local out
+	start_policy_gw || return 1
+	out=$(timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$POLICY_GW_PORT" --user root \
+		--password-file "$POLICY_TOKEN" --ssl-ca "$KEYS/ca.pem" "SELECT 1" 2>&1) || true
+	echo "as root: $out"
+	grep -Eq "^ERROR 1045 \(28000\).*'root'.*not a role of the policy" <<<"$out" ||
+		{ echo "a user name that is no role was not refused at login"; return 1; }
+	out=$(timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$POLICY_GW_PORT" \
+		--user agent --password-file "$(tokfile outsider "$(mint_groups outsiders)")" \
+		--ssl-ca "$KEYS/ca.pem" "SELECT 1" 2>&1) || true
+	echo "outsider as agent: $out"
+	grep -Eq "^ERROR 1045 \(28000\).*groups may not assume this role" <<<"$out" ||
+		{ echo "groups outside the role were not refused at login"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -942,6 +964,7 @@ cases=(
 	policy-review-answers-err-naming-rule:case_policy_review
 	policy-unknown-statement:case_policy_unknown
 	policy-client-tags:case_policy_tags
+	policy-role-checked-at-login:case_policy_role_at_login
 	policy-sighup-reload:case_policy_sighup_reload
 	token-never-logged:case_token_not_logged
 )
