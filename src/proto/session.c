@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -593,25 +594,13 @@ void jg_hs_on_more_data(struct jg_session *s)
 
 static void start_kill(struct jg_session *s);
 
-void jg_hs_on_login_ok(struct jg_session *s)
+/* enter_command: both legs are logged in: the client gets its OK and commands may flow. */
+static void enter_command(struct jg_session *s)
 {
-	uint16_t status = 0x0002;
-	uint64_t v;
-	size_t off = 1, n;
-
-	if ((n = jg_lenenc(s->pkt + off, s->pkt_len - off, &v)) && (off += n) &&
-	    (n = jg_lenenc(s->pkt + off, s->pkt_len - off, &v)) && off + n + 2 <= s->pkt_len)
-		status = (uint16_t)jg_le16(s->pkt + off + n);
-	if (s->kill_id) {
-		start_kill(s);
-		return;
-	}
-	out_put(&s->cout, jg_pkt_build_ok(out_tail(&s->cout), out_room(&s->cout), s->cl_seq, status));
-	memset(&s->resp, 0, sizeof(s->resp));
-	s->resp.deprecate_eof = !!(s->be_caps & JG_CLIENT_DEPRECATE_EOF);
-	memset(&s->sql, 0, sizeof(s->sql));
-	set_database(s, (const uint8_t *)s->hello.db, strlen(s->hello.db));
+	out_put(&s->cout, jg_pkt_build_ok(out_tail(&s->cout), out_room(&s->cout), s->cl_seq,
+	                                  s->login_status));
 	s->resp.cs = jg_resp_entry(JG_RESP_IDLE);
+	s->resp.busy = 0;
 	dir_reset(&s->c2b);
 	dir_reset(&s->b2c);
 	dir_release(s, &s->c2b, 1);
@@ -620,6 +609,87 @@ void jg_hs_on_login_ok(struct jg_session *s)
 	s->deadline_ms = s->gw->cfg->idle_timeout > 0 ?
 	                 jg_now_ms() + (int64_t)s->gw->cfg->idle_timeout * 1000 : 0;
 	jg_log(JG_LOG_DEBUG, "session %u: backend thread %u", s->id, s->be_greet.thread_id);
+}
+
+void jg_hs_on_login_ok(struct jg_session *s)
+{
+	static const char q[] = "\x03SELECT @@SESSION.sql_mode";
+	uint64_t v;
+	size_t off = 1, n;
+
+	s->login_status = 0x0002;
+	if ((n = jg_lenenc(s->pkt + off, s->pkt_len - off, &v)) && (off += n) &&
+	    (n = jg_lenenc(s->pkt + off, s->pkt_len - off, &v)) && off + n + 2 <= s->pkt_len)
+		s->login_status = (uint16_t)jg_le16(s->pkt + off + n);
+	if (s->kill_id) {
+		start_kill(s);
+		return;
+	}
+	memset(&s->resp, 0, sizeof(s->resp));
+	s->resp.deprecate_eof = !!(s->be_caps & JG_CLIENT_DEPRECATE_EOF);
+	memset(&s->sql, 0, sizeof(s->sql));
+	set_database(s, (const uint8_t *)s->hello.db, strlen(s->hello.db));
+	if (!atomic_load(&s->gw->policy)) {
+		enter_command(s);
+		return;
+	}
+	/* The classifier must read strings as the server will: ask the session's sql_mode. */
+	out_put(&s->bout, jg_pkt_build(out_tail(&s->bout), out_room(&s->bout), 0, q, sizeof(q) - 1));
+	jg_resp_expect(&s->resp, JG_COM_QUERY, (const uint8_t *)q, sizeof(q) - 1);
+	s->phase = JG_PH_SQLMODE;
+}
+
+/* sql_mode_bits: the JG_SQL_MODE_* bits of an @@sql_mode value ("A,B,C"). */
+static unsigned sql_mode_bits(const uint8_t *v, size_t n)
+{
+	unsigned bits = 0;
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && v[j] != ','; j++)
+			;
+		if (j - i == 20 && strncasecmp((const char *)v + i, "NO_BACKSLASH_ESCAPES", 20) == 0)
+			bits |= JG_SQL_MODE_NO_BACKSLASH_ESCAPES;
+		else if ((j - i == 11 && strncasecmp((const char *)v + i, "ANSI_QUOTES", 11) == 0) ||
+		         (j - i == 4 && strncasecmp((const char *)v + i, "ANSI", 4) == 0))
+			bits |= JG_SQL_MODE_ANSI_QUOTES;
+		i = j + 1;
+	}
+	return bits;
+}
+
+static int step_sqlmode(struct jg_session *s)
+{
+	const uint8_t *p;
+	uint32_t len;
+	uint8_t seq;
+	uint64_t vlen;
+	size_t used;
+	uint64_t rows = s->resp.rows;
+	int rc;
+
+	rc = out_flush(&s->be, &s->bout);
+	if (rc != JG_OK && rc != JG_WAIT)
+		goto fail;
+	rc = read_packet(s, &s->be, &s->b2c, &p, &len, &seq);
+	if (rc == JG_WAIT)
+		return STEP_BLOCKED;
+	if (rc != JG_OK || jg_resp_packet(&s->resp, p, len, len) != JG_OK || s->resp.sym == 'e')
+		goto fail;
+	if (s->resp.rows > rows) {
+		/* the one row: the value as a length-encoded string */
+		used = jg_lenenc(p, len, &vlen);
+		if (!used || vlen > len - used)
+			goto fail;
+		s->sql.sql_mode = s->sql_mode0 = sql_mode_bits(p + used, (size_t)vlen);
+	}
+	if (jg_resp_done(&s->resp))
+		enter_command(s);
+	return STEP_PROGRESS;
+fail:
+	refuse(s, ER_BACKEND, "08004", "jitgate could not read the session's sql_mode from the "
+	       "database, which it needs to read statements as the server does; try again");
+	return STEP_PROGRESS;
 }
 
 void jg_hs_on_login_err(struct jg_session *s)
@@ -834,6 +904,8 @@ static size_t parse_stream(struct jg_session *s, struct jg_dir *d, int toward_ba
 				} else {
 					if (payload[0] == JG_COM_INIT_DB && peek.len == avail)
 						set_database(s, payload + 1, avail - 1);
+					if (payload[0] == JG_COM_RESET_CONNECTION)
+						s->sql.sql_mode = s->sql_mode0;
 					d->discard = 0;
 					if (payload[0] == JG_COM_QUIT)
 						s->quitting = 1;
@@ -1143,6 +1215,8 @@ static int step(struct jg_session *s)
 		return step_client_handshake(s);
 	case JG_PH_BACKEND:
 		return step_backend_login(s);
+	case JG_PH_SQLMODE:
+		return step_sqlmode(s);
 	case JG_PH_COMMAND:
 		return step_command(s);
 	case JG_PH_KILL:
@@ -1199,6 +1273,7 @@ static uint32_t backend_interest(const struct jg_session *s)
 
 	switch (s->phase) {
 	case JG_PH_BACKEND:
+	case JG_PH_SQLMODE:
 	case JG_PH_KILL:
 		ev |= s->be_connecting ? EPOLLOUT : EPOLLIN;
 		break;
@@ -1252,6 +1327,7 @@ void jg_session_tick(struct jg_session *s, int64_t now_ms)
 		return;
 	switch (s->phase) {
 	case JG_PH_BACKEND:
+	case JG_PH_SQLMODE:
 		if (s->kill_id) {
 			backend_refused(s, "%s", "timed out");
 			break;

@@ -4,6 +4,8 @@
  *   GREETING   greeting sent; reading SSLRequest / HandshakeResponse41 (client leg machine)
  *   AUTH       TLS up; obtaining the token (clear password or caching_sha2 full authentication)
  *   BACKEND    token valid; logging in to the backend (backend leg machine)
+ *   SQLMODE    with a policy: reading the session's starting sql_mode, which decides how the
+ *              classifier reads strings and identifiers
  *   COMMAND    forwarding commands and tracking each response (spec/response.rl)
  *   DRAIN      refusing: our ERR is flushed, then input is drained briefly so it is not lost
  *              to a reset, then the session ends
@@ -30,7 +32,7 @@
 #define JG_DIR_BUF (17 * 1024)  /* holds a JG_TOKEN_MAX password packet whole */
 #define JG_OUT_BUF 1024         /* packets the gateway writes itself */
 
-enum jg_phase { JG_PH_GREETING, JG_PH_AUTH, JG_PH_BACKEND, JG_PH_COMMAND, JG_PH_KILL,
+enum jg_phase { JG_PH_GREETING, JG_PH_AUTH, JG_PH_BACKEND, JG_PH_SQLMODE, JG_PH_COMMAND, JG_PH_KILL,
                 JG_PH_DRAIN, JG_PH_DEAD };
 enum jg_leg { JG_LEG_CLIENT = 0, JG_LEG_BACKEND = 1, JG_LEG_LISTEN = 2 };
 
@@ -92,6 +94,8 @@ struct jg_session {
 
 	struct jg_resp resp;
 	struct jg_sql_session sql;       /* sql_mode and database, as the server sees them */
+	unsigned sql_mode0;              /* the sql_mode the session started with (reset restores it) */
+	uint16_t login_status;           /* server status of the backend's login OK */
 	struct jg_out cout, bout;
 	struct jg_dir c2b, b2c;
 };

@@ -834,6 +834,20 @@ case_policy_role_at_login() {
 		{ echo "groups outside the role were not refused at login"; return 1; }
 }
 
+# The session's starting sql_mode decides how statements read: with ANSI_QUOTES in the server's
+# global sql_mode, "a\" is an identifier that ends at the second quote, and a DROP follows. The
+# gateway asks the session's sql_mode at login, so it reads the DROP the server would run.
+case_policy_reads_server_sql_mode() {
+	local out
+	start_policy_gw || return 1
+	cli_direct -e "SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',ANSI_QUOTES')" || return 1
+	out=$(py_policy --multi 'SELECT "a\"; DROP TABLE shop.orders; -- "' 2>&1) || true
+	cli_direct -e "SET GLOBAL sql_mode = REPLACE(@@GLOBAL.sql_mode, 'ANSI_QUOTES', '')"
+	echo "$out"
+	orders_exist || { echo "shop.orders was dropped: the gateway read the text in the wrong sql_mode"; return 1; }
+	expect_policy_err "$out" 'no-drop.*statement 2'
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -965,6 +979,7 @@ cases=(
 	policy-unknown-statement:case_policy_unknown
 	policy-client-tags:case_policy_tags
 	policy-role-checked-at-login:case_policy_role_at_login
+	policy-reads-server-sql-mode:case_policy_reads_server_sql_mode
 	policy-sighup-reload:case_policy_sighup_reload
 	token-never-logged:case_token_not_logged
 )
