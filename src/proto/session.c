@@ -639,25 +639,6 @@ void jg_hs_on_login_ok(struct jg_session *s)
 	s->phase = JG_PH_SQLMODE;
 }
 
-/* sql_mode_bits: the JG_SQL_MODE_* bits of an @@sql_mode value ("A,B,C"). */
-static unsigned sql_mode_bits(const uint8_t *v, size_t n)
-{
-	unsigned bits = 0;
-	size_t i = 0, j;
-
-	while (i < n) {
-		for (j = i; j < n && v[j] != ','; j++)
-			;
-		if (j - i == 20 && strncasecmp((const char *)v + i, "NO_BACKSLASH_ESCAPES", 20) == 0)
-			bits |= JG_SQL_MODE_NO_BACKSLASH_ESCAPES;
-		else if ((j - i == 11 && strncasecmp((const char *)v + i, "ANSI_QUOTES", 11) == 0) ||
-		         (j - i == 4 && strncasecmp((const char *)v + i, "ANSI", 4) == 0))
-			bits |= JG_SQL_MODE_ANSI_QUOTES;
-		i = j + 1;
-	}
-	return bits;
-}
-
 static int step_sqlmode(struct jg_session *s)
 {
 	const uint8_t *p;
@@ -679,9 +660,10 @@ static int step_sqlmode(struct jg_session *s)
 	if (s->resp.rows > rows) {
 		/* the one row: the value as a length-encoded string */
 		used = jg_lenenc(p, len, &vlen);
-		if (!used || vlen > len - used)
-			goto fail;
-		s->sql.sql_mode = s->sql_mode0 = sql_mode_bits(p + used, (size_t)vlen);
+		if (!used || vlen > len - used ||
+		    jg_sql_mode_parse((const char *)p + used, (size_t)vlen, &s->sql_mode0) != 0)
+			goto fail;      /* a mode this gateway does not know could change lexing */
+		s->sql.sql_mode = s->sql_mode0;
 	}
 	if (jg_resp_done(&s->resp))
 		enter_command(s);

@@ -775,9 +775,8 @@ static void grant(struct cls *c, struct cur *k, enum jg_sql_kind kind)
 static void h_grant(struct cls *c, struct cur *k) { grant(c, k, JG_SQL_GRANT); }
 static void h_revoke(struct cls *c, struct cur *k) { grant(c, k, JG_SQL_REVOKE); }
 
-/* A sql_mode value: comma-separated names in one string literal. Returns 0 and the mode bits,
- * or -1 when a name is unknown (the server refuses the statement: the mode stays). */
-static int parse_modes(const char *p, size_t n, unsigned *mode)
+/* see sql.h */
+int jg_sql_mode_parse(const char *p, size_t n, unsigned *mode)
 {
 	static const char *const known[] = {
 		"ALLOW_INVALID_DATES", "ERROR_FOR_DIVISION_BY_ZERO", "HIGH_NOT_PRECEDENCE",
@@ -938,7 +937,7 @@ static void h_set(struct cls *c, struct cur *k)
 				next(&a);
 				if (k->t.type == JG_TOK_STRING && c->s[k->t.start] == '\'' &&
 				    (a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA) &&
-				    parse_modes(c->s + k->t.start + 1, k->t.len - 2, &m) == 0) {
+				    jg_sql_mode_parse(c->s + k->t.start + 1, k->t.len - 2, &m) == 0) {
 					c->new_mode = m;
 				} else if (k->t.type == JG_TOK_STRING && c->s[k->t.start] == '\'' &&
 				           (a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA)) {

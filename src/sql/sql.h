@@ -88,6 +88,13 @@ struct jg_sql_session {
 int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
                     struct jg_sql_result *out);
 
+/*
+ * jg_sql_mode_parse: a sql_mode value (comma-separated names, as in SET sql_mode or
+ * @@sql_mode) into JG_SQL_MODE_* bits; ANSI and the old combination modes imply ANSI_QUOTES.
+ * Returns 0, or -1 when a name is unknown (*mode is then left alone).
+ */
+int jg_sql_mode_parse(const char *p, size_t n, unsigned *mode);
+
 /* Names for JSON output and the policy language. */
 const char *jg_sql_kind_name(enum jg_sql_kind k);
 const char *jg_sql_object_name(enum jg_sql_object o);
