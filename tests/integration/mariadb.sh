@@ -33,6 +33,8 @@ jg_port_is_free() {
 	/usr/bin/python3 - "$1" <<'EOF'
 import socket, sys
 s = socket.socket()
+# As servers bind: connections in TIME_WAIT from a previous run do not make the port busy.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
