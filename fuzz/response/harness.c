@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&r, 0, sizeof(r));
 	r.deprecate_eof = data[1] & 1;
-	if (jg_resp_expect(&r, data[0], NULL, 0) == 0)
+	if (jg_resp_expect(&r, data[0]) == 0)
 		CHECK(jg_resp_done(&r));
 	else
 		CHECK(!jg_resp_done(&r) && r.err == 0);
@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (h == 0xffff) {
 			if (off < size && jg_resp_done(&r) && !r.err) {
-				jg_resp_expect(&r, data[off], NULL, 0);
+				jg_resp_expect(&r, data[off]);
 				CHECK(r.err == 0 && r.rows == 0 && r.results == 0);
 			}
 			off += off < size;

@@ -24,7 +24,6 @@ struct jg_worker {
 	struct jg_ev listen_ev;
 	struct jg_session *sessions;     /* live sessions, for deadlines and shutdown */
 	struct jg_session *dead;         /* ended this round: freed after the event batch */
-	unsigned nsessions;
 	void *free_bufs;                 /* pool of JG_DIR_BUF buffers, linked through their start */
 	unsigned nfree_bufs;
 };
@@ -88,14 +87,12 @@ int jg_worker_add(struct jg_worker *w, struct jg_session *s, int fd, int leg, ui
 		if (w->sessions)
 			w->sessions->prev = s;
 		w->sessions = s;
-		w->nsessions++;
 	} else if (s->cl.fd < 0 && !s->prev && w->sessions != s) {
 		/* a backend-only (killer) session joins the list with its first leg */
 		s->next = w->sessions;
 		if (w->sessions)
 			w->sessions->prev = s;
 		w->sessions = s;
-		w->nsessions++;
 	}
 	ev->events = events;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
@@ -129,7 +126,6 @@ void jg_worker_release(struct jg_worker *w, struct jg_session *s)
 		w->sessions = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	w->nsessions--;
 	s->prev = NULL;
 	s->next = w->dead;
 	w->dead = s;

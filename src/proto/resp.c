@@ -81,7 +81,7 @@ uint8_t jg_resp_symbol(const uint8_t *p, size_t avail, uint32_t total, uint16_t 
 	}
 }
 
-int jg_resp_expect(struct jg_resp *r, uint8_t command, const uint8_t *payload, size_t len)
+int jg_resp_expect(struct jg_resp *r, uint8_t command)
 {
 	enum jg_resp_state st;
 
@@ -118,8 +118,6 @@ int jg_resp_expect(struct jg_resp *r, uint8_t command, const uint8_t *payload, s
 		st = JG_RESP_SIMPLE;
 		break;
 	}
-	(void)payload;
-	(void)len;
 	r->busy = 1;
 	r->cs = jg_resp_entry(st);
 	return 1;

@@ -60,7 +60,7 @@ struct jg_resp {
  * jg_resp_expect: a command was forwarded: set up for its response. Returns 1 when the command
  * has a response to track, 0 when it has none (COM_STMT_CLOSE, COM_STMT_SEND_LONG_DATA, COM_QUIT).
  */
-int jg_resp_expect(struct jg_resp *r, uint8_t command, const uint8_t *payload, size_t len);
+int jg_resp_expect(struct jg_resp *r, uint8_t command);
 
 /*
  * jg_resp_packet: one logical packet from the server. payload holds at least the first

@@ -100,7 +100,7 @@ static void directive(struct pcase *c, char *kw, char *rest)
 	} else if (strcmp(kw, "command") == 0) {
 		if ((n = parse_bytes(rest, buf, sizeof(buf))) < 1)
 			return bad(c, "bad bytes: %s", rest);
-		jg_resp_expect(&c->r, buf[0], buf, (size_t)n);
+		jg_resp_expect(&c->r, buf[0]);
 	} else if (strcmp(kw, "server") == 0 || strcmp(kw, "server-big") == 0) {
 		unsigned long total = 0;
 		char *p = rest;
