@@ -33,7 +33,7 @@ struct tok {
 struct action { uint32_t type, msg, approvers, quorum, timeout; };
 
 struct role {
-	uint32_t name, groups, ttl, maxconn, first_grant, ngrants;
+	uint32_t name, groups, ttl, maxconn, first_grant, ngrants, account;
 	unsigned line, col;
 	int has_groups;
 };
@@ -554,6 +554,21 @@ static void parse_grant(struct cc *c, struct role *r)
 	r->ngrants++;
 }
 
+/* valid_user: a MySQL user name as jitgate accepts one (role names and existing accounts). */
+static int valid_user(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 32 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* An existing account keeps its own privileges: the gateway never changes them, so a grant in the
+ * policy would promise something the database does not enforce. */
+static void account_and_grant(struct cc *c, const struct role *r, unsigned line, unsigned col)
+{
+	fail(c, line, col, "role %s uses the existing account %s, whose own privileges apply: grants cannot be given to it (remove the grant, or remove the account to get a just-in-time user per session)", c->str + r->name, c->str + r->account);
+}
+
 static void parse_role(struct cc *c)
 {
 	struct role *r;
@@ -567,8 +582,7 @@ static void parse_role(struct cc *c)
 		expected(c, "the role's name (the MySQL user name clients send)");
 		return;
 	}
-	if (strlen(c->tk.text) == 0 || strlen(c->tk.text) > 32 || strspn(c->tk.text,
-	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(c->tk.text)) {
+	if (!valid_user(c->tk.text)) {
 		fail(c, c->tk.line, c->tk.col, "role name must be 1 to 32 letters, digits, '_', '.' or '-' (it is a MySQL user name)");
 		return;
 	}
@@ -598,8 +612,29 @@ static void parse_role(struct cc *c)
 			r->groups = str_list(c, "a group name as a string", 0);
 			r->has_groups = 1;
 		} else if (is_kw(c, "grant")) {
+			if (r->account) {
+				account_and_grant(c, r, c->tk.line, c->tk.col);
+				return;
+			}
 			next(c);
 			parse_grant(c, r);
+		} else if (is_kw(c, "account")) {
+			unsigned aline = c->tk.line, acol = c->tk.col;
+			if (r->account) {
+				fail(c, aline, acol, "account given twice: a role uses one existing MySQL account");
+				return;
+			}
+			next(c);
+			if ((c->tk.t != T_IDENT && c->tk.t != T_STRING) || !valid_user(c->tk.text)) {
+				fail(c, c->tk.line, c->tk.col, "account must be 1 to 32 letters, digits, '_', '.' or '-' (an existing MySQL user name)");
+				return;
+			}
+			r->account = intern(c, c->tk.text);
+			next(c);
+			if (r->ngrants) {
+				account_and_grant(c, r, aline, acol);
+				return;
+			}
 		} else if (is_kw(c, "ttl")) {
 			next(c);
 			r->ttl = duration(c);
@@ -607,7 +642,7 @@ static void parse_role(struct cc *c)
 			next(c);
 			r->maxconn = number(c, "max_connections", 1, 10000);
 		} else {
-			expected(c, "groups, grant, ttl or max_connections");
+			expected(c, "groups, account, grant, ttl or max_connections");
 		}
 	}
 	if (!c->failed && !r->has_groups)
@@ -1011,7 +1046,7 @@ static int emit(struct cc *c, uint8_t **out, size_t *outlen)
 	for (unsigned i = 0; i < c->nroles; i++) {
 		const struct role *r = &c->roles[i];
 		p = put(p, r->name); p = put(p, r->groups); p = put(p, r->ttl); p = put(p, r->maxconn);
-		p = put(p, r->first_grant); p = put(p, r->ngrants); p = put(p, 0); p = put(p, 0);
+		p = put(p, r->first_grant); p = put(p, r->ngrants); p = put(p, r->account); p = put(p, 0);
 	}
 	for (unsigned i = 0; i < c->ngrants; i++) {
 		const struct grant *g = &c->grants[i];

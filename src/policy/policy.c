@@ -84,9 +84,12 @@ int jg_policy_load(const uint8_t *data, size_t len, struct jg_policy *p, char *w
 	p->nmasks = hw(p, H_NMASKS);
 	for (unsigned i = 0; i < p->nroles; i++) {
 		const uint8_t *r = data + hw(p, H_ROLES) + i * JG_PC_ROLE_WORDS * 4;
-		if (jg_le32(r) >= sl || jg_le32(r + 4) >= sl ||
+		if (jg_le32(r) >= sl || jg_le32(r + 4) >= sl || jg_le32(r + 24) >= sl ||
 		    (uint64_t)jg_le32(r + 16) + jg_le32(r + 20) > p->ngrants)
 			return bad(why, whylen, "role");
+		/* the compiler never writes both; a reader must not think it grants to an account */
+		if (jg_le32(r + 24) != 0 && jg_le32(r + 20) != 0)
+			return bad(why, whylen, "role with an account and grants");
 	}
 	for (unsigned i = 0; i < p->ngrants; i++) {
 		const uint8_t *g = data + hw(p, H_GRANTS) + i * JG_PC_GRANT_WORDS * 4;
@@ -305,6 +308,19 @@ void jg_policy_decide(const struct jg_policy *p, const struct jg_policy_ctx *in,
 	d->rule = unknown ? JG_POLICY_BY_UNKNOWN : JG_POLICY_BY_DEFAULT;
 }
 
+void jg_policy_role_at(const struct jg_policy *p, unsigned i, struct jg_policy_role *r)
+{
+	const uint8_t *w = p->data + hw(p, H_ROLES) + i * JG_PC_ROLE_WORDS * 4;
+
+	r->name = S(p, jg_le32(w));
+	r->groups = S(p, jg_le32(w + 4));
+	r->ttl = jg_le32(w + 8);
+	r->max_connections = jg_le32(w + 12);
+	r->first_grant = jg_le32(w + 16);
+	r->ngrants = jg_le32(w + 20);
+	r->account = S(p, jg_le32(w + 24));
+}
+
 int jg_policy_role(const struct jg_policy *p, const char *name, struct jg_policy_role *r)
 {
 	for (unsigned i = 0; i < p->nroles; i++) {
@@ -317,6 +333,7 @@ int jg_policy_role(const struct jg_policy *p, const char *name, struct jg_policy
 		r->max_connections = jg_le32(w + 12);
 		r->first_grant = jg_le32(w + 16);
 		r->ngrants = jg_le32(w + 20);
+		r->account = S(p, jg_le32(w + 24));
 		return (int)i;
 	}
 	return -1;

@@ -10,7 +10,9 @@
  *   header   32 words: magic "JGP1", version, total length, FNV-1a checksum of bytes [16, total),
  *            policy name, default action (5 words), unknown action (5 words), then counts and
  *            offsets of the role, grant, rule and mask tables and of the string table.
- *   roles    8 words each: name, groups, ttl, max_connections, first grant, grant count.
+ *   roles    8 words each: name, groups, ttl, max_connections, first grant, grant count,
+ *            account ("" for just-in-time users; a role with an account has no grants), unused.
+ *            Files written before `account` existed hold 0 in word 6, so they read the same.
  *   grants   4 words each: privilege bits, database, table ("*" for all), columns ("" for all).
  *   rules    18 words each: name, line, roles, groups, sub, iss, kinds (2 words), flags, conds,
  *            tables, touches, tags, action (5 words).
@@ -137,6 +139,8 @@ struct jg_policy_role {
 	const char *name, *groups;
 	unsigned ttl, max_connections, ngrants;
 	unsigned first_grant;
+	const char *account;    /* an existing MySQL account used as is (no grants), or "" for
+	                         * a just-in-time user per session */
 };
 struct jg_policy_grant {
 	unsigned privs;
@@ -144,6 +148,8 @@ struct jg_policy_grant {
 };
 /* jg_policy_role: index of the role named name, or -1; fills *r when found. */
 int jg_policy_role(const struct jg_policy *p, const char *name, struct jg_policy_role *r);
+/* jg_policy_role_at: the i-th role (i < p->nroles). */
+void jg_policy_role_at(const struct jg_policy *p, unsigned i, struct jg_policy_role *r);
 /* jg_policy_grant: the i-th grant of the whole grant table (i < p->ngrants). */
 void jg_policy_grant(const struct jg_policy *p, unsigned i, struct jg_policy_grant *g);
 /* jg_policy_priv_name: "select", "show view", ... for one privilege bit. */

@@ -93,6 +93,27 @@ static const struct {
 	{ "dup cond",
 	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { kind select kind show allow }\n}\n",
 	  5, 25, "already has a kind condition" },
+	{ "account name",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" account \"app@ro\" }\n}\n",
+	  5, 30, "account must be 1 to 32 letters" },
+	{ "account empty",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" account \"\" }\n}\n",
+	  5, 30, "account must be 1 to 32 letters" },
+	{ "account long",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" account a23456789012345678901234567890123 }\n}\n",
+	  5, 30, "account must be 1 to 32 letters" },
+	{ "account twice",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" account x account y }\n}\n",
+	  5, 32, "account given twice" },
+	{ "grant after account",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" account x grant select on s.* }\n}\n",
+	  5, 32, "role b uses the existing account x, whose own privileges apply: grants cannot be given to it" },
+	{ "account after grant",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { groups \"g\" grant select on s.* account x }\n}\n",
+	  5, 42, "role b uses the existing account x, whose own privileges apply: grants cannot be given to it" },
+	{ "account no groups",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { account x }\n}\n",
+	  5, 7, "role b has no groups" },
 	{ "no default",
 	  "policy \"p\" {\n unknown deny \"u\"\n}\n",
 	  3, 1, "policy has no default" },
@@ -153,6 +174,7 @@ static const char shop[] =
 	"  rule \"bulk\" { kind update, delete where absent review { approvers \"dba\" quorum 2 timeout 30m } }\n"
 	"  rule \"hr\" { groups \"hr\" touches \"hr.*\" allow }\n"
 	"  rule \"opaque\" { role analyst flags opaque review { approvers \"dba\" } }\n"
+	"  role legacy { groups \"ops\" ttl 15m account \"app-ro.v1\" max_connections 3 }\n"
 	"  mask \"cards\" { columns \"shop.*.card_number\" detect luhn with last4 }\n"
 	"}\n";
 
@@ -188,7 +210,7 @@ JG_TEST(policy_decisions)
 		return;
 	}
 	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
-	CHECK_EQ_INT(p.nroles, 2);
+	CHECK_EQ_INT(p.nroles, 3);
 	CHECK_EQ_INT(p.nrules, 6);
 	CHECK_EQ_INT(p.nmasks, 1);
 
@@ -245,9 +267,23 @@ JG_TEST(policy_decisions)
 	CHECK_EQ_STR(g.db, "shop");
 	CHECK_EQ_STR(g.table, "customers");
 	CHECK_EQ_STR(g.columns, "id,name");
+	CHECK_EQ_STR(role.account, "");
 	CHECK_EQ_INT(jg_policy_role(&p, "analyst", &role), 0);
 	CHECK_EQ_INT(role.max_connections, 5);
 	CHECK_EQ_INT(role.ttl, 7200);
+	CHECK_EQ_STR(role.account, "");
+	/* an existing account: used as is, no grants; groups, ttl and max_connections still hold */
+	CHECK_EQ_INT(jg_policy_role(&p, "legacy", &role), 2);
+	CHECK_EQ_STR(role.account, "app-ro.v1");
+	CHECK_EQ_STR(role.groups, "ops");
+	CHECK_EQ_INT(role.ngrants, 0);
+	CHECK_EQ_INT(role.ttl, 900);
+	CHECK_EQ_INT(role.max_connections, 3);
+	decide(&p, "legacy", "ops", NULL, "SELECT * FROM shop.orders", &d);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_DEFAULT);
+	decide(&p, "legacy", "analysts", NULL, "SELECT 1 FROM shop.orders", &d);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_ROLE);
 	free(out);
 }
 
@@ -283,6 +319,28 @@ JG_TEST(policy_load_rejects_damage)
 		out[i] ^= 0x10;
 	}
 	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
+	/* the role "legacy" (third): an account offset past the strings, or grants beside an
+	 * account, are refused even with a checksum that matches */
+	{
+		uint8_t *r = out + jg_le32(out + 4 * H_ROLES) + 2 * JG_PC_ROLE_WORDS * 4;
+		uint32_t acct = jg_le32(r + 24), first = jg_le32(r + 16);
+
+		CHECK(acct != 0);
+		jg_put_le32(r + 24, jg_le32(out + 4 * H_STRLEN));
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+		CHECK(strstr(why, "role") != NULL);
+		jg_put_le32(r + 24, acct);
+		jg_put_le32(r + 16, 0);
+		jg_put_le32(r + 20, 1);
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+		CHECK(strstr(why, "account and grants") != NULL);
+		jg_put_le32(r + 16, first);
+		jg_put_le32(r + 20, 0);
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
+	}
 	/* a wrong offset with a checksum that matches is still refused */
 	jg_put_le32(out + 4 * H_STR, 0x7fffffff);
 	jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
