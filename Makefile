@@ -7,7 +7,7 @@
 CC      ?= cc
 RAGEL   ?= ragel
 RE2C    ?= re2c
-PKGS    := libjwt jansson inih
+PKGS    := libjwt jansson inih libmariadb sqlite3
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS_JG := -std=c11 -D_GNU_SOURCE -Isrc -Igen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -22,7 +22,8 @@ OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(SRCS)) $(patsubst %.c,$(BUILD)/%.o,$(GE
 UNIT    := $(sort $(wildcard tests/unit/*.c))
 
 DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-dev libinih-dev \
-            libmariadb-dev mariadb-server mariadb-client python3 python3-pymysql sysbench openssl \
+            libmariadb-dev libsqlite3-dev sqlite3 mariadb-server mariadb-client python3 python3-pymysql \
+            sysbench openssl \
             procps iproute2 ca-certificates haproxy gnuplot-nox
 NPM_DIR  := tests/integration
 

@@ -98,6 +98,13 @@ groups_claim = groups
 leeway = 30
 algorithms = RS256,ES256
 
+[credentials]
+instance = demo
+grace = 30
+
+[store]
+path = $DEMO/store/jitgate.db
+
 [policy]
 file = $ROOT/policy-dsl/examples/demo.policy
 EOF
@@ -132,16 +139,24 @@ OIDC token (JWT) valid for one hour:
   mariadb -h127.0.0.1 -P$GW_PORT -u analyst --comments --ssl --ssl-ca=$DEMO/keys/ca.pem --ssl-verify-server-cert -p'$TOKEN' shop
 
 jitgate checks the token's signature against $DEMO/keys/jwks.json, its issuer, audience and
-expiry, refuses any login that is not over TLS, and then logs in to MariaDB with its own account
-(jg_admin) and relays your session, so you never hold a database password. Every statement is
-classified and judged by policy-dsl/examples/demo.policy before it reaches MariaDB. Try:
+expiry, and refuses any login that is not over TLS. Then it logs in to MariaDB as a database
+user made for your session alone: a random name and password you never see, exactly the grants
+of role analyst, one connection, dropped when you quit or when the token expires. Every
+statement is classified and judged by policy-dsl/examples/demo.policy before it reaches MariaDB.
+Try:
+  SELECT CURRENT_USER(); SHOW GRANTS;                            -- your just-in-time user
   SELECT name, card_number FROM customers;                       -- allowed (rule "reads")
   DROP TABLE orders;                                             -- denied (rule "no-drop")
   SELECT 1 /*!50000 ; DROP TABLE orders */;                      -- refused too (a hidden DROP)
   UPDATE orders SET status = 'paid';                             -- held for review by a dba
   /* jitgate: ticket=INC-7 */ UPDATE orders SET status = 'paid' WHERE id = 3;  -- a ticket allows it
+  /* jitgate: ticket=INC-7 */ UPDATE orders SET amount = 0 WHERE id = 3;  -- the policy allows it,
+                                           the database refuses: the role may update status only
 (--comments makes the mariadb CLI send comments, which it otherwise strips)
-or an expired token to see a login refused. A new token:
+Every user jitgate made, for whom, and when and why it was dropped (the ledger):
+  sqlite3 $DEMO/store/jitgate.db "SELECT name, state, sub, reason FROM jit_users"
+A new token (with --ttl 20 the session ends by itself when it expires; with --ttl -60 the login
+is refused):
   ${TOKEN_CMD[*]}
 What the classifier sees in a statement, and what the policy decides:
   $JITGATE sql classify --db shop "SELECT 1 /*!50000 ; DROP TABLE customers */"

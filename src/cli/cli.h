@@ -26,6 +26,11 @@ int jg_cmd_sql(int argc, char **argv);
  * docs/policy-language.md). */
 int jg_cmd_policy(int argc, char **argv);
 
+/* jitgate reap -c FILE, jitgate cred oneshot -c FILE [--db DB] "SQL": just-in-time users
+ * (cred_cmd.c, docs/credentials.md). */
+int jg_cmd_reap(int argc, char **argv);
+int jg_cmd_cred(int argc, char **argv);
+
 /* jg_token_sign: what `jitgate token` does, for tests. Strings are borrowed; NULL iss/aud/sub are
  * left out. */
 struct jg_token_req {
@@ -43,6 +48,11 @@ struct jg_token_req {
 	size_t nclaims;
 	const char *claims_json;  /* a JSON object merged last (overrides), e.g. an "aud" array */
 };
+
+/* jitgate reap -c FILE, jitgate cred oneshot -c FILE [--db DB] "SQL": just-in-time users
+ * (cred_cmd.c, docs/credentials.md). */
+int jg_cmd_reap(int argc, char **argv);
+int jg_cmd_cred(int argc, char **argv);
 
 /* jg_token_sign: JG_OK and *out (malloc'd, caller frees) the compact JWT; otherwise an error and a
  * message in err. */

@@ -1,5 +1,6 @@
 /* config.c: `serve` configuration from an INI file; see config.h and docs/configuration.md. */
 #include "cli/config.h"
+#include "cred/credtext.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -71,6 +72,55 @@ static int set_int(struct parse *ps, int *dst, const char *name, const char *v, 
 	return 1;
 }
 
+/* add_account: NAME = password file (first line; the file must exist now). */
+static int add_account(struct parse *ps, const char *name, const char *file)
+{
+	struct jg_config *c = ps->cfg;
+	struct jg_account *a;
+	size_t n = strlen(name);
+	FILE *f;
+
+	if (c->naccounts >= JG_ACCOUNTS_MAX)
+		return bad(ps, "more than %s accounts%s", "16", "");
+	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                               "0123456789_.-") != n)
+		return bad(ps, "account name \"%s\" must be 1 to 32 letters, digits, '_', '.' or "
+		           "'-'%s", name, "");
+	for (int i = 0; i < c->naccounts; i++)
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return bad(ps, "account %s is given twice%s", name, "");
+	a = &c->accounts[c->naccounts];
+	f = fopen(file, "r");
+	if (!f || !fgets(a->password, sizeof(a->password), f)) {
+		if (f)
+			fclose(f);
+		return bad(ps, "password file of account %s: %s", name, f ? "empty" : strerror(errno));
+	}
+	fclose(f);
+	a->password[strcspn(a->password, "\r\n")] = '\0';
+	memcpy(a->name, name, n + 1);
+	c->naccounts++;
+	return 1;
+}
+
+/* default_instance: the host name's first letters and digits, lowered; "gw" if none. */
+static void default_instance(char *out, size_t cap)
+{
+	char host[256] = "";
+	size_t n = 0;
+
+	gethostname(host, sizeof(host) - 1);
+	for (const char *p = host; *p && n + 1 < cap && n < JG_CRED_INSTANCE_MAX; p++) {
+		char ch = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+
+		if ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))
+			out[n++] = ch;
+	}
+	if (n == 0)
+		out[n++] = 'g', out[n++] = 'w';
+	out[n] = '\0';
+}
+
 static int handler(void *user, const char *section, const char *name, const char *v)
 {
 	struct parse *ps = user;
@@ -132,6 +182,43 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (IS("policy", "file"))
 		return set_str(ps, c->policy_file, sizeof(c->policy_file), name, v);
+	if (IS("credentials", "mode")) {
+		if (strcmp(v, "jit") == 0)
+			c->cred_mode = JG_CRED_JIT;
+		else if (strcmp(v, "shared") == 0)
+			c->cred_mode = JG_CRED_SHARED;
+		else
+			return bad(ps, "mode must be jit or shared, not \"%s\"%s", v, "");
+		return 1;
+	}
+	if (IS("credentials", "instance")) {
+		if (!jg_cred_instance_ok(v, strlen(v)))
+			return bad(ps, "instance \"%s\" must be 1 to 10 of a-z and 0-9%s", v, "");
+		return set_str(ps, c->cred_instance, sizeof(c->cred_instance), name, v);
+	}
+	if (IS("credentials", "host"))
+		return set_str(ps, c->cred_host, sizeof(c->cred_host), name, v);
+	if (IS("credentials", "pool"))
+		return set_int(ps, &c->cred_pool, name, v, 0, 64);
+	if (IS("credentials", "admin_connections"))
+		return set_int(ps, &c->cred_admin_conns, name, v, 1, 16);
+	if (IS("credentials", "reap_period"))
+		return set_int(ps, &c->cred_reap_period, name, v, 1, 3600);
+	if (IS("credentials", "grace"))
+		return set_int(ps, &c->cred_grace, name, v, 0, 86400);
+	if (IS("store", "path"))
+		return set_str(ps, c->store_path, sizeof(c->store_path), name, v);
+	if (IS("store", "sync")) {
+		if (strcmp(v, "normal") == 0 || strcmp(v, "full") == 0)
+			c->store_sync_full = strcmp(v, "full") == 0;
+		else
+			return bad(ps, "sync must be normal or full, not \"%s\"%s", v, "");
+		return 1;
+	}
+	if (IS("store", "ledger_days"))
+		return set_int(ps, &c->store_ledger_days, name, v, 1, 3650);
+	if (strcmp(section, "accounts") == 0)
+		return add_account(ps, name, v);
 #undef IS
 	return bad(ps, "unknown key \"%s\" in section [%s]", name, section);
 }
@@ -215,6 +302,13 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	strcpy(c->identity.groups_claim, "groups");
 	c->identity.leeway = 60;
 	c->identity.algs = JG_ALG_RS256 | JG_ALG_ES256;
+	default_instance(c->cred_instance, sizeof(c->cred_instance));
+	c->cred_pool = 2;
+	c->cred_admin_conns = 2;
+	c->cred_reap_period = 60;
+	c->cred_grace = 30;
+	strcpy(c->store_path, "/var/lib/jitgate/jitgate.db");
+	c->store_ledger_days = 30;
 
 	ps.f = fopen(path, "r");
 	if (!ps.f) {
@@ -246,6 +340,9 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	REQUIRE(c->identity.jwks_file[0], "[identity] jwks_file");
 	REQUIRE(c->backend_tls != JG_BE_TLS_VERIFY || c->backend_tls_ca[0],
 	        "[backend] tls_ca (needed by tls = verify)");
+	REQUIRE(c->cred_mode == JG_CRED_SHARED || c->policy_file[0],
+	        "[policy] file: just-in-time users take their grants from the policy's roles "
+	        "(or set [credentials] mode = shared to log every session in as [backend] user)");
 #undef REQUIRE
 	if (jg_config_split_address(c->listen_address, host, sizeof(host), port, sizeof(port)) ||
 	    jg_config_split_address(c->backend_address, host, sizeof(host), port, sizeof(port))) {

@@ -10,6 +10,15 @@
 #include "jg.h"
 
 enum jg_be_tls { JG_BE_TLS_OFF = 0, JG_BE_TLS_ON = 1, JG_BE_TLS_VERIFY = 2 };
+enum jg_cred_mode { JG_CRED_JIT = 0, JG_CRED_SHARED = 1 };
+
+#define JG_ACCOUNTS_MAX 16
+
+/* [accounts] NAME = password file: existing MySQL accounts that roles may name (`account`). */
+struct jg_account {
+	char name[33];
+	char password[512];         /* never logged */
+};
 
 struct jg_config {
 	/* [listen] */
@@ -29,6 +38,21 @@ struct jg_config {
 	struct jg_idcfg identity;
 	/* [policy] */
 	char policy_file[4096];     /* "" when statements are not judged */
+	/* [credentials] */
+	enum jg_cred_mode cred_mode;
+	char cred_instance[16];     /* [a-z0-9]{1,10}; default from the host name */
+	char cred_host[256];        /* host part of the users; "" = as the database sees us */
+	int cred_pool;              /* ready users kept per role */
+	int cred_admin_conns;       /* admin connections (one thread each) */
+	int cred_reap_period;       /* seconds */
+	int cred_grace;             /* seconds a session outlives its token */
+	/* [store] */
+	char store_path[4096];
+	int store_sync_full;
+	int store_ledger_days;
+	/* [accounts] */
+	struct jg_account accounts[JG_ACCOUNTS_MAX];
+	int naccounts;
 };
 
 /*

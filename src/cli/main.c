@@ -23,6 +23,10 @@ static void usage(FILE *f)
 	      "                       run a policy's test file; non-zero exit on a failure\n"
 	      "  policy explain -p FILE --role R --groups G \"SQL\"\n"
 	      "                       the decision for a statement and the rule that made it\n"
+	      "  reap -c FILE         drop the just-in-time users that ended runs left behind\n"
+	      "  cred oneshot -c FILE [--db DB] \"SQL\"\n"
+	      "                       run one statement as a one-shot user with just the\n"
+	      "                       privileges it needs, then drop the user\n"
 	      "  version              print the version\n", f);
 }
 
@@ -37,6 +41,8 @@ int main(int argc, char **argv)
 		{ "token", jg_cmd_token },
 		{ "sql", jg_cmd_sql },
 		{ "policy", jg_cmd_policy },
+		{ "reap", jg_cmd_reap },
+		{ "cred", jg_cmd_cred },
 	};
 
 	if (argc < 2) {

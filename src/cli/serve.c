@@ -1,6 +1,7 @@
 /* serve.c: `jitgate serve -c FILE`: load everything, learn the backend, run the workers. */
 #include "cli/cli.h"
 #include "cli/config.h"
+#include "cred/cred.h"
 #include "jg.h"
 #include "net/loop.h"
 #include "policy/policy.h"
@@ -52,6 +53,15 @@ static int load_policy(struct jg_gateway *gw, char *err, size_t errlen)
 	}
 	rc = jg_policy_load_file(gw->cfg->policy_file, &lp->bytes, &lp->p, err, errlen);
 	if (rc != JG_OK) {
+		free(lp);
+		return rc;
+	}
+	/* Roles first: a policy whose roles cannot be given to the database is refused whole. */
+	if (gw->cred && (rc = jg_cred_set_policy(gw->cred, &lp->p, err, errlen)) != JG_OK) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, "\n");
+		free(lp->bytes);
 		free(lp);
 		return rc;
 	}
@@ -219,6 +229,14 @@ int jg_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "jitgate: %s: %s\n", path, err);
 		goto out;
 	}
+	if (cfg.cred_mode == JG_CRED_JIT &&
+	    jg_cred_start(&gw.cred, &cfg, JG_CRED_SERVE, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s: %s\n", path, err);
+		goto out;
+	}
+	if (cfg.cred_mode == JG_CRED_SHARED)
+		jg_log(JG_LOG_WARN, "[credentials] mode = shared: every session logs in to the "
+		       "database as %s; use it for tests and benchmarks only", cfg.backend_user);
 	if (cfg.policy_file[0]) {
 		char perr[2560];
 
@@ -248,6 +266,8 @@ int jg_cmd_serve(int argc, char **argv)
 	rc = jg_gateway_run(&gw, workers) == JG_OK ? 0 : 1;
 	jg_log(JG_LOG_INFO, "stopped");
 out:
+	if (gw.cred)
+		jg_cred_stop(gw.cred);
 	if (gw.auth)
 		jg_auth_free(gw.auth);
 	if (gw.tls)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +23,10 @@ struct jg_worker {
 	int lfd;
 	pthread_t thread;
 	struct jg_ev listen_ev;
+	struct jg_ev post_ev;
+	int postfd;                      /* eventfd: posts are waiting */
+	pthread_mutex_t post_mu;         /* guards posts */
+	struct jg_post *posts;
 	struct jg_session *sessions;     /* live sessions, for deadlines and shutdown */
 	struct jg_session *dead;         /* ended this round: freed after the event batch */
 	void *free_bufs;                 /* pool of JG_DIR_BUF buffers, linked through their start */
@@ -141,6 +146,41 @@ static void free_dead(struct jg_worker *w)
 	}
 }
 
+void jg_worker_post(struct jg_worker *w, struct jg_post *p)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&w->post_mu);
+	p->next = w->posts;
+	w->posts = p;
+	pthread_mutex_unlock(&w->post_mu);
+	if (write(w->postfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		jg_log(JG_LOG_ERR, "worker %d: cannot wake: %s", w->index, strerror(errno));
+}
+
+/* run_posts: in the order posted. */
+static void run_posts(struct jg_worker *w)
+{
+	struct jg_post *list, *rev = NULL, *p;
+	uint64_t n;
+
+	if (read(w->postfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		jg_log(JG_LOG_WARN, "worker %d: eventfd: %s", w->index, strerror(errno));
+	pthread_mutex_lock(&w->post_mu);
+	list = w->posts;
+	w->posts = NULL;
+	pthread_mutex_unlock(&w->post_mu);
+	while ((p = list)) {
+		list = p->next;
+		p->next = rev;
+		rev = p;
+	}
+	while ((p = rev)) {
+		rev = p->next;
+		p->fn(p);
+	}
+}
+
 static void accept_all(struct jg_worker *w)
 {
 	int fd, one = 1;
@@ -172,6 +212,10 @@ static void *worker_main(void *arg)
 
 			if (ev == &w->listen_ev) {
 				accept_all(w);
+				continue;
+			}
+			if (ev == &w->post_ev) {
+				run_posts(w);
 				continue;
 			}
 			if (ev->leg < 0 || ev->s->phase == JG_PH_DEAD)
@@ -237,9 +281,12 @@ int jg_gateway_run(struct jg_gateway *gw, int nworkers)
 		w->gw = gw;
 		w->index = i;
 		w->listen_ev.leg = JG_LEG_LISTEN;
+		w->post_ev.leg = JG_LEG_LISTEN;
+		pthread_mutex_init(&w->post_mu, NULL);
 		w->epfd = epoll_create1(EPOLL_CLOEXEC);
 		w->lfd = listen_socket(gw);
-		if (w->epfd < 0 || w->lfd < 0) {
+		w->postfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->epfd < 0 || w->lfd < 0 || w->postfd < 0) {
 			jg_log(JG_LOG_ERR, "cannot listen on %s: %s", gw->cfg->listen_address,
 			       strerror(errno));
 			rc = JG_ERR_IO;
@@ -247,6 +294,8 @@ int jg_gateway_run(struct jg_gateway *gw, int nworkers)
 		}
 		e.data.ptr = &w->listen_ev;
 		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &e);
+		e.data.ptr = &w->post_ev;
+		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->postfd, &e);
 	}
 	if (rc == JG_OK) {
 		for (; started < nworkers; started++) {
@@ -266,6 +315,9 @@ int jg_gateway_run(struct jg_gateway *gw, int nworkers)
 			close(ws[i].lfd);
 		if (ws[i].epfd > 0)
 			close(ws[i].epfd);
+		if (ws[i].postfd > 0)
+			close(ws[i].postfd);
+		pthread_mutex_destroy(&ws[i].post_mu);
 	}
 	free(ws);
 	return rc;

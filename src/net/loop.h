@@ -24,6 +24,7 @@ struct jg_policy;
 struct jg_tls_server;
 struct jg_tls_client;
 struct jg_auth;
+struct jg_cred;
 
 struct jg_gateway {
 	const struct jg_config *cfg;
@@ -51,9 +52,24 @@ struct jg_gateway {
 	_Atomic(const struct jg_policy *) policy;
 	volatile sig_atomic_t reload;       /* SIGHUP seen: a worker calls reload_policy */
 	void (*reload_policy)(struct jg_gateway *gw);
+
+	struct jg_cred *cred;               /* just-in-time users; NULL in shared mode */
 };
 
 struct jg_worker;
+
+/*
+ * Work finished on another thread (the credential threads) and handed to a worker: fn runs on
+ * the worker's thread, in its loop, so it may touch that worker's sessions. The poster owns the
+ * struct until fn is called; then fn's owner does.
+ */
+struct jg_post {
+	struct jg_post *next;
+	void (*fn)(struct jg_post *p);
+};
+
+/* jg_worker_post: thread-safe; wakes the worker. */
+void jg_worker_post(struct jg_worker *w, struct jg_post *p);
 
 /* jg_gateway_run: starts the workers and returns when gw->stop is set and they have ended. */
 int jg_gateway_run(struct jg_gateway *gw, int workers);

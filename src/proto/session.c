@@ -1,6 +1,8 @@
 /* session.c: a client connection and its backend connection; see session.h. */
 #include "proto/session.h"
 
+#include "cred/cred.h"
+
 #include "net/loop.h"
 #include "policy/policy.h"
 #include "tls/tls.h"
@@ -28,6 +30,8 @@
 /* Backend unreachable or refusing the gateway: a server-range code, since clients treat codes
  * of 2000 and above as their own (libmariadb reports them as a malformed packet). */
 #define ER_BACKEND 1105                 /* SQLSTATE 08S01 / 08004 */
+#define ER_TOO_MANY_USER_CONNECTIONS 1203 /* SQLSTATE 42000: a role's max_connections */
+#define ER_CONNECTION_KILLED 1927       /* SQLSTATE 70100: the token expired during the session */
 
 enum { STEP_BLOCKED = 0, STEP_PROGRESS = 1 };
 
@@ -176,8 +180,19 @@ static void close_backend(struct jg_session *s)
 	jg_conn_close(&s->be);
 }
 
+/* release_cred: the session's database user is no longer needed: dropped in the background. */
+static void release_cred(struct jg_session *s, const char *reason)
+{
+	if (!s->lease)
+		return;
+	jg_cred_release(s->lease, reason);
+	s->lease = NULL;
+	s->be_user = s->be_pass = NULL;
+}
+
 void jg_session_close(struct jg_session *s)
 {
+	release_cred(s, s->end_reason ? s->end_reason : "session ended");
 	jg_conn_close(&s->cl);
 	close_backend(s);
 	dir_release(s, &s->c2b, 1);
@@ -382,6 +397,7 @@ void jg_hs_on_auth_data(struct jg_session *s)
 }
 
 static void start_backend(struct jg_session *s);
+static void get_cred(struct jg_session *s);
 
 static void verify_token(struct jg_session *s, const uint8_t *tok, size_t len)
 {
@@ -416,7 +432,70 @@ static void verify_token(struct jg_session *s, const uint8_t *tok, size_t len)
 		refuse(s, ER_ACCESS_DENIED, "28000", "Access denied for user '%s': %s", user, refusal);
 		return;
 	}
-	start_backend(s);
+	/* The session lives as long as the token (plus the grace), however long it stays busy. */
+	if (s->who.exp > 0) {
+		s->expires_at = s->who.exp + s->gw->cfg->cred_grace;
+		s->expires_ms = jg_now_ms() + (s->expires_at - (int64_t)time(NULL)) * 1000;
+	}
+	get_cred(s);
+}
+
+static void cred_ready(struct jg_lease *l);
+
+/* get_cred: the database user this session logs in as: its own just-in-time user, a role's
+ * existing account, or in shared mode [backend] user. */
+static void get_cred(struct jg_session *s)
+{
+	struct jg_lease *l;
+	int rc;
+
+	if (!s->gw->cred) {
+		s->be_user = s->gw->cfg->backend_user;
+		s->be_pass = s->gw->cfg->backend_password;
+		start_backend(s);
+		return;
+	}
+	l = jg_cred_lease_new(s->gw->cred, s->wk, s->hello.user, s->who.sub, s->id,
+	                      s->expires_at ? s->expires_at : (int64_t)time(NULL) + 86400);
+	if (!l) {
+		refuse(s, ER_BACKEND, "08004", "jitgate is out of memory; try again later");
+		return;
+	}
+	l->owner = s;
+	l->ready = cred_ready;
+	s->lease = l;
+	rc = jg_cred_acquire(l);
+	if (rc == JG_WAIT) {
+		s->phase = JG_PH_CRED;
+		s->deadline_ms = jg_now_ms() + 15000;
+		return;
+	}
+	cred_ready(l);
+}
+
+/* cred_ready: the lease is answered (at once, or later on this worker). */
+static void cred_ready(struct jg_lease *l)
+{
+	struct jg_session *s = l->owner;
+	int deferred = s->phase == JG_PH_CRED;
+
+	if (l->rc == JG_ERR_AUTH) {
+		refuse(s, ER_TOO_MANY_USER_CONNECTIONS, "42000", "%s", l->why);
+	} else if (l->rc != JG_OK || !l->user[0]) {
+		refuse(s, ER_BACKEND, "08004", "%s", l->why[0] ? l->why :
+		       "jitgate could not make a database user; try again");
+	} else {
+		/* A role's ttl may end the session before the token does. */
+		if (l->expires < s->expires_at || !s->expires_at) {
+			s->expires_ms = jg_now_ms() + (l->expires - (int64_t)time(NULL)) * 1000;
+			s->expires_at = l->expires;
+		}
+		s->be_user = l->user;
+		s->be_pass = l->password;
+		start_backend(s);
+	}
+	if (deferred)
+		jg_session_event(s, JG_LEG_LISTEN, 0);
 }
 
 /* ---- backend leg: connection phase ---------------------------------------------------- */
@@ -459,19 +538,18 @@ static void backend_refused(struct jg_session *s, const char *fmt, const char *d
 static int backend_auth(struct jg_session *s, const char *plugin, const uint8_t *scramble,
                         size_t scramble_len, int in_response)
 {
-	const struct jg_config *cfg = s->gw->cfg;
 	uint8_t auth[32];
 	int n;
 	size_t len;
 
-	n = jg_hs_scramble(plugin, cfg->backend_password, scramble, scramble_len, auth);
+	n = jg_hs_scramble(plugin, s->be_pass, scramble, scramble_len, auth);
 	if (n < 0)
 		return JG_ERR_UNSUPPORTED;
 	if (in_response)
 		len = jg_hs_build_response(out_tail(&s->bout), out_room(&s->bout), s->be_seq++,
 		                           s->be_caps, s->hello.max_packet ? s->hello.max_packet : 16777216,
 		                           s->hello.charset ? s->hello.charset : s->be_greet.charset,
-		                           cfg->backend_user, auth, (size_t)n,
+		                           s->be_user, auth, (size_t)n,
 		                           s->hello.db, plugin);
 	else
 		len = jg_pkt_build(out_tail(&s->bout), out_room(&s->bout), s->be_seq++, auth, (size_t)n);
@@ -535,7 +613,6 @@ void jg_hs_on_auth_switch(struct jg_session *s)
 	char plugin[64];
 	const uint8_t *p = s->pkt + 1, *nul;
 	size_t left = s->pkt_len - 1, n;
-	const struct jg_config *cfg = s->gw->cfg;
 
 	s->be_seq = (uint8_t)(s->pkt_seq + 1);
 	nul = memchr(p, 0, left);
@@ -555,7 +632,7 @@ void jg_hs_on_auth_switch(struct jg_session *s)
 			return;
 		}
 		n = jg_pkt_build(out_tail(&s->bout), out_room(&s->bout), s->be_seq++,
-		                 cfg->backend_password, strlen(cfg->backend_password) + 1);
+		                 s->be_pass, strlen(s->be_pass) + 1);
 		out_put(&s->bout, n);
 		return;
 	}
@@ -568,7 +645,6 @@ void jg_hs_on_auth_switch(struct jg_session *s)
 
 void jg_hs_on_more_data(struct jg_session *s)
 {
-	const struct jg_config *cfg = s->gw->cfg;
 	size_t n;
 
 	s->be_seq = (uint8_t)(s->pkt_seq + 1);
@@ -577,7 +653,7 @@ void jg_hs_on_more_data(struct jg_session *s)
 		return;
 	if (s->pkt_len == 2 && s->pkt[1] == 0x04 && s->gw->backend_tls) {
 		n = jg_pkt_build(out_tail(&s->bout), out_room(&s->bout), s->be_seq++,
-		                 cfg->backend_password, strlen(cfg->backend_password) + 1);
+		                 s->be_pass, strlen(s->be_pass) + 1);
 		out_put(&s->bout, n);
 		return;
 	}
@@ -692,6 +768,8 @@ struct jg_session *jg_session_killer(struct jg_gateway *gw, struct jg_worker *wk
 	if (!s)
 		return NULL;
 	s->kill_id = id;
+	s->be_user = gw->cfg->backend_user;
+	s->be_pass = gw->cfg->backend_password;
 	s->hello.caps = JG_CAPS_OFFERED;
 	s->deadline_ms = jg_now_ms() + 10000;
 	start_backend(s);
@@ -1154,6 +1232,79 @@ static int step_kill(struct jg_session *s)
 	return STEP_BLOCKED;
 }
 
+/* ---- token expiry ---------------------------------------------------------------------- */
+
+static void token_time(const struct jg_session *s, char *out, size_t cap)
+{
+	time_t t = (time_t)s->who.exp;
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, cap, "%lld", (long long)s->who.exp);
+}
+
+/*
+ * expire: the token (plus the grace) or the role's ttl ran out. The database user is dropped
+ * and its connections killed at once; an idle client is told at its next command (an ERR it can
+ * read, rather than a reset), a client in the middle of a result is closed.
+ */
+static void expire(struct jg_session *s, int64_t now_ms)
+{
+	int busy = s->phase == JG_PH_COMMAND && (!jg_resp_done(&s->resp) || s->b2c.w < s->b2c.end ||
+	                                         s->c2b.end > 0 || s->cout.off < s->cout.len);
+	char when[40];
+
+	if (busy && jg_resp_done(&s->resp) && now_ms < s->expires_ms + 5000)
+		return;                 /* a finished result still on its way: let it arrive */
+	token_time(s, when, sizeof(when));
+	jg_log(JG_LOG_INFO, "session %u: token expired (at %s, grace %ds): ending the session and "
+	       "dropping its database user", s->id, when, s->gw->cfg->cred_grace);
+	s->end_reason = "token expired";
+	if (busy && !jg_resp_done(&s->resp) && (!s->lease || s->lease->account))
+		kill_backend_query(s);  /* a just-in-time user's connections die with it */
+	release_cred(s, "token expired");
+	s->expires_ms = 0;
+	if (s->phase == JG_PH_COMMAND && !busy) {
+		close_backend(s);
+		s->phase = JG_PH_EXPIRED;
+		s->deadline_ms = now_ms + 300 * 1000;
+		return;
+	}
+	if (s->phase == JG_PH_COMMAND) {
+		jg_session_close(s);
+		return;
+	}
+	refuse(s, ER_ACCESS_DENIED, "28000", "Access denied: your token expired at %s during the "
+	       "login; get a new token", when);
+}
+
+/* step_expired: answers the client's next command with the reason, then ends. */
+static int step_expired(struct jg_session *s)
+{
+	const uint8_t *p;
+	uint32_t len;
+	uint8_t seq;
+	char when[40], msg[320];
+	int rc;
+
+	rc = read_packet(s, &s->cl, &s->c2b, &p, &len, &seq);
+	if (rc == JG_WAIT)
+		return STEP_BLOCKED;
+	if (rc != JG_OK || (len > 0 && p[0] == JG_COM_QUIT)) {
+		jg_session_close(s);
+		return STEP_BLOCKED;
+	}
+	token_time(s, when, sizeof(when));
+	snprintf(msg, sizeof(msg), "jitgate: your token expired at %s; this session has ended and "
+	         "its database user was dropped; connect again with a new token", when);
+	s->cl_seq = (uint8_t)(seq + 1);
+	out_put(&s->cout, jg_pkt_build_err(out_tail(&s->cout), out_room(&s->cout), s->cl_seq,
+	                                   ER_CONNECTION_KILLED, "70100", msg));
+	s->phase = JG_PH_DRAIN;
+	s->deadline_ms = jg_now_ms() + 2000;
+	return STEP_PROGRESS;
+}
+
 static int step_drain(struct jg_session *s)
 {
 	uint8_t sink[4096];
@@ -1197,8 +1348,11 @@ static int step(struct jg_session *s)
 		return step_command(s);
 	case JG_PH_KILL:
 		return step_kill(s);
+	case JG_PH_EXPIRED:
+		return step_expired(s);
 	case JG_PH_DRAIN:
 		return step_drain(s);
+	case JG_PH_CRED:
 	case JG_PH_DEAD:
 		break;
 	}
@@ -1220,6 +1374,7 @@ static uint32_t client_interest(const struct jg_session *s)
 	switch (s->phase) {
 	case JG_PH_GREETING:
 	case JG_PH_AUTH:
+	case JG_PH_EXPIRED:
 	case JG_PH_DRAIN:
 		ev |= EPOLLIN;
 		break;
@@ -1299,9 +1454,19 @@ void jg_session_event(struct jg_session *s, int leg, uint32_t events)
 
 void jg_session_tick(struct jg_session *s, int64_t now_ms)
 {
+	if (s->expires_ms && now_ms >= s->expires_ms && s->phase >= JG_PH_CRED &&
+	    s->phase <= JG_PH_COMMAND && !s->kill_id) {
+		expire(s, now_ms);
+		jg_session_event(s, JG_LEG_LISTEN, 0);
+		return;
+	}
 	if (!s->deadline_ms || now_ms < s->deadline_ms || s->phase == JG_PH_DEAD)
 		return;
 	switch (s->phase) {
+	case JG_PH_CRED:
+		refuse(s, ER_BACKEND, "08004", "jitgate timed out making a database user for role "
+		       "%s; try again later or ask the gateway operator", s->hello.user);
+		break;
 	case JG_PH_BACKEND:
 	case JG_PH_SQLMODE:
 		if (s->kill_id) {

@@ -3,10 +3,13 @@
  *
  *   GREETING   greeting sent; reading SSLRequest / HandshakeResponse41 (client leg machine)
  *   AUTH       TLS up; obtaining the token (clear password or caching_sha2 full authentication)
- *   BACKEND    token valid; logging in to the backend (backend leg machine)
+ *   CRED       token valid; waiting for the session's just-in-time database user (src/cred)
+ *   BACKEND    logging in to the backend as that user (backend leg machine)
  *   SQLMODE    with a policy: reading the session's starting sql_mode, which decides how the
  *              classifier reads strings and identifiers
  *   COMMAND    forwarding commands and tracking each response (spec/response.rl)
+ *   EXPIRED    the token expired: the database user is gone; the client's next command is
+ *              answered with an ERR saying so, then the session ends
  *   DRAIN      refusing: our ERR is flushed, then input is drained briefly so it is not lost
  *              to a reset, then the session ends
  *
@@ -32,8 +35,8 @@
 #define JG_DIR_BUF (17 * 1024)  /* holds a JG_TOKEN_MAX password packet whole */
 #define JG_OUT_BUF 1024         /* packets the gateway writes itself */
 
-enum jg_phase { JG_PH_GREETING, JG_PH_AUTH, JG_PH_BACKEND, JG_PH_SQLMODE, JG_PH_COMMAND, JG_PH_KILL,
-                JG_PH_DRAIN, JG_PH_DEAD };
+enum jg_phase { JG_PH_GREETING, JG_PH_AUTH, JG_PH_CRED, JG_PH_BACKEND, JG_PH_SQLMODE,
+                JG_PH_COMMAND, JG_PH_EXPIRED, JG_PH_KILL, JG_PH_DRAIN, JG_PH_DEAD };
 enum jg_leg { JG_LEG_CLIENT = 0, JG_LEG_BACKEND = 1, JG_LEG_LISTEN = 2 };
 
 /*
@@ -54,6 +57,7 @@ struct jg_out {
 
 struct jg_gateway;
 struct jg_worker;
+struct jg_lease;
 
 /* Epoll registration of one leg: the session and which leg (see loop.c). */
 struct jg_ev {
@@ -91,6 +95,11 @@ struct jg_session {
 	uint32_t be_caps;
 	uint32_t kill_id;                /* killer session: backend thread to kill */
 	struct jg_identity who;
+	struct jg_lease *lease;          /* the just-in-time user (NULL in shared mode) */
+	const char *be_user, *be_pass;   /* what the backend login uses (lease or config) */
+	int64_t expires_ms;              /* token expiry plus grace (monotonic); 0 = none */
+	int64_t expires_at;              /* the same in seconds since the epoch */
+	const char *end_reason;          /* for the ledger when the user is dropped */
 
 	struct jg_resp resp;
 	struct jg_sql_session sql;       /* sql_mode and database, as the server sees them */

@@ -703,8 +703,7 @@ start_policy_gw() {
 	GW2_PORT=$(jg_free_port)
 	POLICY_FILE="$WORK/policy.policy"
 	cp "$IT/policies/it.policy" "$POLICY_FILE"
-	write_config "$WORK/gw-policy.ini" "$GW2_PORT" "$DB_PORT"
-	printf '\n[policy]\nfile = %s\n' "$POLICY_FILE" >>"$WORK/gw-policy.ini"
+	jit_config "$WORK/gw-policy.ini" "$GW2_PORT" itpol "$POLICY_FILE"
 	start_gw policy "$WORK/gw-policy.ini" || return 1
 	POLICY_GW_PORT=$GW2_PORT
 	POLICY_GW_PID=$GW2_PID
@@ -875,6 +874,28 @@ jwks_file = $KEYS/jwks.json
 groups_claim = groups
 leeway = 30
 algorithms = RS256,ES256
+
+[credentials]
+mode = shared
+EOF
+}
+
+# jit_config FILE LISTEN_PORT INSTANCE POLICY: a gateway with just-in-time users (its own
+# instance and store under \$WORK, a reaper every 2 s, no grace after the token).
+jit_config() {
+	write_config "$1" "$2" "$DB_PORT"
+	sed -i -e 's/^mode = shared$/mode = jit/' "$1"
+	cat >>"$1" <<EOF
+instance = $3
+reap_period = 2
+grace = 0
+pool = 2
+
+[store]
+path = $WORK/store-$3/jitgate.db
+
+[policy]
+file = $4
 EOF
 }
 
@@ -929,6 +950,9 @@ run_case() {      # run_case NAME FUNCTION
 	fi
 }
 
+# shellcheck source=tests/integration/jit_cases.sh
+source "$IT/jit_cases.sh"
+
 if ! setup >"$WORK/setup.log" 2>&1; then
 	fail setup "$(tail -n 1 "$WORK/setup.log")"
 	exit 1
@@ -982,6 +1006,14 @@ cases=(
 	policy-reads-server-sql-mode:case_policy_reads_server_sql_mode
 	policy-sighup-reload:case_policy_sighup_reload
 	token-never-logged:case_token_not_logged
+	jit-user-has-exactly-the-role-grants:case_jit_grants
+	jit-server-refuses-outside-the-role:case_jit_server_refuses
+	jit-claims-with-quotes-backticks-nul:case_jit_claims
+	jit-token-expiry-closes-and-drops:case_jit_expiry
+	jit-kill9-orphans-reaped:case_jit_kill9_reap
+	jit-oneshot-user:case_jit_oneshot
+	jit-role-on-existing-account:case_jit_account
+	jit-role-max-connections:case_jit_max_connections
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break

@@ -1,0 +1,148 @@
+/*
+ * cred.h: just-in-time MySQL users (docs/credentials.md).
+ *
+ * For each session the gateway logs in to the database as a user made for it: a random name
+ * that tells which instance made it ("jg_<instance>_<16 hex>"), a random password from
+ * BearSSL's HMAC-DRBG seeded by the kernel, the host the database sees the gateway connect
+ * from, one connection at most, and exactly one database role: the policy role's grants, made
+ * once per policy role and kept exact (dropped and made again at start and whenever its grants
+ * change; its name carries a digest of them). No FILE, SUPER, PROCESS or GRANT OPTION: the
+ * policy compiler refuses them.
+ *
+ * Making a user takes three statements that write the grant tables (about 2 ms on MariaDB), so
+ * each role keeps a small pool of ready users ([credentials] pool); a session takes one at once
+ * and a refill starts behind it. A session that finds the pool empty waits for a user made for
+ * it. The user is dropped and its connections killed when the session ends or its token
+ * expires. A role that names an existing account (`account` in the policy) uses it as is.
+ *
+ * Threads: [credentials] admin_connections threads, each with its own libmariadb connection
+ * as [backend] user, take jobs from one queue; the event loop never blocks on them. Results
+ * come back to the session's worker as a jg_post. The ledger (src/store) holds every user from
+ * before CREATE USER to after DROP USER; the reaper drops what a crashed run left and what
+ * outlived its expiry, at start and every reap_period.
+ *
+ * Ownership of a lease: the session owns it between jg_cred_acquire returning JG_OK (or its
+ * post arriving) and jg_cred_release; while a request is in flight the cred module does, and a
+ * session that ends meanwhile calls jg_cred_release all the same (the user is dropped when it
+ * arrives). Everything runs on the session's worker thread except the jobs.
+ */
+#ifndef JG_CRED_CRED_H
+#define JG_CRED_CRED_H
+
+#include "cli/config.h"
+#include "cred/credtext.h"
+#include "jg.h"
+#include "net/loop.h"
+
+#include <stdint.h>
+
+#define JG_CRED_PW_LEN 32
+
+struct jg_cred;
+struct jg_policy;
+struct jg_crole;
+
+/* A grant of a one-shot user: privileges (JG_PRIV_*) on db.table ("*" for every table). */
+struct jg_cred_grant {
+	unsigned privs;
+	char db[65], table[65];
+};
+#define JG_CRED_ONESHOT_GRANTS 8
+
+struct jg_lease {
+	struct jg_post post;            /* completion, run on wk */
+	struct jg_cred *cred;
+	struct jg_worker *wk;
+	struct jg_lease *next;          /* the job queue */
+	struct jg_lease *rprev, *rnext; /* the role's live leases (max_connections) */
+	uint8_t counted;                /* on the role's list */
+	void (*ready)(struct jg_lease *l);  /* the owner's callback when a request completes */
+	void *owner;                    /* the session; NULL once it has ended */
+	int op;                         /* job in flight (cred.c) */
+	uint8_t busy;                   /* a request is in flight */
+	uint8_t account;                /* an existing account: nothing to drop */
+	uint8_t oneshot;
+	/* request */
+	char role[80];                  /* the policy role (oneshot: a label for the ledger) */
+	char sub[256];                  /* the token's subject, for the ledger */
+	uint32_t session;
+	int64_t expires;                /* seconds since the epoch */
+	struct jg_cred_grant grants[JG_CRED_ONESHOT_GRANTS];
+	unsigned ngrants;
+	/* result */
+	int rc;                         /* JG_OK or the error */
+	char why[512];                  /* for the client when rc != JG_OK */
+	char user[81], host[256];
+	char password[JG_CRED_PW_LEN + 1];  /* wiped on release; never logged */
+	struct jg_crole *crole;
+	char reason[64];                /* why it is dropped (for the ledger) */
+};
+
+enum jg_cred_use {
+	JG_CRED_SERVE = 0,  /* `serve`: threads, a run of its own, reaping at start and periodically */
+	JG_CRED_REAP = 1,   /* `jitgate reap`: no threads, no run of its own */
+	JG_CRED_TOOL = 2,   /* `jitgate cred`: no threads; a run of its own, so that a gateway's
+	                       reaper leaves its users alone while it lives */
+};
+
+/*
+ * jg_cred_start: opens the ledger, refuses to serve when another live run has the same
+ * instance, connects the admin connection, reaps what earlier runs left, and starts the
+ * threads. Blocking; call before the workers start. *out is NULL and err says why on failure.
+ */
+int jg_cred_start(struct jg_cred **out, const struct jg_config *cfg, enum jg_cred_use use,
+                  char *err, size_t errlen);
+
+/* jg_cred_stop: waits for queued jobs, drops every user this run made, ends the threads. */
+void jg_cred_stop(struct jg_cred *c);
+
+/* jg_cred_set_policy: the roles of pol become the ones sessions get (start and reload). At
+ * start (before the workers run) roles are made at once and errors returned; on reload the
+ * work is queued. pol must stay loaded until jg_cred_stop. */
+int jg_cred_set_policy(struct jg_cred *c, const struct jg_policy *pol, char *err, size_t errlen);
+
+/* jg_cred_lease_new: a lease for a session (role, subject, expiry) on worker wk; NULL when out
+ * of memory. */
+struct jg_lease *jg_cred_lease_new(struct jg_cred *c, struct jg_worker *wk, const char *role,
+                                   const char *sub, uint32_t session, int64_t expires);
+
+/*
+ * jg_cred_acquire: credentials for l. JG_OK: l->user, l->host, l->password are ready now.
+ * JG_WAIT: a user is being made; l->ready(l) runs on l->wk when done (l->rc, l->why tell).
+ * Anything else: refused, with l->why for the client.
+ */
+int jg_cred_acquire(struct jg_lease *l);
+
+/* jg_cred_oneshot: like jg_cred_acquire but always JG_WAIT: a user with exactly l->grants
+ * (filled by the caller) for one approved statement; release it right after. */
+int jg_cred_oneshot(struct jg_lease *l);
+
+/* jg_cred_oneshot_now, jg_cred_release_now: blocking forms for tools without a worker
+ * (`jitgate cred oneshot`, a jg_cred started with reap_only). release_now frees l. */
+int jg_cred_oneshot_now(struct jg_lease *l);
+int jg_cred_release_now(struct jg_lease *l, const char *reason);
+
+/* jg_cred_release: the session is over (reason for the ledger: "session ended", "token
+ * expired", ...): the user is dropped and its connections killed in the background; l is
+ * freed. */
+void jg_cred_release(struct jg_lease *l, const char *reason);
+
+/*
+ * jg_cred_reap: drops users of this instance whose run is not alive any more, and users whose
+ * expiry passed (plus the grace); cb (may be NULL) is told of each. Blocking; used by the
+ * reaper thread and by `jitgate reap`. Returns the number dropped, or -1.
+ */
+long jg_cred_reap(struct jg_cred *c, void (*cb)(void *arg, const char *user, const char *host,
+                                                const char *why), void *arg);
+
+/* jg_cred_pending: users of this instance in the ledger not dropped yet (tests, `reap`). */
+long jg_cred_pending(struct jg_cred *c);
+
+/* jg_cred_stmt_grants: the privileges a classified statement needs, for a one-shot user:
+ * one grant per table it names (db from the statement or db0). Returns the number, or -1 when
+ * the statement's kind needs more than jitgate gives. */
+struct jg_sql_stmt;
+int jg_cred_stmt_grants(const struct jg_sql_stmt *st, const char *db0,
+                        struct jg_cred_grant *g, unsigned cap);
+
+#endif
