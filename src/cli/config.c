@@ -72,13 +72,28 @@ static int set_int(struct parse *ps, int *dst, const char *name, const char *v, 
 	return 1;
 }
 
+/* first_line: the first line of path (without its end) into buf; NULL, or why not. */
+static const char *first_line(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	const char *why = NULL;
+
+	if (!f)
+		return strerror(errno);
+	if (!fgets(buf, (int)cap, f))
+		why = "empty";
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return why;
+}
+
 /* add_account: NAME = password file (first line; the file must exist now). */
 static int add_account(struct parse *ps, const char *name, const char *file)
 {
 	struct jg_config *c = ps->cfg;
 	struct jg_account *a;
 	size_t n = strlen(name);
-	FILE *f;
+	const char *why;
 
 	if (c->naccounts >= JG_ACCOUNTS_MAX)
 		return bad(ps, "more than %s accounts%s", "16", "");
@@ -90,14 +105,8 @@ static int add_account(struct parse *ps, const char *name, const char *file)
 		if (strcmp(c->accounts[i].name, name) == 0)
 			return bad(ps, "account %s is given twice%s", name, "");
 	a = &c->accounts[c->naccounts];
-	f = fopen(file, "r");
-	if (!f || !fgets(a->password, sizeof(a->password), f)) {
-		if (f)
-			fclose(f);
-		return bad(ps, "password file of account %s: %s", name, f ? "empty" : strerror(errno));
-	}
-	fclose(f);
-	a->password[strcspn(a->password, "\r\n")] = '\0';
+	if ((why = first_line(file, a->password, sizeof(a->password))))
+		return bad(ps, "password file of account %s: %s", name, why);
 	memcpy(a->name, name, n + 1);
 	c->naccounts++;
 	return 1;
@@ -227,8 +236,7 @@ static int handler(void *user, const char *section, const char *name, const char
 static int read_password(struct parse *ps)
 {
 	struct jg_config *c = ps->cfg;
-	FILE *f;
-	size_t n;
+	const char *why;
 
 	if (ps->password_file[0] && ps->password_env[0]) {
 		snprintf(ps->err, ps->errlen, "%s: [backend] takes password_file or password_env, "
@@ -248,17 +256,12 @@ static int read_password(struct parse *ps)
 	}
 	if (!ps->password_file[0])
 		return JG_OK;
-	f = fopen(ps->password_file, "r");
-	if (!f || !fgets(c->backend_password, sizeof(c->backend_password), f)) {
+	if ((why = first_line(ps->password_file, c->backend_password,
+	                      sizeof(c->backend_password)))) {
 		snprintf(ps->err, ps->errlen, "%s: [backend] password_file %s: %s", ps->path,
-		         ps->password_file, f ? "empty" : strerror(errno));
-		if (f)
-			fclose(f);
+		         ps->password_file, why);
 		return JG_ERR_CONFIG;
 	}
-	fclose(f);
-	n = strcspn(c->backend_password, "\r\n");
-	c->backend_password[n] = '\0';
 	return JG_OK;
 }
 

@@ -325,16 +325,11 @@ int jg_policy_role(const struct jg_policy *p, const char *name, struct jg_policy
 {
 	for (unsigned i = 0; i < p->nroles; i++) {
 		const uint8_t *w = p->data + hw(p, H_ROLES) + i * JG_PC_ROLE_WORDS * 4;
-		if (strcmp(S(p, jg_le32(w)), name) != 0)
-			continue;
-		r->name = S(p, jg_le32(w));
-		r->groups = S(p, jg_le32(w + 4));
-		r->ttl = jg_le32(w + 8);
-		r->max_connections = jg_le32(w + 12);
-		r->first_grant = jg_le32(w + 16);
-		r->ngrants = jg_le32(w + 20);
-		r->account = S(p, jg_le32(w + 24));
-		return (int)i;
+
+		if (strcmp(S(p, jg_le32(w)), name) == 0) {
+			jg_policy_role_at(p, i, r);
+			return (int)i;
+		}
 	}
 	return -1;
 }
