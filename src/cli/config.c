@@ -306,7 +306,7 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	c->identity.leeway = 60;
 	c->identity.algs = JG_ALG_RS256 | JG_ALG_ES256;
 	default_instance(c->cred_instance, sizeof(c->cred_instance));
-	c->cred_pool = 2;
+	c->cred_pool = 4;
 	c->cred_admin_conns = 2;
 	c->cred_reap_period = 60;
 	c->cred_grace = 30;

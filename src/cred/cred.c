@@ -8,6 +8,7 @@
 #include <bearssl.h>
 #include <errno.h>
 #include <mysql.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ enum { OP_CREATE = 1, OP_ONESHOT, OP_REFILL, OP_CLAIM, OP_DROP, OP_SYNC, OP_DROP
 /* A user made ahead of a session. */
 struct pooled {
 	struct pooled *next;
-	char user[81];
+	char user[JG_CRED_NAME_MAX + 1];
 	char password[JG_CRED_PW_LEN + 1];
 	int64_t created;
 };
@@ -53,6 +54,7 @@ struct job {
 	struct jg_lease *l;
 	struct jg_crole *r;
 	struct pooled *p;               /* OP_DROP_POOLED */
+	int n;                          /* OP_REFILL: how many users */
 	/* OP_CLAIM: copied, since the lease may be released before the job runs */
 	char user[81], sub[256];
 	uint32_t session;
@@ -85,6 +87,9 @@ struct jg_cred {
 	pthread_cond_t cv;
 	struct job *head, *tail;        /* background: refills, claims, drops, roles */
 	struct job *uhead, *utail;      /* a session waits for these: taken first */
+	struct jg_lease *drops;         /* users of ended sessions, dropped together (DROP_DELAY_MS) */
+	int ndrops;
+	int64_t drops_since;            /* ms (CLOCK_REALTIME) when the oldest was added */
 	int stop;
 	int64_t next_reap;
 	struct jg_crole *roles;
@@ -462,56 +467,80 @@ static int new_name_password(struct admin *a, char *user, size_t ucap, char *pw)
 }
 
 /*
- * drop_user: DROP USER, then kill its connections (revocation is complete only when nothing it
- * opened is left running). The ledger row goes to "dropping" first and "dropped" after; on
- * failure it stays "dropping" for the reaper.
+ * drop_users: DROP USER, then kill their connections (revocation is complete only when nothing
+ * they opened is left running): n users in one round trip, since every statement that writes
+ * the grant tables costs the database about as much for one user as for several. Each ledger row
+ * goes to "dropping" first and "dropped" (with its reason) after; on failure the rows stay
+ * "dropping" for the reaper.
  */
-static int drop_user(struct admin *a, const char *user, const char *host, const char *reason,
-                     char *err, size_t errlen)
+#define DROP_BATCH 16
+#define DROP_DELAY_MS 100
+
+static int drop_users(struct admin *a, int n, const char *const *user, const char *const *host,
+                      const char *const *reason, char *err, size_t errlen)
 {
 	struct jg_cred *c = a->c;
 	char acct[2 * 256 + 8];
-	struct sb b = { 0 };
+	struct sb drop = { 0 }, kill = { 0 };
 	MYSQL *m;
 	int rc = JG_ERR_BACKEND;
 
-	jg_ledger_state(c->ledger, user, host, "dropping", NULL, now_s());
-	if (account(acct, sizeof(acct), user, host) < 0) {
-		snprintf(err, errlen, "user %s@%s cannot be quoted", user, host);
-		return JG_ERR_CONFIG;
-	}
+	for (int i = 0; i < n; i++)
+		jg_ledger_state(c->ledger, user[i], host[i], "dropping", NULL, now_s());
 	if (!(m = admin_ready(a, err, errlen)))
 		return JG_ERR_BACKEND;
-	sb_str(&b, "DROP USER IF EXISTS ");
-	sb_str(&b, acct);
-	if (c->mariadb) {
-		sb_str(&b, "; KILL HARD CONNECTION USER ");
-		sb_str(&b, acct);
+	sb_str(&drop, "DROP USER IF EXISTS ");
+	for (int i = 0; i < n; i++) {
+		if (account(acct, sizeof(acct), user[i], host[i]) < 0) {
+			snprintf(err, errlen, "user %s@%s cannot be quoted", user[i], host[i]);
+			rc = JG_ERR_CONFIG;
+			goto out;
+		}
+		sb_str(&drop, i ? ", " : "");
+		sb_str(&drop, acct);
+		if (c->mariadb) {
+			sb_str(&kill, "; KILL HARD CONNECTION USER ");
+			sb_str(&kill, acct);
+		}
 	}
-	if (!b.bad && (rc = run_sql(m, b.p, err, errlen)) == JG_OK && !c->mariadb) {
-		/* MySQL has no KILL USER: kill each of its connections. */
-		char q[256], id[32];
+	if (kill.p)
+		sb_str(&drop, kill.p);
+	if (drop.bad || kill.bad || (rc = run_sql(m, drop.p, err, errlen)) != JG_OK)
+		goto out;
+	for (int i = 0; i < n && !c->mariadb; i++) {
+		/* MySQL has no KILL USER: kill each of its connections (bounded: a killed thread may
+		 * linger in the list for a moment). */
+		char q[256], id[32], k[64];
 
 		snprintf(q, sizeof(q), "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ");
-		if (jg_cred_quote_string(q + strlen(q), sizeof(q) - strlen(q), user, strlen(user)) > 0)
-			while (query_one(m, q, id, sizeof(id), err, errlen) == JG_OK && id[0]) {
-				char k[64];
-
-				snprintf(k, sizeof(k), "KILL %s", id);
-				if (mysql_query(m, k) != 0)
-					break;
-			}
+		if (jg_cred_quote_string(q + strlen(q), sizeof(q) - strlen(q), user[i],
+		                         strlen(user[i])) < 0)
+			continue;
+		for (int tries = 0; tries < 16 && query_one(m, q, id, sizeof(id), err, errlen) == JG_OK &&
+		     id[0]; tries++) {
+			snprintf(k, sizeof(k), "KILL %s", id);
+			if (mysql_query(m, k) != 0)
+				break;
+		}
 	}
-	sb_free(&b);
-	if (rc == JG_OK)
-		jg_ledger_state(c->ledger, user, host, "dropped", reason, now_s());
+	for (int i = 0; i < n; i++)
+		jg_ledger_state(c->ledger, user[i], host[i], "dropped", reason[i], now_s());
+out:
+	sb_free(&drop);
+	sb_free(&kill);
 	return rc;
 }
 
+static int drop_user(struct admin *a, const char *user, const char *host, const char *reason,
+                     char *err, size_t errlen)
+{
+	return drop_users(a, 1, &user, &host, &reason, err, errlen);
+}
+
 /*
- * create_user: ledger first, then CREATE USER with the role (or, for a one-shot user, the
- * lease's grants). kind: "pool", "session" or "oneshot". On failure nothing is left behind
- * (the user is dropped again) and err says why.
+ * create_user: one user for a waiting lease: ledger first, then CREATE USER with the role (or,
+ * for a one-shot user, the lease's grants). kind: "session" or "oneshot". On failure nothing is
+ * left behind (the user is dropped again) and err says why.
  */
 static int create_user(struct admin *a, struct jg_crole *r, const char *kind,
                        const struct jg_lease *l, char *user, size_t ucap, char *pw, char *err,
@@ -541,10 +570,10 @@ static int create_user(struct admin *a, struct jg_crole *r, const char *kind,
 	snprintf(lu.role, sizeof(lu.role), "%s", r ? r->name : l->role);
 	snprintf(lu.db_role, sizeof(lu.db_role), "%s", r ? r->db_role : "");
 	snprintf(lu.kind, sizeof(lu.kind), "%s", kind);
-	snprintf(lu.sub, sizeof(lu.sub), "%s", l ? l->sub : "");
-	lu.session = l ? l->session : 0;
+	snprintf(lu.sub, sizeof(lu.sub), "%s", l->sub);
+	lu.session = l->session;
 	lu.created = now_s();
-	lu.expires = l ? l->expires : lu.created + POOL_MAX_AGE;
+	lu.expires = l->expires;
 	if (jg_ledger_add(c->ledger, &lu) != JG_OK) {
 		snprintf(err, errlen, "the ledger ([store] path) cannot record a new user");
 		return JG_ERR_IO;
@@ -597,11 +626,111 @@ static int create_user(struct admin *a, struct jg_crole *r, const char *kind,
 		explicit_bzero(pw, JG_CRED_PW_LEN + 1);
 		return rc;
 	}
-	if (strcmp(kind, "pool") == 0)
-		jg_ledger_state(c->ledger, user, c->host, "ready", NULL, now_s());
-	else
-		jg_ledger_claim(c->ledger, user, c->host, l->sub, l->session, l->expires, now_s());
+	jg_ledger_claim(c->ledger, user, c->host, l->sub, l->session, l->expires, now_s());
 	return JG_OK;
+}
+
+/*
+ * make_pool_users: n ready users of role r in one round trip (one CREATE USER naming them all,
+ * one GRANT, one SET DEFAULT ROLE each): the statements that write the grant tables cost the
+ * database about as much for several users as for one. Ledger rows first, as for every user.
+ * Returns how many were made (0 on failure, with err; nothing is left behind).
+ */
+#define POOL_BATCH 16
+
+static int make_pool_users(struct admin *a, struct jg_crole *r, struct pooled **p, int n,
+                           char *err, size_t errlen)
+{
+	struct jg_cred *c = a->c;
+	struct jg_ledger_user lu;
+	char acct[POOL_BATCH][2 * 256 + 8], hash[42], qpw[2 * JG_CRED_PW_LEN + 4];
+	const char *users[POOL_BATCH], *hosts[POOL_BATCH], *reasons[POOL_BATCH];
+	struct sb b = { 0 };
+	MYSQL *m;
+	int rc, made = 0;
+
+	if (!(m = admin_ready(a, err, errlen)) || sync_role(a, r, err, errlen) != JG_OK)
+		return 0;
+	memset(&lu, 0, sizeof(lu));
+	snprintf(lu.host, sizeof(lu.host), "%s", c->host);
+	snprintf(lu.instance, sizeof(lu.instance), "%s", c->cfg->cred_instance);
+	snprintf(lu.run, sizeof(lu.run), "%s", c->run);
+	snprintf(lu.role, sizeof(lu.role), "%s", r->name);
+	snprintf(lu.db_role, sizeof(lu.db_role), "%s", r->db_role);
+	snprintf(lu.kind, sizeof(lu.kind), "pool");
+	lu.created = now_s();
+	lu.expires = lu.created + POOL_MAX_AGE;
+	sb_str(&b, "CREATE USER ");
+	for (made = 0; made < n; made++) {
+		if (new_name_password(a, p[made]->user, sizeof(p[made]->user), p[made]->password) !=
+		    JG_OK || account(acct[made], sizeof(acct[made]), p[made]->user, c->host) < 0) {
+			snprintf(err, errlen, "the user name or host '%s' cannot be written safely",
+			         c->host);
+			break;
+		}
+		snprintf(lu.name, sizeof(lu.name), "%s", p[made]->user);
+		if (jg_ledger_add(c->ledger, &lu) != JG_OK) {
+			snprintf(err, errlen, "the ledger ([store] path) cannot record a new user");
+			break;
+		}
+		users[made] = p[made]->user;
+		hosts[made] = c->host;
+		reasons[made] = "creation failed";
+		sb_str(&b, made ? ", " : "");
+		sb_str(&b, acct[made]);
+		if (c->mariadb) {
+			native_hash(p[made]->password, hash);
+			sb_str(&b, " IDENTIFIED BY PASSWORD '");
+			sb_str(&b, hash);
+			sb_str(&b, "'");
+		} else if (jg_cred_quote_string(qpw, sizeof(qpw), p[made]->password,
+		                                strlen(p[made]->password)) > 0) {
+			sb_str(&b, " IDENTIFIED BY ");
+			sb_str(&b, qpw);
+		} else {
+			b.bad = 1;
+		}
+	}
+	if (made < n)
+		goto fail;
+	sb_str(&b, " WITH MAX_USER_CONNECTIONS 1; GRANT ");
+	sb_ident(&b, r->db_role, strlen(r->db_role), 0);
+	sb_str(&b, " TO ");
+	for (int i = 0; i < n; i++) {
+		sb_str(&b, i ? ", " : "");
+		sb_str(&b, acct[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		sb_str(&b, "; SET DEFAULT ROLE ");
+		sb_ident(&b, r->db_role, strlen(r->db_role), 0);
+		sb_str(&b, c->mariadb ? " FOR " : " TO ");
+		sb_str(&b, acct[i]);
+	}
+	if (b.bad) {
+		snprintf(err, errlen, "a statement for the new users could not be written safely");
+		goto fail;
+	}
+	rc = run_sql(m, b.p, err, errlen);
+	if (rc != JG_OK)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		jg_ledger_state(c->ledger, users[i], c->host, "ready", NULL, now_s());
+		p[i]->created = now_s();
+	}
+	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(qpw, sizeof(qpw));
+	sb_free(&b);
+	return n;
+fail:
+	explicit_bzero(hash, sizeof(hash));
+	explicit_bzero(qpw, sizeof(qpw));
+	sb_free(&b);
+	if (made > 0) {
+		char e2[256];
+
+		drop_users(a, made, users, hosts, reasons, e2, sizeof(e2));
+	}
+	return 0;
 }
 
 /* ---- jobs --------------------------------------------------------------------------------- */
@@ -650,14 +779,22 @@ static int queue_op(struct jg_cred *c, int op, struct jg_lease *l, struct jg_cro
 	return JG_OK;
 }
 
-/* want_refill: under mu; queues what keeps r's pool full. */
+/* want_refill: under mu. When r's pool (with what is being made) falls to half, one job makes
+ * what it lacks in one batch. */
 static void want_refill(struct jg_cred *c, struct jg_crole *r)
 {
-	while (!r->account[0] && r->active && !c->stop && r->npool + r->filling < c->cfg->cred_pool) {
-		if (queue_op(c, OP_REFILL, NULL, r) != JG_OK)
-			return;
-		r->filling++;
-	}
+	int want = c->cfg->cred_pool, have = r->npool + r->filling;
+	struct job *j;
+
+	if (r->account[0] || !r->active || c->stop || have > want / 2 || have >= want)
+		return;
+	if (!(j = calloc(1, sizeof(*j))))
+		return;
+	j->op = OP_REFILL;
+	j->r = r;
+	j->n = JG_MIN(want - have, POOL_BATCH);
+	r->filling += j->n;
+	queue(c, j);
 }
 
 static void lease_done(struct jg_post *p)
@@ -676,6 +813,78 @@ static void lease_free(struct jg_lease *l)
 {
 	explicit_bzero(l->password, sizeof(l->password));
 	free(l);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* take_delayed: up to cap users of ended sessions waiting to be dropped. Under mu. */
+static int take_delayed(struct jg_cred *c, struct jg_lease **out, int cap)
+{
+	int n = 0;
+
+	while (c->drops && n < cap) {
+		out[n++] = c->drops;
+		c->drops = c->drops->next;
+		c->ndrops--;
+	}
+	c->drops_since = now_ms();
+	return n;
+}
+
+/* drop_batch: drops the users of leases l[0..n) in one statement and frees the leases. */
+static void drop_batch(struct admin *a, struct jg_lease **l, int n)
+{
+	const char *u[DROP_BATCH] = { 0 }, *h[DROP_BATCH] = { 0 }, *why[DROP_BATCH] = { 0 };
+	char err[512];
+	int rc;
+
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		u[i] = l[i]->user;
+		h[i] = l[i]->host;
+		why[i] = l[i]->reason;
+	}
+	rc = drop_users(a, n, u, h, why, err, sizeof(err));
+	for (int i = 0; i < n; i++) {
+		if (rc == JG_OK)
+			jg_log(JG_LOG_INFO, "credentials: user %s dropped (%s)", u[i], why[i]);
+		else
+			jg_log(JG_LOG_ERR, "credentials: user %s not dropped yet (%s); the reaper "
+			       "retries: %s", u[i], why[i], err);
+		lease_free(l[i]);
+	}
+}
+
+/* take_drops: first, then the other drops waiting in the background queue (at most cap in
+ * all), so that one statement drops them all. */
+static int take_drops(struct jg_cred *c, struct jg_lease *first, struct jg_lease **out, int cap)
+{
+	struct job **pj, *j;
+	int n = 0;
+
+	out[n++] = first;
+	pthread_mutex_lock(&c->mu);
+	for (pj = &c->head; (j = *pj) && n < cap;) {
+		if (j->op != OP_DROP) {
+			pj = &j->next;
+			continue;
+		}
+		*pj = j->next;
+		out[n++] = j->l;
+		free(j);
+	}
+	for (c->tail = c->head; c->tail && c->tail->next; c->tail = c->tail->next)
+		;
+	n += take_delayed(c, out + n, cap - n);
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }
 
 static void do_job(struct admin *a, struct job *j)
@@ -706,28 +915,29 @@ static void do_job(struct admin *a, struct job *j)
 		jg_worker_post(l->wk, &l->post);
 		break;
 	case OP_REFILL: {
-		struct pooled *p = calloc(1, sizeof(*p));
+		struct pooled *p[POOL_BATCH];
+		int n = 0, made = 0, keep;
 
-		rc = p ? create_user(a, j->r, "pool", NULL, p->user, sizeof(p->user), p->password,
-		                     err, sizeof(err)) : JG_ERR_NOMEM;
+		while (n < j->n && n < POOL_BATCH && (p[n] = calloc(1, sizeof(*p[n]))))
+			n++;
+		made = n ? make_pool_users(a, j->r, p, n, err, sizeof(err)) : 0;
 		pthread_mutex_lock(&c->mu);
-		j->r->filling--;
-		if (rc == JG_OK && j->r->active && !c->stop) {
-			p->created = now_s();
-			p->next = j->r->pool;
-			j->r->pool = p;
+		j->r->filling -= j->n;
+		keep = j->r->active && !c->stop ? made : 0;
+		for (int i = 0; i < keep; i++) {
+			p[i]->next = j->r->pool;
+			j->r->pool = p[i];
 			j->r->npool++;
-			p = NULL;
 		}
 		pthread_mutex_unlock(&c->mu);
-		if (rc != JG_OK)
+		if (made < j->n)
 			jg_log(JG_LOG_WARN, "credentials: no ready user for role %s: %s", j->r->name,
-			       rc == JG_ERR_NOMEM ? "out of memory" : err);
-		if (p && rc == JG_OK)
-			drop_user(a, p->user, c->host, "role left the policy", err, sizeof(err));
-		if (p) {
-			explicit_bzero(p, sizeof(*p));
-			free(p);
+			       n < j->n ? "out of memory" : err);
+		for (int i = keep; i < made; i++)
+			drop_user(a, p[i]->user, c->host, "role left the policy", err, sizeof(err));
+		for (int i = keep; i < n; i++) {
+			explicit_bzero(p[i], sizeof(*p[i]));
+			free(p[i]);
 		}
 		break;
 	}
@@ -735,14 +945,12 @@ static void do_job(struct admin *a, struct job *j)
 		jg_ledger_claim(c->ledger, j->user, c->host, j->sub, j->session, j->expires,
 		                now_s());
 		break;
-	case OP_DROP:
-		if (drop_user(a, l->user, l->host, l->reason, err, sizeof(err)) == JG_OK)
-			jg_log(JG_LOG_INFO, "credentials: user %s dropped (%s)", l->user, l->reason);
-		else
-			jg_log(JG_LOG_ERR, "credentials: user %s not dropped yet (%s); the reaper "
-			       "retries: %s", l->user, l->reason, err);
-		lease_free(l);
+	case OP_DROP: {
+		struct jg_lease *batch[DROP_BATCH];
+
+		drop_batch(a, batch, take_drops(c, l, batch, DROP_BATCH));
 		break;
+	}
 	case OP_DROP_POOLED:
 		if (drop_user(a, j->p->user, c->host, j->r->active ? "replaced" :
 		              "role left the policy", err, sizeof(err)) != JG_OK)
@@ -932,14 +1140,29 @@ static void *admin_main(void *arg)
 			continue;
 		}
 		if (!(j = dequeue(c))) {
+			int64_t due = c->drops_since + DROP_DELAY_MS, wake = INT64_MAX;
+
+			if (c->ndrops && (c->ndrops >= DROP_BATCH || c->stop || now_ms() >= due)) {
+				struct jg_lease *batch[DROP_BATCH];
+				int n = take_delayed(c, batch, DROP_BATCH);
+
+				pthread_mutex_unlock(&c->mu);
+				drop_batch(a, batch, n);
+				pthread_mutex_lock(&c->mu);
+				continue;
+			}
 			if (c->stop)
 				break;
-			if (a->idx == 0) {
-				ts.tv_sec = (time_t)c->next_reap;
-				ts.tv_nsec = 0;
-				pthread_cond_timedwait(&c->cv, &c->mu, &ts);
-			} else {
+			if (a->idx == 0)
+				wake = c->next_reap * 1000;
+			if (c->ndrops)
+				wake = JG_MIN(wake, due);
+			if (wake == INT64_MAX) {
 				pthread_cond_wait(&c->cv, &c->mu);
+			} else {
+				ts.tv_sec = (time_t)(wake / 1000);
+				ts.tv_nsec = (long)(wake % 1000) * 1000000;
+				pthread_cond_timedwait(&c->cv, &c->mu, &ts);
 			}
 			continue;
 		}
@@ -1471,7 +1694,16 @@ void jg_cred_release(struct jg_lease *l, const char *reason)
 	snprintf(l->reason, sizeof(l->reason), "%s", reason);
 	explicit_bzero(l->password, sizeof(l->password));
 	pthread_mutex_lock(&c->mu);
-	if (queue_op(c, OP_DROP, l, NULL) != JG_OK) {
+	if (strcmp(reason, JG_CRED_ENDED) == 0) {
+		/* Its connection is closed and nobody else knows its password: it can wait a moment
+		 * for others to be dropped by the same statement. */
+		if (!c->drops)
+			c->drops_since = now_ms();
+		l->next = c->drops;
+		c->drops = l;
+		if (++c->ndrops == 1 || c->ndrops >= DROP_BATCH)
+			pthread_cond_broadcast(&c->cv);
+	} else if (queue_op(c, OP_DROP, l, NULL) != JG_OK) {
 		jg_log(JG_LOG_ERR, "credentials: out of memory; user %s is left to the reaper",
 		       l->user);
 		lease_free(l);

@@ -122,9 +122,14 @@ int jg_cred_oneshot(struct jg_lease *l);
 int jg_cred_oneshot_now(struct jg_lease *l);
 int jg_cred_release_now(struct jg_lease *l, const char *reason);
 
-/* jg_cred_release: the session is over (reason for the ledger: "session ended", "token
- * expired", ...): the user is dropped and its connections killed in the background; l is
- * freed. */
+/*
+ * jg_cred_release: the session is over (reason for the ledger: JG_CRED_ENDED, "token expired",
+ * ...): the user is dropped and its connections killed in the background; l is freed. A user
+ * whose session simply ended (JG_CRED_ENDED: its connection is closed, its password was only
+ * in this lease) is dropped within 100 ms together with others that ended meanwhile, in one
+ * statement; for any other reason at once.
+ */
+#define JG_CRED_ENDED "session ended"
 void jg_cred_release(struct jg_lease *l, const char *reason);
 
 /*

@@ -192,7 +192,7 @@ static void release_cred(struct jg_session *s, const char *reason)
 
 void jg_session_close(struct jg_session *s)
 {
-	release_cred(s, s->end_reason ? s->end_reason : "session ended");
+	release_cred(s, s->end_reason ? s->end_reason : JG_CRED_ENDED);
 	jg_conn_close(&s->cl);
 	close_backend(s);
 	dir_release(s, &s->c2b, 1);

@@ -84,7 +84,7 @@ JG_TEST(cred_config_keys)
 	CHECK(strstr(err, "missing [policy] file") != NULL);
 	CHECK_EQ_INT(load_ini("[credentials]\nmode = shared\n", &c, err, sizeof(err)), JG_OK);
 	CHECK_EQ_INT(c.cred_mode, JG_CRED_SHARED);
-	CHECK_EQ_INT(c.cred_pool, 2);
+	CHECK_EQ_INT(c.cred_pool, 4);
 	CHECK_EQ_INT(c.cred_grace, 30);
 	CHECK_EQ_INT(c.cred_reap_period, 60);
 	CHECK_EQ_STR(c.store_path, "/var/lib/jitgate/jitgate.db");
