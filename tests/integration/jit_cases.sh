@@ -308,3 +308,19 @@ case_jit_max_connections() {
 	echo "after one ended: $out"
 	grep -qx 'then: ((5,),)' <<<"$out" || { echo "a slot did not free when a session ended"; return 1; }
 }
+
+# The database is down: jitgate still starts, and a login is refused with an ERR that says a
+# database user could not be made, rather than hanging or crashing.
+case_jit_database_down() {
+	local ini="$WORK/gw-down.ini" out
+	make_reader_account || return 1
+	GW2_PORT=$(jg_free_port)
+	jit_ini "$ini" "$GW2_PORT" itdown
+	sed -i "s|^address = 127.0.0.1:$DB_PORT\$|address = 127.0.0.1:$(jg_free_port)|" "$ini"
+	start_gw down "$ini" || return 1
+	out=$(HOLD_PORT=$GW2_PORT HOLD_TOKEN=$(tokfile down "$(mint)") hold --hold 0 </dev/null 2>&1) || true
+	stop_gw
+	echo "$out"
+	grep -Eq '^login-error: 1105 jitgate could not make a database user for role agent: jitgate cannot log in to the database' <<<"$out" ||
+		{ echo "no clear refusal while the database is down"; return 1; }
+}

@@ -1014,6 +1014,7 @@ cases=(
 	jit-oneshot-user:case_jit_oneshot
 	jit-role-on-existing-account:case_jit_account
 	jit-role-max-connections:case_jit_max_connections
+	jit-database-down-clear-error:case_jit_database_down
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
