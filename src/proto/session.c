@@ -243,6 +243,8 @@ static void refuse(struct jg_session *s, uint16_t code, const char *state, const
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	jg_log(JG_LOG_INFO, "session %u: refused (%u %s): %s", s->id, code, state, msg);
+	/* A refused session never logs in: its database user (or the one on its way) goes now. */
+	release_cred(s, s->end_reason ? s->end_reason : JG_CRED_ENDED);
 	if (s->cl.fd < 0) {
 		jg_session_close(s);
 		return;
