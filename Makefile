@@ -24,10 +24,11 @@ UNIT    := $(sort $(wildcard tests/unit/*.c))
 DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-dev libinih-dev \
             libmariadb-dev libsqlite3-dev sqlite3 mariadb-server mariadb-client python3 python3-pymysql \
             sysbench openssl \
-            procps iproute2 ca-certificates haproxy gnuplot-nox
+            procps iproute2 ca-certificates haproxy gnuplot-nox \
+            frama-c-base why3 z3 cvc4
 NPM_DIR  := tests/integration
 
-.PHONY: all help deps gen gen-check check unit proto policy-test integration demo clean
+.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean
 
 all: $(BUILD)/jitgate
 
@@ -37,6 +38,7 @@ help:
 	@echo "make gen        regenerate gen/ from spec/ (Ragel, re2c)"
 	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
 	@echo "make policy-test  run every example policy's test file (policy-dsl/examples)"
+	@echo "make verify     Frama-C proofs of src/cred/credtext.c; regenerates verify/REPORT.md"
 	@echo "make check      deps, gen-check, build, unit + protocol + integration tests"
 	@echo "make demo       private MariaDB + dev keys + jitgate on 127.0.0.1:3307"
 
@@ -107,6 +109,14 @@ unit: $(BUILD)/unit
 # Protocol machine cases (tests/proto/*.case) are run by the unit binary's proto runner.
 proto: $(BUILD)/unit
 	$(BUILD)/unit proto tests/proto
+
+# verify: Frama-C WP proofs of src/cred/credtext.c (verify/verify.py): per-function results in
+# verify/results/, verify/REPORT.md regenerated; fails on an unproved goal or a stale report.
+# Why3 learns the provers (why3 config detect) the first time, when it does not list them yet.
+verify:
+	@if command -v why3 >/dev/null && ! { why3 config list-provers 2>/dev/null | grep -q '^CVC4 ' && \
+	    why3 config list-provers | grep -q '^Z3 '; }; then why3 config detect >/dev/null; fi
+	@/usr/bin/python3 verify/verify.py
 
 # policy-test: every example policy in policy-dsl/examples/ with its FILE.policy.test; each test
 # file is one part (a file that does not compile counts as one failure).

@@ -39,6 +39,7 @@ run_part() {
 }
 
 # Budgets add up to well under CI's limit; the integration suite also bounds itself.
+run_part verify 600 verify
 run_part unit 300 unit
 run_part proto 300 proto
 run_part policy-test 120 policy-test

@@ -70,17 +70,12 @@
       1 <= n <= JG_CRED_INSTANCE_MAX &&
       \forall integer i; 0 <= i < n ==> jg_cred_inst_char(s[i]);
 
-    // out[p .. p + 2 * nb) holds the 2 * nb lower-case hex digits of b[0 .. nb), high nibble first.
-    predicate jg_cred_hex_at{L}(char *out, integer p, uint8_t *b, integer nb) =
+    // out[p .. p + 2 * nb) holds the 2 * nb lower-case hex digits of b[0 .. nb), high nibble
+    // first (out read at Lo, b at Lb).
+    predicate jg_cred_hex_at{Lo, Lb}(char *out, integer p, uint8_t *b, integer nb) =
       \forall integer j; 0 <= j < nb ==>
-        out[p + 2 * j] == jg_cred_hex(b[j] / 16) && out[p + 2 * j + 1] == jg_cred_hex(b[j] % 16);
-
-    predicate jg_cred_user_name_is{L}(char *out, char *inst, integer n, uint8_t *id) =
-      out[0] == 'j' && out[1] == 'g' && out[2] == '_' &&
-      (\forall integer i; 0 <= i < n ==> out[3 + i] == inst[i]) &&
-      out[3 + n] == '_' &&
-      jg_cred_hex_at(out, 4 + n, id, JG_CRED_ID_BYTES) &&
-      out[4 + n + 2 * JG_CRED_ID_BYTES] == 0;
+        \at(out[p + 2 * j], Lo) == jg_cred_hex(\at(b[j], Lb) / 16) &&
+        \at(out[p + 2 * j + 1], Lo) == jg_cred_hex(\at(b[j], Lb) % 16);
 
     // The role-name character for a byte of the policy role.
     logic integer jg_cred_role_char(integer c) =
@@ -88,16 +83,6 @@
 
     logic integer jg_cred_role_keep(integer n) =
       n < JG_CRED_ROLE_PART_MAX ? n : JG_CRED_ROLE_PART_MAX;
-
-    predicate jg_cred_role_name_is{L}(char *out, char *inst, integer n, char *role, integer m,
-                                      uint8_t *h) =
-      out[0] == 'j' && out[1] == 'g' && out[2] == 'r' && out[3] == '_' &&
-      (\forall integer i; 0 <= i < n ==> out[4 + i] == inst[i]) &&
-      out[4 + n] == '_' &&
-      (\forall integer i; 0 <= i < m ==> out[5 + n + i] == jg_cred_role_char(role[i])) &&
-      out[5 + n + m] == '_' &&
-      jg_cred_hex_at(out, 6 + n + m, h, JG_CRED_HASH_BYTES) &&
-      out[6 + n + m + 2 * JG_CRED_HASH_BYTES] == 0;
 
     // ---- quoting: q is the quote character; wild != 0 also escapes '_' and '%' with '\' ----
 
@@ -111,9 +96,20 @@
     logic integer jg_cred_q_w(integer c, integer q, integer wild) =
       (c == q || (wild != 0 && (c == '_' || c == '%'))) ? 2 : 1;
 
-    // Bytes that the encoding of s[0 .. n) takes between the quotes.
-    logic integer jg_cred_q_len{L}(char *s, integer n, integer q, integer wild) =
-      n <= 0 ? 0 : jg_cred_q_len(s, n - 1, q, wild) + jg_cred_q_w(s[n - 1], q, wild);
+    // Bytes that the encoding of s[0 .. n) takes between the quotes, by recursion on n >= 0.
+    // Two axioms rather than a recursive definition: the provers unfold a recursive definition
+    // without end (each unfolding makes a new term to unfold) and time out; with the step
+    // stated between two variables n and m = n + 1 they only relate terms that exist. The two
+    // axioms have exactly one solution for n >= 0, so they add nothing false.
+    axiomatic JgCredQLen {
+      logic integer jg_cred_q_len{L}(char *s, integer n, integer q, integer wild)
+        reads s[0 .. n - 1];
+      axiom jg_cred_q_len_0{L}: \forall char *s, integer q, wild;
+        jg_cred_q_len(s, 0, q, wild) == 0;
+      axiom jg_cred_q_len_step{L}: \forall char *s, integer n, m, q, wild;
+        0 <= n && m == n + 1 ==>
+        jg_cred_q_len(s, m, q, wild) == jg_cred_q_len(s, n, q, wild) + jg_cred_q_w(s[n], q, wild);
+    }
 
     // The byte of s[0 .. n) whose encoding covers position p of the output (the opening quote
     // is at 0): the k with 1 + len(s[0 .. k)) <= p < 1 + len(s[0 .. k]), or -1 if none.
@@ -122,11 +118,14 @@
       (1 + jg_cred_q_len(s, n - 1, q, wild) <= p && p < 1 + jg_cred_q_len(s, n, q, wild)) ?
         n - 1 : jg_cred_q_src(s, p, n - 1, q, wild);
 
+    // The first byte of the encoding of c: q for q, '\' for an escaped wildcard, else c.
+    logic integer jg_cred_q_first(integer c, integer q, integer wild) =
+      c == q ? q : (wild != 0 && (c == '_' || c == '%')) ? '\\' : c;
+
     // out[p ..] holds the encoding of the byte c: q doubled, a wildcard after '\', else c.
     predicate jg_cred_q_at{L}(char *out, integer p, integer c, integer q, integer wild) =
-      c == q ? out[p] == q && out[p + 1] == q :
-      (wild != 0 && (c == '_' || c == '%')) ? out[p] == '\\' && out[p + 1] == c :
-      out[p] == c;
+      out[p] == jg_cred_q_first(c, q, wild) &&
+      (jg_cred_q_w(c, q, wild) == 2 ==> out[p + 1] == c);
 
     // The text decodes to the input: out is q, the encodings of s[0], s[1], ... in order, q,
     // NUL. (Here and below out is read at Lo, s at Ls.)
@@ -137,19 +136,21 @@
       \at(out[1 + jg_cred_q_len{Ls}(s, n, q, wild)], Lo) == q &&
       \at(out[2 + jg_cred_q_len{Ls}(s, n, q, wild)], Lo) == 0;
 
-    // Nothing else between the quotes: every byte there lies in the encoding of one input byte,
-    // and it is q only when that byte is q, so every q there is one of a doubled pair (no
-    // unescaped quote); with wild, it is '_', '%' or '\' only when that byte is '_' or '%', so
-    // every wildcard there follows its '\' (no unescaped wildcard, no stray escape).
+    // Nothing else between the quotes: every byte there lies in the encoding of an input byte,
+    // s[k] with k = src(p), and it is q only when s[k] is q: so every q there is one of a
+    // doubled pair (no unescaped quote). With wild, it is '\' only when s[k] is '_' or '%',
+    // and '_' or '%' only as that same byte: so every wildcard there follows its '\' (no
+    // unescaped wildcard) and every '\' escapes one (no stray escape).
     predicate jg_cred_q_covered{Lo, Ls}(char *out, char *s, integer n, integer q, integer wild) =
       \forall integer p; 1 <= p <= jg_cred_q_len{Ls}(s, n, q, wild) ==>
         \let k = jg_cred_q_src{Ls}(s, p, n, q, wild);
         0 <= k < n &&
-        1 + jg_cred_q_len{Ls}(s, k, q, wild) <= p < 1 + jg_cred_q_len{Ls}(s, k + 1, q, wild) &&
+        1 + jg_cred_q_len{Ls}(s, k, q, wild) <= p &&
+        p < 1 + jg_cred_q_len{Ls}(s, k, q, wild) + jg_cred_q_w(\at(s[k], Ls), q, wild) &&
         (\at(out[p], Lo) == q ==> \at(s[k], Ls) == q) &&
-        (wild != 0 &&
-         (\at(out[p], Lo) == '_' || \at(out[p], Lo) == '%' || \at(out[p], Lo) == '\\') ==>
-           \at(s[k], Ls) == '_' || \at(s[k], Ls) == '%');
+        (wild != 0 && \at(out[p], Lo) == '\\' ==> \at(s[k], Ls) == '_' || \at(s[k], Ls) == '%') &&
+        (wild != 0 && (\at(out[p], Lo) == '_' || \at(out[p], Lo) == '%') ==>
+          \at(s[k], Ls) == \at(out[p], Lo));
 
     // Nothing but out[0] was written: out[1 .. n) holds at Lo what it held at Lp.
     predicate jg_cred_untouched{Lo, Lp}(char *out, integer n) =
@@ -248,7 +249,13 @@ int jg_cred_instance_ok(const char *inst, size_t n);
       assumes cap >= 5 + instlen + 2 * JG_CRED_ID_BYTES;
       ensures \result == 4 + instlen + 2 * JG_CRED_ID_BYTES;
       ensures \result <= JG_CRED_NAME_MAX;
-      ensures jg_cred_user_name_is(out, inst, instlen, id);
+      // "jg_" + instance + "_" + 16 hex digits of id + NUL
+      ensures out[0] == 'j' && out[1] == 'g' && out[2] == '_';
+      ensures \forall integer i; 0 <= i < instlen ==> out[3 + i] == \old(inst[i]);
+      ensures out[3 + instlen] == '_';
+      ensures jg_cred_hex_at{Post, Pre}(out, 4 + instlen, id, JG_CRED_ID_BYTES);
+      ensures out[\result] == 0;
+      // so the name needs no quoting anywhere
       ensures \forall integer k; 0 <= k < \result ==> jg_cred_name_char(out[k]);
 
     complete behaviors;
@@ -300,7 +307,18 @@ long jg_cred_user_name(char *out, size_t cap, const char *inst, size_t instlen,
       assumes cap >= 7 + instlen + jg_cred_role_keep(rolelen) + 2 * JG_CRED_HASH_BYTES;
       ensures \result == 6 + instlen + jg_cred_role_keep(rolelen) + 2 * JG_CRED_HASH_BYTES;
       ensures \result <= JG_CRED_NAME_MAX;
-      ensures jg_cred_role_name_is(out, inst, instlen, role, jg_cred_role_keep(rolelen), h);
+      // "jgr_" + instance + "_" + role characters of the first keep bytes of role + "_" +
+      // 8 hex digits of h + NUL
+      ensures out[0] == 'j' && out[1] == 'g' && out[2] == 'r' && out[3] == '_';
+      ensures \forall integer i; 0 <= i < instlen ==> out[4 + i] == \old(inst[i]);
+      ensures out[4 + instlen] == '_';
+      ensures \forall integer i; 0 <= i < jg_cred_role_keep(rolelen) ==>
+        out[5 + instlen + i] == jg_cred_role_char(\old(role[i]));
+      ensures out[5 + instlen + jg_cred_role_keep(rolelen)] == '_';
+      ensures jg_cred_hex_at{Post, Pre}(out, 6 + instlen + jg_cred_role_keep(rolelen), h,
+                                        JG_CRED_HASH_BYTES);
+      ensures out[\result] == 0;
+      // so the name needs no quoting anywhere
       ensures \forall integer k; 0 <= k < \result ==> jg_cred_name_char(out[k]);
 
     complete behaviors;
