@@ -1558,7 +1558,7 @@ int jg_cred_acquire(struct jg_lease *l)
 		rc = JG_ERR_CONFIG;
 		goto out;
 	}
-	if (r->max_connections && !l->oneshot) {
+	if (r->max_connections) {
 		unsigned n = 0;
 
 		for (struct jg_lease *o = r->leases; o; o = o->rnext)
@@ -1621,7 +1621,6 @@ int jg_cred_oneshot(struct jg_lease *l)
 	struct jg_cred *c = l->cred;
 	int rc;
 
-	l->oneshot = 1;
 	pthread_mutex_lock(&c->mu);
 	rc = queue_op(c, OP_ONESHOT, l, NULL);
 	if (rc == JG_OK)
@@ -1639,7 +1638,6 @@ int jg_cred_oneshot_now(struct jg_lease *l)
 	struct jg_cred *c = l->cred;
 	char err[512];
 
-	l->oneshot = 1;
 	l->rc = create_user(&c->admins[0], NULL, "oneshot", l, l->user, sizeof(l->user),
 	                    l->password, err, sizeof(err));
 	if (l->rc == JG_OK)

@@ -53,15 +53,13 @@ struct jg_lease {
 	struct jg_post post;            /* completion, run on wk */
 	struct jg_cred *cred;
 	struct jg_worker *wk;
-	struct jg_lease *next;          /* the job queue */
+	struct jg_lease *next;          /* the list of ended sessions' users to drop (cred.c) */
 	struct jg_lease *rprev, *rnext; /* the role's live leases (max_connections) */
 	uint8_t counted;                /* on the role's list */
 	void (*ready)(struct jg_lease *l);  /* the owner's callback when a request completes */
 	void *owner;                    /* the session; NULL once it has ended */
-	int op;                         /* job in flight (cred.c) */
 	uint8_t busy;                   /* a request is in flight */
 	uint8_t account;                /* an existing account: nothing to drop */
-	uint8_t oneshot;
 	/* request */
 	char role[80];                  /* the policy role (oneshot: a label for the ledger) */
 	char sub[256];                  /* the token's subject, for the ledger */
