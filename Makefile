@@ -10,8 +10,13 @@ RE2C    ?= re2c
 PKGS    := libjwt jansson inih libmariadb sqlite3
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS_JG := -std=c11 -D_GNU_SOURCE -Isrc -Igen $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_JG   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbearssl -lpthread -lm
+# The libraries' flags come from pkg-config, which a fresh machine has only after `make deps`:
+# they are computed the first time a recipe uses them (never while the Makefile is parsed), and
+# check, demo and bench run the build in a sub-make that starts after deps has installed them.
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $(shell pkg-config --libs $(PKGS)))$(PKG_LIBS)
+CPPFLAGS_JG = -std=c11 -D_GNU_SOURCE -Isrc -Igen $(PKG_CFLAGS)
+LDLIBS_JG   = $(PKG_LIBS) -lbearssl -lpthread -lm
 
 BUILD   := build
 SPECS   := $(wildcard spec/*.rl)
@@ -135,10 +140,14 @@ policy-test: $(BUILD)/jitgate
 integration: $(BUILD)/jitgate
 	/bin/bash tests/integration/run.sh
 
-check: deps gen-check all
+# check, demo and bench: deps first, then the rest in a sub-make that reads the Makefile again
+# with the packages in place (also right under make -j).
+check: deps
+	@$(MAKE) --no-print-directory gen-check all
 	@/bin/bash tests/check.sh
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@/bin/bash tests/demo.sh
 
 clean:
@@ -262,11 +271,13 @@ $(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $$(pkg-config --cflags libmariadb) $< -o $@ \
 	    $$(pkg-config --libs libmariadb)
 
-bench: deps all $(BENCH_TOOLS) $(BUILD)/bench/sql_bench
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS) $(BUILD)/bench/sql_bench
 	$(BUILD)/bench/sql_bench
 	/usr/bin/python3 tests/bench/bench.py
 
-bench-quick: deps all $(BENCH_TOOLS)
+bench-quick: deps
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	/usr/bin/python3 tests/bench/bench.py --quick
 # ---- end of benchmark ---------------------------------------------------------------------------
 

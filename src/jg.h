@@ -43,6 +43,17 @@ static inline void jg_put_le16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1]
 static inline void jg_put_le24(uint8_t *p, uint32_t v) { jg_put_le16(p, v); p[2] = (uint8_t)(v >> 16); }
 static inline void jg_put_le32(uint8_t *p, uint32_t v) { jg_put_le24(p, v); p[3] = (uint8_t)(v >> 24); }
 
+/*
+ * jg_post: work finished on another thread (the credential threads) and handed to a worker
+ * thread (net/loop.h: jg_worker_post): fn runs on that thread, in its loop. The poster owns the
+ * struct until fn is called; then fn's owner does. Defined here so that modules below net/ can
+ * embed one without depending on the event loop.
+ */
+struct jg_post {
+	struct jg_post *next;
+	void (*fn)(struct jg_post *p);
+};
+
 /* Logging to stderr with a level; the token and passwords are never passed here. */
 enum { JG_LOG_ERR = 0, JG_LOG_WARN = 1, JG_LOG_INFO = 2, JG_LOG_DEBUG = 3 };
 extern int jg_log_level;

@@ -11,7 +11,7 @@
  * Build and run: `make fuzz-replay`, `make fuzz` (docs/fuzzing.md).
  */
 #include "fuzz.h"
-#include "cli/config.h"
+#include "gw/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

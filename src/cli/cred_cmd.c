@@ -5,7 +5,7 @@
  * (what an approved statement will use).
  */
 #include "cli/cli.h"
-#include "cli/config.h"
+#include "gw/config.h"
 #include "cred/cred.h"
 #include "jg.h"
 #include "sql/sql.h"

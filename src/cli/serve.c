@@ -1,6 +1,6 @@
 /* serve.c: `jitgate serve -c FILE`: load everything, learn the backend, run the workers. */
 #include "cli/cli.h"
-#include "cli/config.h"
+#include "gw/config.h"
 #include "cred/cred.h"
 #include "jg.h"
 #include "net/loop.h"

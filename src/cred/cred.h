@@ -29,7 +29,7 @@
 #ifndef JG_CRED_CRED_H
 #define JG_CRED_CRED_H
 
-#include "cli/config.h"
+#include "gw/config.h"
 #include "cred/credtext.h"
 #include "jg.h"
 #include "net/loop.h"

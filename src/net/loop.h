@@ -10,7 +10,7 @@
 #ifndef JG_NET_LOOP_H
 #define JG_NET_LOOP_H
 
-#include "cli/config.h"
+#include "gw/config.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -57,16 +57,6 @@ struct jg_gateway {
 };
 
 struct jg_worker;
-
-/*
- * Work finished on another thread (the credential threads) and handed to a worker: fn runs on
- * the worker's thread, in its loop, so it may touch that worker's sessions. The poster owns the
- * struct until fn is called; then fn's owner does.
- */
-struct jg_post {
-	struct jg_post *next;
-	void (*fn)(struct jg_post *p);
-};
 
 /* jg_worker_post: thread-safe; wakes the worker. */
 void jg_worker_post(struct jg_worker *w, struct jg_post *p);

@@ -3,7 +3,7 @@
  * tests/integration/jit_cases.sh. */
 #include "unit.h"
 
-#include "cli/config.h"
+#include "gw/config.h"
 #include "cred/cred.h"
 #include "policy/policy.h"
 #include "sql/sql.h"

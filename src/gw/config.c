@@ -1,5 +1,5 @@
 /* config.c: `serve` configuration from an INI file; see config.h and docs/configuration.md. */
-#include "cli/config.h"
+#include "gw/config.h"
 #include "cred/credtext.h"
 
 #include <errno.h>

@@ -3,8 +3,8 @@
  * in docs/configuration.md; unknown keys and bad values are errors reported as file:line.
  * struct jg_config is plain data, owned by the caller, read-only once serving starts.
  */
-#ifndef JG_CLI_CONFIG_H
-#define JG_CLI_CONFIG_H
+#ifndef JG_GW_CONFIG_H
+#define JG_GW_CONFIG_H
 
 #include "auth/auth.h"
 #include "jg.h"
