@@ -3,15 +3,18 @@
 #include "gw/config.h"
 #include "cred/cred.h"
 #include "jg.h"
+#include "gw/gateway.h"
+#include "net/conn.h"
 #include "net/loop.h"
 #include "policy/policy.h"
 #include "proto/frame.h"
 #include "proto/handshake.h"
+#include "proto/pump.h"
+#include "proto/session.h"
 #include "tls/tls.h"
 
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,41 +141,33 @@ static void probe_backend(struct jg_gateway *gw)
 {
 	uint8_t buf[1024];
 	struct jg_greeting g;
-	struct pollfd pfd;
-	size_t have = 0;
-	ssize_t n;
-	int fd;
+	const char *why;
+	size_t len;
 
-	fd = socket(gw->backend_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	struct timeval tv = { .tv_sec = 3 };
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&gw->backend_addr, gw->backend_addrlen) < 0) {
+	if (jg_net_read_packet_blocking((const struct sockaddr *)&gw->backend_addr,
+	                                gw->backend_addrlen, 3000, buf, sizeof(buf), &len,
+	                                &why) != JG_OK) {
 		jg_log(JG_LOG_WARN, "backend %s is not reachable now (%s); clients will get an error "
-		       "until it is", gw->cfg->backend_address, strerror(errno));
-		goto out;
+		       "until it is", gw->cfg->backend_address, why);
+		return;
 	}
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (have < sizeof(buf) && poll(&pfd, 1, 3000) == 1) {
-		n = recv(fd, buf + have, sizeof(buf) - have, 0);
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-		if (have >= 4 && have >= 4 + jg_le24(buf))
-			break;
-	}
-	if (have >= 4 && have >= 4 + jg_le24(buf) &&
-	    jg_hs_parse_greeting(buf + 4, jg_le24(buf), &g) == JG_OK) {
+	if (jg_hs_parse_greeting(buf + JG_FRAME_HDR, len - JG_FRAME_HDR, &g) == JG_OK) {
 		jg_gateway_set_backend(gw, g.version, g.caps, g.charset);
 		jg_log(JG_LOG_INFO, "backend %s: %s", gw->cfg->backend_address, g.version);
 	} else {
 		jg_log(JG_LOG_WARN, "backend %s sent no greeting", gw->cfg->backend_address);
 	}
-out:
-	close(fd);
+}
+
+/* round: after each batch of events; worker 0 puts a new policy in force after SIGHUP. */
+static void round_hook(void *arg, struct jg_worker *w)
+{
+	struct jg_gateway *gw = arg;
+
+	if (jg_worker_index(w) == 0 && gw->reload && gw->reload_policy) {
+		gw->reload = 0;
+		gw->reload_policy(gw);
+	}
 }
 
 static void usage(void)
@@ -263,7 +258,18 @@ int jg_cmd_serve(int argc, char **argv)
 	probe_backend(&gw);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	workers = cfg.workers > 0 ? cfg.workers : (ncpu > 0 ? (int)ncpu : 1);
-	rc = jg_gateway_run(&gw, workers) == JG_OK ? 0 : 1;
+	struct jg_loop_conf lc = {
+		.listen_addr = (const struct sockaddr *)&gw.listen_addr,
+		.listen_addrlen = gw.listen_addrlen,
+		.listen_name = cfg.listen_address,
+		.workers = workers,
+		.stop = &gw.stop,
+		.buf_size = JG_DIR_BUF,
+		.accept = jg_session_accept,
+		.round = round_hook,
+		.arg = &gw,
+	};
+	rc = jg_loop_run(&lc) == JG_OK ? 0 : 1;
 	jg_log(JG_LOG_INFO, "stopped");
 out:
 	if (gw.cred)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <mysql.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -226,6 +226,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (IS("store", "ledger_days"))
 		return set_int(ps, &c->store_ledger_days, name, v, 1, 3650);
+	if (IS("limits", "statement"))
+		return set_int(ps, &c->limit_statement, name, v, 0, JG_LIMIT_MAX);
+	if (IS("limits", "row"))
+		return set_int(ps, &c->limit_row, name, v, 1024, JG_LIMIT_MAX);
 	if (strcmp(section, "accounts") == 0)
 		return add_account(ps, name, v);
 #undef IS
@@ -312,6 +316,7 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	c->cred_grace = 30;
 	strcpy(c->store_path, "/var/lib/jitgate/jitgate.db");
 	c->store_ledger_days = 30;
+	c->limit_row = 16 << 20;
 
 	ps.f = fopen(path, "r");
 	if (!ps.f) {

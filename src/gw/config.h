@@ -13,6 +13,7 @@ enum jg_be_tls { JG_BE_TLS_OFF = 0, JG_BE_TLS_ON = 1, JG_BE_TLS_VERIFY = 2 };
 enum jg_cred_mode { JG_CRED_JIT = 0, JG_CRED_SHARED = 1 };
 
 #define JG_ACCOUNTS_MAX 16
+#define JG_LIMIT_MAX (1 << 30)      /* [limits]: at most 1 GiB */
 
 /* [accounts] NAME = password file: existing MySQL accounts that roles may name (`account`). */
 struct jg_account {
@@ -50,6 +51,10 @@ struct jg_config {
 	char store_path[4096];
 	int store_sync_full;
 	int store_ledger_days;
+	/* [limits] */
+	int limit_statement;        /* bytes of a statement held whole to judge it; 0 = the
+	                             * backend's max_allowed_packet (at most JG_LIMIT_MAX) */
+	int limit_row;              /* bytes of a row a result stage holds whole */
 	/* [accounts] */
 	struct jg_account accounts[JG_ACCOUNTS_MAX];
 	int naccounts;

@@ -9,6 +9,9 @@
 #include "net/conn.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -28,6 +31,92 @@ void jg_conn_init(struct jg_conn *c, int fd)
 	c->rd_ready = 1;
 }
 
+
+/* see conn.h */
+int jg_conn_connect(struct jg_conn *c, const struct sockaddr *addr, socklen_t len,
+                    const char **why)
+{
+	int fd, one = 1;
+
+	jg_conn_init(c, -1);
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return JG_ERR_IO;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	if (connect(fd, addr, len) < 0 && errno != EINPROGRESS) {
+		*why = strerror(errno);
+		return JG_ERR_IO;
+	}
+	return JG_OK;
+}
+
+/* see conn.h */
+int jg_conn_connected(struct jg_conn *c, const char **why)
+{
+	int err = 0;
+	socklen_t elen = sizeof(err);
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+		err = errno;
+	if (err) {
+		*why = strerror(err);
+		return JG_ERR_IO;
+	}
+	return JG_OK;
+}
+
+/* see conn.h */
+void jg_conn_shutdown_write(struct jg_conn *c)
+{
+	if (c->fd >= 0)
+		shutdown(c->fd, SHUT_WR);
+}
+
+/* see conn.h */
+int jg_net_read_packet_blocking(const struct sockaddr *addr, socklen_t alen, int ms, uint8_t *buf,
+                                size_t cap, size_t *len, const char **why)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	struct pollfd pfd;
+	size_t have = 0;
+	ssize_t n;
+	int fd, rc = JG_ERR_IO;
+
+	*len = 0;
+	*why = "no greeting";
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return JG_ERR_IO;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, addr, alen) < 0) {
+		*why = strerror(errno);
+		goto out;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (have < cap && poll(&pfd, 1, ms) == 1) {
+		n = recv(fd, buf + have, cap - have, 0);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+		if (have >= 4 && have >= 4 + jg_le24(buf)) {
+			*len = 4 + jg_le24(buf);
+			rc = JG_OK;
+			goto out;
+		}
+	}
+	if (have >= 4 && 4 + jg_le24(buf) > cap)
+		rc = JG_ERR_TOOBIG;
+out:
+	close(fd);
+	return rc;
+}
 
 /*
  * sock_recv / sock_send: the only places errno is read. JG_OK with *n > 0, JG_WAIT, JG_ERR_CLOSED

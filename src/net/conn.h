@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct jg_tls;          /* per-leg BearSSL engine, private to src/tls */
 struct jg_tls_server;   /* shared server credentials: see src/tls/tls.h */
@@ -33,6 +34,29 @@ struct jg_conn {
 
 /* jg_conn_init: a plain leg over an already non-blocking fd. */
 void jg_conn_init(struct jg_conn *c, int fd);
+
+/*
+ * jg_conn_connect: a plain leg to addr: a non-blocking TCP socket (TCP_NODELAY) whose connect
+ * has started. JG_OK: wait for EPOLLOUT, then ask jg_conn_connected. JG_ERR_IO: no socket or an
+ * immediate failure, with the kernel's reason in *why (a static string).
+ */
+int jg_conn_connect(struct jg_conn *c, const struct sockaddr *addr, socklen_t len,
+                    const char **why);
+
+/* jg_conn_connected: after EPOLLOUT (or an error) on a connecting leg: JG_OK, or JG_ERR_IO with
+ * the kernel's reason in *why. */
+int jg_conn_connected(struct jg_conn *c, const char **why);
+
+/* jg_conn_shutdown_write: no more bytes will be sent (the peer reads end of stream). */
+void jg_conn_shutdown_write(struct jg_conn *c);
+
+/*
+ * jg_net_read_packet_blocking: connects to addr, reads one MySQL packet (the server greeting)
+ * with a timeout of ms per step, and closes. JG_OK with the whole packet, header included, in
+ * buf[0..*len); JG_ERR_IO with *why, or JG_ERR_TOOBIG. Used once at start, before the workers run.
+ */
+int jg_net_read_packet_blocking(const struct sockaddr *addr, socklen_t alen, int ms, uint8_t *buf,
+                                size_t cap, size_t *len, const char **why);
 
 /*
  * jg_conn_read: up to cap bytes of plaintext into buf; *got is set when JG_OK is returned (> 0).

@@ -1,12 +1,11 @@
-/* loop.c: epoll workers, listeners and coarse timers; see loop.h. */
+/* loop.c: epoll workers, listeners, tasks and posts; see loop.h. */
 #include "net/loop.h"
 
-#include "proto/session.h"
-
 #include <errno.h>
-#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -17,31 +16,31 @@
 #define JG_EVENTS 128
 
 struct jg_worker {
-	struct jg_gateway *gw;
+	const struct jg_loop_conf *conf;
 	int index;
 	int epfd;
-	int lfd;
 	pthread_t thread;
-	struct jg_ev listen_ev;
-	struct jg_ev post_ev;
-	int postfd;                      /* eventfd: posts are waiting */
+	struct jg_ev listen_ev;          /* the listening socket */
+	struct jg_ev post_ev;            /* eventfd: posts are waiting */
 	pthread_mutex_t post_mu;         /* guards posts */
 	struct jg_post *posts;
-	struct jg_session *sessions;     /* live sessions, for deadlines and shutdown */
-	struct jg_session *dead;         /* ended this round: freed after the event batch */
-	void *free_bufs;                 /* pool of JG_DIR_BUF buffers, linked through their start */
+	struct jg_task *tasks;           /* live tasks, for ticks and shutdown */
+	struct jg_task *dead;            /* released this round: freed after the event batch */
+	void *free_bufs;                 /* pool of buf_size buffers, linked through their start */
 	unsigned nfree_bufs;
 };
 
-/* Buffers kept for reuse: enough for bursts, small next to the sessions themselves. */
+/* Buffers kept for reuse: enough for bursts, small next to what holds them. */
 #define JG_POOL_KEEP 256
+
+#define WORKER_OF(ev, member) ((struct jg_worker *)((char *)(ev) - offsetof(struct jg_worker, member)))
 
 uint8_t *jg_worker_buf_get(struct jg_worker *w)
 {
 	void *b = w->free_bufs;
 
 	if (!b)
-		return malloc(JG_DIR_BUF);
+		return malloc(w->conf->buf_size);
 	memcpy(&w->free_bufs, b, sizeof(void *));
 	w->nfree_bufs--;
 	return b;
@@ -66,39 +65,16 @@ int64_t jg_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void jg_gateway_set_backend(struct jg_gateway *gw, const char *version, uint32_t caps,
-                            uint8_t charset)
+int jg_worker_index(const struct jg_worker *w)
 {
-	pthread_mutex_lock(&gw->ver_mu);
-	snprintf(gw->backend_version, sizeof(gw->backend_version), "%s", version);
-	gw->backend_caps = caps;
-	gw->backend_charset = charset;
-	pthread_mutex_unlock(&gw->ver_mu);
+	return w->index;
 }
 
-static struct jg_ev *leg_ev(struct jg_session *s, int leg)
+int jg_worker_add(struct jg_worker *w, struct jg_ev *ev, int fd, uint32_t events)
 {
-	return leg == JG_LEG_CLIENT ? &s->cl_ev : &s->be_ev;
-}
-
-int jg_worker_add(struct jg_worker *w, struct jg_session *s, int fd, int leg, uint32_t events)
-{
-	struct jg_ev *ev = leg_ev(s, leg);
 	struct epoll_event e = { .events = events, .data.ptr = ev };
 
-	if (leg == JG_LEG_CLIENT) {
-		s->next = w->sessions;
-		s->prev = NULL;
-		if (w->sessions)
-			w->sessions->prev = s;
-		w->sessions = s;
-	} else if (s->cl.fd < 0 && !s->prev && w->sessions != s) {
-		/* a backend-only (killer) session joins the list with its first leg */
-		s->next = w->sessions;
-		if (w->sessions)
-			w->sessions->prev = s;
-		w->sessions = s;
-	}
+	ev->fd = fd;
 	ev->events = events;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &e) < 0) {
 		jg_log(JG_LOG_ERR, "epoll_ctl add: %s", strerror(errno));
@@ -107,42 +83,51 @@ int jg_worker_add(struct jg_worker *w, struct jg_session *s, int fd, int leg, ui
 	return JG_OK;
 }
 
-int jg_worker_mod(struct jg_worker *w, struct jg_session *s, int fd, int leg, uint32_t events)
+int jg_worker_mod(struct jg_worker *w, struct jg_ev *ev, uint32_t events)
 {
-	struct jg_ev *ev = leg_ev(s, leg);
 	struct epoll_event e = { .events = events, .data.ptr = ev };
 
-	if (ev->events == events)
+	if (ev->events == events || ev->fd < 0)
 		return JG_OK;
 	ev->events = events;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, fd, &e) < 0)
+	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, ev->fd, &e) < 0)
 		return JG_ERR_IO;
 	return JG_OK;
 }
 
-void jg_worker_release(struct jg_worker *w, struct jg_session *s)
+void jg_worker_task_add(struct jg_worker *w, struct jg_task *t)
 {
-	if (s->cl_ev.leg < 0)
-		return;                  /* already released */
-	s->cl_ev.leg = -1;
-	if (s->prev)
-		s->prev->next = s->next;
-	else if (w->sessions == s)
-		w->sessions = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	s->prev = NULL;
-	s->next = w->dead;
-	w->dead = s;
+	t->released = 0;
+	t->prev = NULL;
+	t->next = w->tasks;
+	if (w->tasks)
+		w->tasks->prev = t;
+	w->tasks = t;
+}
+
+void jg_worker_release(struct jg_worker *w, struct jg_task *t)
+{
+	if (t->released)
+		return;
+	t->released = 1;
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (w->tasks == t)
+		w->tasks = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->prev = NULL;
+	t->next = w->dead;
+	w->dead = t;
 }
 
 static void free_dead(struct jg_worker *w)
 {
-	struct jg_session *s;
+	struct jg_task *t;
 
-	while ((s = w->dead)) {
-		w->dead = s->next;
-		free(s);
+	while ((t = w->dead)) {
+		w->dead = t->next;
+		t->free(t);
 	}
 }
 
@@ -154,17 +139,18 @@ void jg_worker_post(struct jg_worker *w, struct jg_post *p)
 	p->next = w->posts;
 	w->posts = p;
 	pthread_mutex_unlock(&w->post_mu);
-	if (write(w->postfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (write(w->post_ev.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		jg_log(JG_LOG_ERR, "worker %d: cannot wake: %s", w->index, strerror(errno));
 }
 
-/* run_posts: in the order posted. */
-static void run_posts(struct jg_worker *w)
+/* run_posts: the post event source's callback; runs posts in the order posted. */
+static void run_posts(struct jg_ev *ev, uint32_t events)
 {
+	struct jg_worker *w = WORKER_OF(ev, post_ev);
 	struct jg_post *list, *rev = NULL, *p;
 	uint64_t n;
 
-	if (read(w->postfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+	if (read(ev->fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		jg_log(JG_LOG_WARN, "worker %d: eventfd: %s", w->index, strerror(errno));
 	pthread_mutex_lock(&w->post_mu);
 	list = w->posts;
@@ -181,19 +167,21 @@ static void run_posts(struct jg_worker *w)
 	}
 }
 
-static void accept_all(struct jg_worker *w)
+/* accept_all: the listening socket's callback. */
+static void accept_all(struct jg_ev *ev, uint32_t events)
 {
+	struct jg_worker *w = WORKER_OF(ev, listen_ev);
 	int fd, one = 1;
 
 	for (;;) {
-		fd = accept4(w->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				jg_log(JG_LOG_WARN, "accept: %s", strerror(errno));
 			return;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		jg_session_accept(w->gw, w, fd);
+		w->conf->accept(w->conf->arg, w, fd);
 	}
 }
 
@@ -202,44 +190,31 @@ static void *worker_main(void *arg)
 	struct jg_worker *w = arg;
 	struct epoll_event evs[JG_EVENTS];
 	int64_t next_tick = jg_now_ms() + JG_TICK_MS, now;
-	struct jg_session *s, *nx;
+	struct jg_task *t, *nx;
 	int n;
 
-	while (!w->gw->stop) {
+	while (!*w->conf->stop) {
 		n = epoll_wait(w->epfd, evs, JG_EVENTS, JG_TICK_MS);
 		for (int i = 0; i < n; i++) {
 			struct jg_ev *ev = evs[i].data.ptr;
 
-			if (ev == &w->listen_ev) {
-				accept_all(w);
-				continue;
-			}
-			if (ev == &w->post_ev) {
-				run_posts(w);
-				continue;
-			}
-			if (ev->leg < 0 || ev->s->phase == JG_PH_DEAD)
-				continue;        /* ended earlier in this batch */
-			jg_session_event(ev->s, ev->leg, evs[i].events);
+			ev->io(ev, evs[i].events);
 		}
+		if (w->conf->round)
+			w->conf->round(w->conf->arg, w);
 		now = jg_now_ms();
-		if (w->index == 0 && w->gw->reload && w->gw->reload_policy) {
-			w->gw->reload = 0;
-			w->gw->reload_policy(w->gw);
-		}
 		if (now >= next_tick) {
-			for (s = w->sessions; s; s = nx) {
-				nx = s->next;
-				jg_session_tick(s, now);
+			for (t = w->tasks; t; t = nx) {
+				nx = t->next;
+				t->tick(t, now);
 			}
 			next_tick = now + JG_TICK_MS;
 		}
 		free_dead(w);
 	}
-	for (s = w->sessions; s; s = nx) {
-		nx = s->next;
-		jg_session_close(s);
-		jg_worker_release(w, s);
+	while ((t = w->tasks)) {
+		t->stop(t);
+		jg_worker_release(w, t);     /* a no-op when stop released it already */
 	}
 	free_dead(w);
 	while (w->free_bufs)
@@ -247,17 +222,16 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static int listen_socket(const struct jg_gateway *gw)
+static int listen_socket(const struct jg_loop_conf *conf)
 {
 	int fd, one = 1;
 
-	fd = socket(gw->listen_addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(conf->listen_addr->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&gw->listen_addr, gw->listen_addrlen) < 0 ||
-	    listen(fd, 1024) < 0) {
+	if (bind(fd, conf->listen_addr, conf->listen_addrlen) < 0 || listen(fd, 1024) < 0) {
 		int e = errno;
 
 		close(fd);
@@ -267,58 +241,76 @@ static int listen_socket(const struct jg_gateway *gw)
 	return fd;
 }
 
-int jg_gateway_run(struct jg_gateway *gw, int nworkers)
+/* worker_open: the worker's epoll set with its listening socket and its post eventfd. */
+static int worker_open(struct jg_worker *w)
 {
+	int lfd, pfd;
+
+	w->listen_ev = (struct jg_ev){ .io = accept_all, .fd = -1 };
+	w->post_ev = (struct jg_ev){ .io = run_posts, .fd = -1 };
+	pthread_mutex_init(&w->post_mu, NULL);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	lfd = listen_socket(w->conf);
+	pfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->epfd < 0 || lfd < 0 || pfd < 0) {
+		jg_log(JG_LOG_ERR, "cannot listen on %s: %s", w->conf->listen_name, strerror(errno));
+		if (lfd >= 0)
+			close(lfd);
+		if (pfd >= 0)
+			close(pfd);
+		return JG_ERR_IO;
+	}
+	if (jg_worker_add(w, &w->listen_ev, lfd, EPOLLIN) != JG_OK ||
+	    jg_worker_add(w, &w->post_ev, pfd, EPOLLIN) != JG_OK) {
+		close(lfd);
+		close(pfd);
+		w->listen_ev.fd = w->post_ev.fd = -1;
+		return JG_ERR_IO;
+	}
+	return JG_OK;
+}
+
+static void worker_close(struct jg_worker *w)
+{
+	if (w->listen_ev.fd >= 0)
+		close(w->listen_ev.fd);
+	if (w->post_ev.fd >= 0)
+		close(w->post_ev.fd);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	pthread_mutex_destroy(&w->post_mu);
+}
+
+int jg_loop_run(const struct jg_loop_conf *conf)
+{
+	int nworkers = conf->workers, rc = JG_OK, started = 0, opened = 0;
 	struct jg_worker *ws = calloc((size_t)nworkers, sizeof(*ws));
-	int rc = JG_OK, started = 0;
 
 	if (!ws)
 		return JG_ERR_NOMEM;
-	for (int i = 0; i < nworkers; i++) {
-		struct jg_worker *w = &ws[i];
-		struct epoll_event e = { .events = EPOLLIN };
-
-		w->gw = gw;
-		w->index = i;
-		w->listen_ev.leg = JG_LEG_LISTEN;
-		w->post_ev.leg = JG_LEG_LISTEN;
-		pthread_mutex_init(&w->post_mu, NULL);
-		w->epfd = epoll_create1(EPOLL_CLOEXEC);
-		w->lfd = listen_socket(gw);
-		w->postfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		if (w->epfd < 0 || w->lfd < 0 || w->postfd < 0) {
-			jg_log(JG_LOG_ERR, "cannot listen on %s: %s", gw->cfg->listen_address,
-			       strerror(errno));
-			rc = JG_ERR_IO;
+	for (; opened < nworkers; opened++) {
+		ws[opened].conf = conf;
+		ws[opened].index = opened;
+		if ((rc = worker_open(&ws[opened])) != JG_OK) {
+			worker_close(&ws[opened]);
 			break;
 		}
-		e.data.ptr = &w->listen_ev;
-		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->lfd, &e);
-		e.data.ptr = &w->post_ev;
-		epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->postfd, &e);
 	}
 	if (rc == JG_OK) {
 		for (; started < nworkers; started++) {
 			if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) {
 				rc = JG_ERR_INTERNAL;
-				gw->stop = 1;
+				*conf->stop = 1;
 				break;
 			}
 		}
-		jg_log(JG_LOG_INFO, "listening on %s with %d worker%s", gw->cfg->listen_address,
-		       nworkers, nworkers == 1 ? "" : "s");
+		jg_log(JG_LOG_INFO, "listening on %s with %d worker%s", conf->listen_name, nworkers,
+		       nworkers == 1 ? "" : "s");
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(ws[i].thread, NULL);
-	for (int i = 0; i < nworkers; i++) {
-		if (ws[i].lfd > 0)
-			close(ws[i].lfd);
-		if (ws[i].epfd > 0)
-			close(ws[i].epfd);
-		if (ws[i].postfd > 0)
-			close(ws[i].postfd);
-		pthread_mutex_destroy(&ws[i].post_mu);
-	}
+	for (int i = 0; i < opened; i++)
+		worker_close(&ws[i]);
 	free(ws);
 	return rc;
 }

@@ -1,81 +1,82 @@
 /*
  * loop.h: the gateway's threads. One epoll worker per core (configurable); each worker owns a
- * SO_REUSEPORT listening socket, so the kernel spreads connections and a session stays on the
- * worker that accepted it. Timers are coarse: each worker sweeps its sessions' deadlines every
- * JG_TICK_MS.
+ * SO_REUSEPORT listening socket, so the kernel spreads connections and whatever a connection
+ * starts stays on the worker that accepted it. Timers are coarse: each worker ticks its tasks
+ * every JG_TICK_MS.
  *
- * struct jg_gateway holds what all sessions share. It is built by `serve` before the workers
- * start and read-only afterwards, except the backend facts learned from greetings, under ver_mu.
+ * The loop knows nothing of sessions or of the MySQL protocol. What it runs is handed to it:
+ *   - an event source (struct jg_ev) is a file descriptor with its own callback, as HAProxy's
+ *     per-fd I/O callback: the loop calls ev->io with the readiness it saw;
+ *   - a task (struct jg_task) is something with a deadline to watch and an end at shutdown:
+ *     the loop calls task->tick every JG_TICK_MS, task->stop when the gateway stops, and
+ *     task->free after the event batch in which the task was released (so that a callback
+ *     later in the same batch never meets freed memory);
+ *   - a post (struct jg_post, jg.h) is work another thread hands to this worker.
+ * A new kind of event source (an admin listener, approval notifications) is a new struct with
+ * an io callback; this file does not change.
+ *
+ * Ownership: the caller owns every jg_ev and jg_task it registers and keeps it alive until its
+ * free callback ran (a task) or it is closed (an event source: closing the fd removes it).
  */
 #ifndef JG_NET_LOOP_H
 #define JG_NET_LOOP_H
 
-#include "gw/config.h"
+#include "jg.h"
 
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
 
 #define JG_TICK_MS 250
 
-struct jg_session;
-struct jg_policy;
-struct jg_tls_server;
-struct jg_tls_client;
-struct jg_auth;
-struct jg_cred;
-
-struct jg_gateway {
-	const struct jg_config *cfg;
-	struct jg_tls_server *tls;          /* client leg credentials */
-	struct jg_tls_client *backend_tls;  /* NULL when [backend] tls = off */
-	struct jg_auth *auth;
-	struct sockaddr_storage backend_addr;
-	socklen_t backend_addrlen;
-	char backend_host[256];             /* for SNI and the certificate name check */
-	struct sockaddr_storage listen_addr;
-	socklen_t listen_addrlen;
-
-	pthread_mutex_t ver_mu;             /* guards the three fields below */
-	char backend_version[96];
-	uint32_t backend_caps;
-	uint8_t backend_charset;
-
-	atomic_uint next_conn_id;
-	volatile sig_atomic_t stop;
-
-	/*
-	 * The policy in force (NULL without a [policy] file). A reload publishes a new one; old ones
-	 * stay allocated until exit, since a worker may be deciding with one (reloads are rare).
-	 */
-	_Atomic(const struct jg_policy *) policy;
-	volatile sig_atomic_t reload;       /* SIGHUP seen: a worker calls reload_policy */
-	void (*reload_policy)(struct jg_gateway *gw);
-
-	struct jg_cred *cred;               /* just-in-time users; NULL in shared mode */
-};
-
 struct jg_worker;
 
-/* jg_worker_post: thread-safe; wakes the worker. */
+struct jg_ev {
+	void (*io)(struct jg_ev *ev, uint32_t events);
+	uint32_t events;                /* currently registered (EPOLL* bits) */
+	int fd;                         /* -1 while not registered */
+};
+
+struct jg_task {
+	struct jg_task *prev, *next;    /* the worker's list */
+	void (*tick)(struct jg_task *t, int64_t now_ms);
+	void (*stop)(struct jg_task *t);
+	void (*free)(struct jg_task *t);
+	uint8_t released;
+};
+
+/* What the loop needs to run: where to listen, when to stop, what to do with a connection. */
+struct jg_loop_conf {
+	const struct sockaddr *listen_addr;
+	socklen_t listen_addrlen;
+	const char *listen_name;        /* for messages */
+	int workers;
+	volatile sig_atomic_t *stop;    /* set (by a signal handler) to end the loop */
+	size_t buf_size;                /* the size of the buffers jg_worker_buf_get lends */
+	/* accept: a new connection on worker w (fd non-blocking, TCP_NODELAY); the callee owns fd */
+	void (*accept)(void *arg, struct jg_worker *w, int fd);
+	/* round: after every batch of events, on each worker (e.g. a policy reload on worker 0) */
+	void (*round)(void *arg, struct jg_worker *w);
+	void *arg;
+};
+
+/* jg_loop_run: starts the workers; returns when *conf->stop is set and they have ended. */
+int jg_loop_run(const struct jg_loop_conf *conf);
+
+/* Used on the worker's own thread. jg_worker_add registers fd with ev->io as its callback. */
+int jg_worker_add(struct jg_worker *w, struct jg_ev *ev, int fd, uint32_t events);
+int jg_worker_mod(struct jg_worker *w, struct jg_ev *ev, uint32_t events);
+void jg_worker_task_add(struct jg_worker *w, struct jg_task *t);
+void jg_worker_release(struct jg_worker *w, struct jg_task *t);
+int jg_worker_index(const struct jg_worker *w);
+
+/* jg_worker_post: thread-safe; wakes the worker, which runs p->fn in its loop. */
 void jg_worker_post(struct jg_worker *w, struct jg_post *p);
 
-/* jg_gateway_run: starts the workers and returns when gw->stop is set and they have ended. */
-int jg_gateway_run(struct jg_gateway *gw, int workers);
-
-/* jg_gateway_set_backend: records what a backend greeting told (version, caps, charset). */
-void jg_gateway_set_backend(struct jg_gateway *gw, const char *version, uint32_t caps,
-                            uint8_t charset);
-
-/* Used by sessions on their own worker's thread. */
-int jg_worker_add(struct jg_worker *w, struct jg_session *s, int fd, int leg, uint32_t events);
-int jg_worker_mod(struct jg_worker *w, struct jg_session *s, int fd, int leg, uint32_t events);
-void jg_worker_release(struct jg_worker *w, struct jg_session *s);
-
-/* Buffers of JG_DIR_BUF bytes lent to sessions; NULL when memory is out. */
+/* Buffers of conf->buf_size bytes lent to connections; NULL when memory is out. */
 uint8_t *jg_worker_buf_get(struct jg_worker *w);
 void jg_worker_buf_put(struct jg_worker *w, uint8_t *buf);
+
+/* jg_now_ms: the monotonic clock, in milliseconds. */
 int64_t jg_now_ms(void);
 
 #endif

@@ -380,41 +380,51 @@ void jg_policy_tags_from_sql(const char *sql, size_t len, char *out, size_t cap)
 		out[n] = '\0';
 }
 
-int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
-                    struct jg_sql_session *sess, const char *sql, size_t len,
-                    struct jg_sql_result *scratch, struct jg_policy_decision *out,
-                    unsigned *which)
+int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
+                               const char *sql, size_t len, const struct jg_sql_result *cls,
+                               struct jg_policy_decision *out, unsigned *which)
 {
 	static const int rank[] = { 0, 1, 3, 2 };       /* by action: allow < review < deny */
-	struct jg_sql_session next = *sess;
 	struct jg_policy_ctx c = *ctx;
 	char tags[1024], comment[512];
 	struct jg_policy_decision d;
 
 	memset(out, 0, sizeof(*out));
 	*which = 0;
-	jg_policy_tags_from_sql(sql, len, comment, sizeof(comment));
-	snprintf(tags, sizeof(tags), "%s %s", ctx->tags ? ctx->tags : "", comment);
-	c.tags = tags;
-	if (jg_sql_classify(&next, sql, len, scratch) != JG_OK) {
+	if (!cls) {
 		out->action = JG_POLICY_DENY;
 		out->rule = JG_POLICY_BY_UNKNOWN;
 		out->rule_name = "";
 		out->message = "too many statements in one query for jitgate to inspect";
 		return JG_ERR_TOOBIG;
 	}
-	for (unsigned i = 0; i < scratch->nstmts; i++) {
-		jg_policy_decide(p, &c, &scratch->stmts[i], &d);
+	jg_policy_tags_from_sql(sql, len, comment, sizeof(comment));
+	snprintf(tags, sizeof(tags), "%s %s", ctx->tags ? ctx->tags : "", comment);
+	c.tags = tags;
+	for (unsigned i = 0; i < cls->nstmts; i++) {
+		jg_policy_decide(p, &c, &cls->stmts[i], &d);
 		if (i == 0 || rank[d.action] > rank[out->action]) {
 			*out = d;
 			*which = i;
 		}
 	}
-	if (scratch->nstmts == 0)                   /* an empty query: the server answers it */
+	if (cls->nstmts == 0)                       /* an empty query: the server answers it */
 		out->action = JG_POLICY_ALLOW;
-	if (out->action == JG_POLICY_ALLOW)
-		*sess = next;
 	return JG_OK;
+}
+
+int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
+                    struct jg_sql_session *sess, const char *sql, size_t len,
+                    struct jg_sql_result *scratch, struct jg_policy_decision *out,
+                    unsigned *which)
+{
+	struct jg_sql_session next = *sess;
+	int ok = jg_sql_classify(&next, sql, len, scratch) == JG_OK;
+	int rc = jg_policy_judge_classified(p, ctx, sql, len, ok ? scratch : NULL, out, which);
+
+	if (rc == JG_OK && out->action == JG_POLICY_ALLOW)
+		*sess = next;
+	return rc;
 }
 
 /* read_all: the whole file, malloc'd; NULL (errno set) on failure. Policies are small. */

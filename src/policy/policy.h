@@ -134,6 +134,15 @@ int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
                     struct jg_sql_result *scratch, struct jg_policy_decision *out,
                     unsigned *which);
 
+/*
+ * jg_policy_judge_classified: the same decision over a classification already made of sql
+ * (cls; NULL when the text had more statements than the classifier takes: a deny naming no
+ * rule, and JG_ERR_TOOBIG). The session state is the caller's to update.
+ */
+int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
+                               const char *sql, size_t len, const struct jg_sql_result *cls,
+                               struct jg_policy_decision *out, unsigned *which);
+
 /* Roles, for the just-in-time user module. Strings point into the loaded bytes. */
 struct jg_policy_role {
 	const char *name, *groups;

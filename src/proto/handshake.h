@@ -1,5 +1,6 @@
 /*
- * handshake.h: the connection phase on both legs (spec/handshake.rl) and the packets it builds:
+ * handshake.h: the packets of the connection phase on both legs (the machines are
+ * spec/client.rl and spec/backend.rl):
  * greeting, OK, ERR, HandshakeResponse41, and the client side of the mysql_native_password and
  * caching_sha2_password scrambles.
  *
@@ -54,9 +55,7 @@
 #define JG_SCRAMBLE_LEN 20
 #define JG_NAME_MAX 128          /* user, database and plugin names we accept */
 
-struct jg_session;
-
-/* Machine state for one leg. */
+/* Machine state of one leg's connection phase (spec/client.rl, spec/backend.rl). */
 struct jg_hs {
 	int cs;
 };
@@ -113,20 +112,5 @@ size_t jg_hs_build_response(uint8_t *out, size_t cap, uint8_t seq, uint32_t caps
  */
 int jg_hs_scramble(const char *plugin, const char *password, const uint8_t *scramble,
                    size_t scramble_len, uint8_t out[32]);
-
-/* Machines (gen/handshake.c). Actions are the jg_hs_on_* functions in src/proto/session.c. */
-void jg_hs_client_init(struct jg_hs *h);
-int jg_hs_client_exec(struct jg_hs *h, struct jg_session *s, uint8_t sym);
-void jg_hs_backend_init(struct jg_hs *h);
-int jg_hs_backend_exec(struct jg_hs *h, struct jg_session *s, uint8_t sym);
-
-void jg_hs_on_ssl_request(struct jg_session *s);
-void jg_hs_on_response(struct jg_session *s);
-void jg_hs_on_auth_data(struct jg_session *s);
-void jg_hs_on_greeting(struct jg_session *s);
-void jg_hs_on_auth_switch(struct jg_session *s);
-void jg_hs_on_more_data(struct jg_session *s);
-void jg_hs_on_login_ok(struct jg_session *s);
-void jg_hs_on_login_err(struct jg_session *s);
 
 #endif

@@ -131,6 +131,7 @@ int jg_resp_packet(struct jg_resp *r, const uint8_t *payload, size_t avail, uint
 	r->pkt_len = avail;
 	r->pkt_total = total;
 	r->sym = jg_resp_symbol(payload, avail, total, &r->status);
+	r->kind = JG_RK_OTHER;
 	jg_resp_exec(r, r->sym);
 	if (jg_log_level >= JG_LOG_DEBUG)
 		jg_log(JG_LOG_DEBUG, "resp: packet %c (%u bytes) -> state %d err %d", r->sym, total,
@@ -139,8 +140,21 @@ int jg_resp_packet(struct jg_resp *r, const uint8_t *payload, size_t avail, uint
 	return r->err;
 }
 
+/* end_kind: what the packet that ends a result or a response was. */
+static uint8_t end_kind(uint8_t sym)
+{
+	switch (sym) {
+	case 'o': case 'O': return JG_RK_OK;
+	case 'e': return JG_RK_ERR;
+	case 't': case 'T': case 'c': return JG_RK_EOF;
+	default: return JG_RK_OTHER;    /* COM_STATISTICS's string */
+	}
+}
+
 int jg_resp_on_end(struct jg_resp *r)
 {
+	if (r->kind == JG_RK_OTHER)     /* the last definition of a list may end a response */
+		r->kind = end_kind(r->sym);
 	if (r->sym == 'o' && r->command != JG_COM_STMT_PREPARE)
 		r->results++;          /* an OK result (rows end with 't', not 'o') */
 	r->busy = 0;
@@ -149,6 +163,7 @@ int jg_resp_on_end(struct jg_resp *r)
 
 int jg_resp_on_more_results(struct jg_resp *r)
 {
+	r->kind = end_kind(r->sym);
 	if (r->sym == 'O')
 		r->results++;          /* an OK result; a result set was counted at its column count */
 	return jg_resp_entry(JG_RESP_QUERY);
@@ -163,6 +178,7 @@ int jg_resp_on_column_count(struct jg_resp *r)
 		return jg_resp_entry(JG_RESP_IDLE);
 	}
 	r->results++;
+	r->kind = JG_RK_COUNT;
 	r->list = JG_LIST_COLUMNS;
 	r->left = n;
 	return jg_resp_entry(JG_RESP_DEFS);
@@ -189,6 +205,7 @@ static int after_list(struct jg_resp *r)
 
 int jg_resp_on_definition(struct jg_resp *r, int stay)
 {
+	r->kind = r->list == JG_LIST_PARAMS ? JG_RK_PARAMDEF : JG_RK_COLDEF;
 	if (--r->left > 0)
 		return stay;
 	if (!r->deprecate_eof)
@@ -198,6 +215,7 @@ int jg_resp_on_definition(struct jg_resp *r, int stay)
 
 int jg_resp_on_definitions_eof(struct jg_resp *r)
 {
+	r->kind = JG_RK_EOF;
 	if (r->sym == 'c')          /* a cursor was opened: rows come with COM_STMT_FETCH */
 		return jg_resp_on_end(r);
 	return after_list(r);
@@ -206,6 +224,7 @@ int jg_resp_on_definitions_eof(struct jg_resp *r)
 void jg_resp_on_row(struct jg_resp *r)
 {
 	r->rows++;
+	r->kind = JG_RK_ROW;
 }
 
 int jg_resp_on_local_infile(struct jg_resp *r)
@@ -222,6 +241,7 @@ int jg_resp_on_prepare_ok(struct jg_resp *r)
 		r->err = JG_ERR_PROTO;
 		return jg_resp_entry(JG_RESP_IDLE);
 	}
+	r->kind = JG_RK_PREPARE_OK;
 	r->prep_columns = jg_le16(r->pkt + 5);
 	r->left = jg_le16(r->pkt + 7);
 	r->list = JG_LIST_PARAMS;

@@ -34,6 +34,19 @@ enum jg_resp_state {
 	JG_RESP_SIMPLE, JG_RESP_STRING, JG_RESP_FIELDS,
 };
 
+/* What the last packet fed to the machine was, for the result stage. */
+enum jg_resp_kind {
+	JG_RK_OTHER,              /* a string, a COM_FIELD_LIST definition, or an error */
+	JG_RK_OK,                 /* an OK that ends a result (0x00) */
+	JG_RK_ERR,                /* an ERR that ends the response */
+	JG_RK_EOF,                /* an EOF or 0xFE OK that ends definitions or rows */
+	JG_RK_COUNT,              /* a result set's column count */
+	JG_RK_COLDEF,             /* a column definition */
+	JG_RK_PARAMDEF,           /* a parameter definition (COM_STMT_PREPARE) */
+	JG_RK_PREPARE_OK,         /* COM_STMT_PREPARE_OK */
+	JG_RK_ROW,                /* a row, text or binary */
+};
+
 /* Which counted list of definitions is being read. */
 enum jg_resp_list { JG_LIST_COLUMNS, JG_LIST_PARAMS, JG_LIST_PREPARED_COLUMNS };
 
@@ -48,6 +61,7 @@ struct jg_resp {
 	uint32_t prep_columns;    /* PREPARE_OK: column definitions after the parameters */
 	uint16_t status;          /* server status of the last OK/EOF */
 	uint8_t sym;              /* class of the packet being fed */
+	uint8_t kind;             /* enum jg_resp_kind of the last packet fed */
 	uint64_t rows;            /* rows seen in this response (all result sets) */
 	uint32_t results;         /* results (OK or result set) seen in this response */
 	/* The packet being classified: borrowed for one jg_resp_packet call. */

@@ -1,0 +1,330 @@
+/* command.c: the command stage; see command.h and stage.h. */
+#include "proto/command.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Per worker thread: a classification is large (every statement of a packet) and short-lived. */
+static _Thread_local struct jg_sql_result scratch;
+
+/* The bytes of a command admission needs before it knows whether to hold the text: the command
+ * byte and a statement id. */
+#define HEAD_MIN 5u
+
+/* ready: a new command may start: the previous one is answered, every byte of that answer (and
+ * of our ERRs) went to the client, and no admission stage holds a command. */
+static int ready(const struct jg_session *s)
+{
+	return jg_resp_done(&s->resp) && !jg_out_pending(&s->cout) && jg_dir_idle(&s->b2c) &&
+	       jg_dir_idle(&s->c2b) && (!s->cmd.parked || s->cmd.resumed);
+}
+
+int jg_command_waiting(const struct jg_session *s)
+{
+	const struct jg_dir *d = &s->c2b;
+
+	return !s->cmd.staging && d->f.left == 0 && d->r < d->end && !ready(s);
+}
+
+void jg_command_resume(struct jg_session *s)
+{
+	if (s->cmd.parked)
+		s->cmd.resumed = 1;
+}
+
+/* wants_text: some admission stage must see com's statement text whole. */
+static int wants_text(const struct jg_session *s, uint8_t com)
+{
+	for (unsigned i = 0; i < JG_ADMIT_SLOTS; i++)
+		if (s->admit[i] && s->admit[i]->text && s->admit[i]->text(s, com))
+			return 1;
+	return 0;
+}
+
+/* set_database: as COM_INIT_DB names it (the classifier compares names in lower case). */
+static void set_database(struct jg_session *s, const uint8_t *name, size_t len)
+{
+	size_t i;
+
+	if (len >= sizeof(s->sql.db))
+		len = 0;                        /* longer than MySQL allows: the server will refuse */
+	for (i = 0; i < len; i++)
+		s->sql.db[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+	s->sql.db[i] = '\0';
+}
+
+/* refuse: the command is answered with ERR and none of it goes on. */
+static void refuse(struct jg_session *s, uint8_t seq, const struct jg_refusal *ref)
+{
+	s->cl_seq = (uint8_t)(seq + 1);
+	jg_out_er(&s->cout, s->cl_seq, ref->er, ref->msg);
+	s->metrics.refused++;
+}
+
+/* too_large: the refusal of a statement over the limit. */
+static void too_large(struct jg_session *s, uint8_t seq, uint64_t len)
+{
+	struct jg_refusal ref = { .er = JG_ER_NOT_SUPPORTED, .stage = "commands", .rule = "" };
+
+	snprintf(ref.msg, sizeof(ref.msg), "jitgate judges a statement whole and holds at most %zu "
+	         "bytes of one ([limits] statement; by default the database's max_allowed_packet); "
+	         "this one has %llu or more: split it; nothing of it ran",
+	         jg_session_statement_limit(s), (unsigned long long)len);
+	jg_log(JG_LOG_INFO, "session %u: refused a statement of %llu bytes or more", s->id,
+	       (unsigned long long)len);
+	refuse(s, seq, &ref);
+}
+
+/* went: the command was admitted and goes to the database: what it changes, what answers it. */
+static void went(struct jg_session *s, const struct jg_cmd *cmd, const struct jg_sql_session *next)
+{
+	if (cmd->com == JG_COM_INIT_DB && cmd->head_len == cmd->len)
+		set_database(s, cmd->head + 1, cmd->len - 1);
+	if (cmd->com == JG_COM_RESET_CONNECTION)
+		s->sql.sql_mode = s->sql_mode0;
+	if (cmd->com == JG_COM_QUERY && cmd->cls)
+		s->sql = *next;                 /* USE, SET sql_mode: later texts read the new way */
+	if (cmd->com == JG_COM_QUIT)
+		s->cmd.quitting = 1;
+	s->metrics.commands++;
+	jg_resp_expect(&s->resp, cmd->com);
+}
+
+/*
+ * admit: the stages from s->cmd.slot on. With the text, it is classified first under the
+ * session's state (a prepared text runs later or never, so it changes nothing now).
+ */
+static int admit(struct jg_session *s, struct jg_cmd *cmd, struct jg_refusal *ref,
+                 struct jg_sql_session *next)
+{
+	int rc = JG_STAGE_GO;
+
+	*next = s->sql;
+	cmd->state = &s->sql;
+	if (cmd->sql) {
+		cmd->cls_err = jg_sql_classify(next, cmd->sql, cmd->sql_len, &scratch);
+		cmd->cls = cmd->cls_err == JG_OK ? &scratch : NULL;
+	}
+	if (cmd->len >= HEAD_MIN && cmd->head_len >= HEAD_MIN &&
+	    cmd->com >= JG_COM_STMT_EXECUTE && cmd->com <= JG_COM_STMT_FETCH)
+		cmd->stmt_id = jg_le32(cmd->head + 1);
+	memset(ref, 0, sizeof(*ref));
+	for (; s->cmd.slot < JG_ADMIT_SLOTS; s->cmd.slot++) {
+		const struct jg_admit_stage *st = s->admit[s->cmd.slot];
+
+		if (!st || (rc = st->admit(s, cmd, ref)) > 0)
+			continue;
+		if (rc < 0 && !ref->stage)
+			ref->stage = st->name;
+		break;
+	}
+	if (rc == JG_STAGE_WAIT) {
+		s->cmd.parked = 1;
+		s->cmd.resumed = 0;
+		return rc;
+	}
+	s->cmd.parked = s->cmd.resumed = 0;
+	s->cmd.slot = 0;
+	return rc > 0 ? JG_STAGE_GO : JG_STAGE_REFUSE;
+}
+
+/* admit_held: the command assembled in s->cmd.stmt: sent from there, or dropped. */
+static int admit_held(struct jg_session *s, int *progress)
+{
+	struct jg_stagebuf *b = &s->cmd.stmt;
+	struct jg_sql_session next;
+	struct jg_refusal ref;
+	struct jg_cmd cmd = { .com = b->p[JG_FRAME_HDR], .seq = s->cmd.seq,
+	                      .len = (uint32_t)JG_MIN(b->len - JG_FRAME_HDR, UINT32_MAX),
+	                      .head = b->p + JG_FRAME_HDR, .head_len = b->len - JG_FRAME_HDR };
+	uint8_t seq = s->cmd.seq;
+	int rc;
+
+	cmd.sql = (const char *)cmd.head + 1;
+	cmd.sql_len = cmd.head_len - 1;
+	rc = admit(s, &cmd, &ref, &next);
+	if (rc == JG_STAGE_WAIT)
+		return JG_WAIT;
+	*progress = 1;
+	s->cmd.held = 0;
+	if (rc == JG_STAGE_REFUSE) {
+		refuse(s, cmd.seq, &ref);
+		jg_stagebuf_release(b);
+		return JG_OK;
+	}
+	went(s, &cmd, &next);
+	if (jg_stagebuf_frame(b, 0, &seq) != JG_OK) {
+		jg_session_refuse(s, JG_ER_BACKEND_REFUSED, "jitgate is out of memory; try again later");
+		return JG_ERR_NOMEM;
+	}
+	b->off = 0;
+	s->c2b.side = b;
+	return JG_OK;
+}
+
+/* hold: the payload bytes of the current physical packet into the held command. */
+static void hold(struct jg_session *s, struct jg_dir *d, size_t n)
+{
+	struct jg_stagebuf *b = &s->cmd.stmt;
+	size_t limit = jg_session_statement_limit(s);
+
+	if (jg_stagebuf_reserve(b, n, limit + JG_FRAME_HDR) != JG_OK) {
+		/* Over the limit: refused now, the rest of it dropped as it comes. */
+		too_large(s, s->cmd.seq, b->len - JG_FRAME_HDR + n);
+		jg_stagebuf_release(b);
+		s->cmd.staging = 0;
+		d->discard = 1;
+		return;
+	}
+	memcpy(b->p + b->len, d->buf + d->r, n);
+	b->len += n;
+}
+
+/* pass: payload bytes of the current physical packet: forwarded, dropped or held. */
+static void pass(struct jg_session *s, struct jg_dir *d)
+{
+	size_t n = JG_MIN((size_t)d->f.left, d->end - d->r);
+
+	if (s->cmd.staging)
+		hold(s, d, n);
+	d->r += n;
+	d->f.left -= (uint32_t)n;
+	if (s->cmd.staging || d->discard)
+		d->w = d->r;
+	if (s->cmd.staging && d->f.left == 0 && !d->f.in_cont) {
+		s->cmd.staging = 0;
+		s->cmd.held = 1;
+	}
+}
+
+/* start_holding: a command too large for the direction buffer, assembled in s->cmd.stmt. */
+static int start_holding(struct jg_session *s, struct jg_dir *d, const struct jg_frame *peek)
+{
+	struct jg_stagebuf *b = &s->cmd.stmt;
+
+	d->f = *peek;
+	d->r += JG_FRAME_HDR;
+	d->w = d->r;
+	s->cmd.seq = peek->seq;
+	if (peek->len > jg_session_statement_limit(s)) {
+		too_large(s, peek->seq, peek->len);
+		d->discard = 1;
+		return JG_OK;
+	}
+	d->discard = 0;
+	if (jg_stagebuf_reserve(b, JG_FRAME_HDR, SIZE_MAX) != JG_OK) {
+		jg_session_refuse(s, JG_ER_BACKEND_REFUSED, "jitgate is out of memory; try again later");
+		return JG_ERR_NOMEM;
+	}
+	b->len = JG_FRAME_HDR;          /* room for the header the packet gets back when it goes */
+	s->cmd.staging = 1;
+	return JG_OK;
+}
+
+/* begin: a new command whose header is at d->r. */
+static int begin(struct jg_session *s, struct jg_dir *d, const struct jg_frame *peek, size_t avail,
+                 int *progress)
+{
+	const uint8_t *payload = d->buf + d->r + JG_FRAME_HDR;
+	size_t have = JG_MIN(avail - JG_FRAME_HDR, (size_t)peek->len);
+	int whole = peek->len < JG_FRAME_MAX && have == peek->len;
+	struct jg_cmd cmd = { .com = payload[0], .seq = peek->seq, .len = peek->len,
+	                      .head = payload, .head_len = have };
+	struct jg_sql_session next;
+	struct jg_refusal ref;
+	int rc;
+
+	if (wants_text(s, cmd.com)) {
+		if (!whole && peek->len < JG_FRAME_MAX && JG_FRAME_HDR + peek->len <= JG_DIR_BUF)
+			return JG_WAIT;         /* it will fit: wait for the rest */
+		if (!whole) {
+			*progress = 1;
+			return start_holding(s, d, peek);
+		}
+		if (peek->len > jg_session_statement_limit(s)) {
+			*progress = 1;
+			too_large(s, peek->seq, peek->len);
+			d->f = *peek;
+			d->r += JG_FRAME_HDR;
+			d->w = d->r;
+			d->discard = 1;
+			return JG_OK;
+		}
+		cmd.sql = (const char *)payload + 1;
+		cmd.sql_len = peek->len - 1;
+	}
+	rc = admit(s, &cmd, &ref, &next);
+	if (rc == JG_STAGE_WAIT)
+		return JG_WAIT;
+	*progress = 1;
+	d->f = *peek;
+	d->r += JG_FRAME_HDR;
+	d->discard = rc == JG_STAGE_REFUSE;
+	if (d->discard) {
+		d->w = d->r;
+		refuse(s, peek->seq, &ref);
+	} else {
+		went(s, &cmd, &next);
+	}
+	return JG_OK;
+}
+
+int jg_command_parse(struct jg_session *s, int *progress)
+{
+	struct jg_dir *d = &s->c2b;
+	struct jg_frame peek;
+	size_t avail;
+	int rc;
+
+	if (d->side && d->side->off == d->side->len && d->side == &s->cmd.stmt) {
+		jg_stagebuf_release(&s->cmd.stmt);      /* a held command went out whole */
+		d->side = NULL;
+	}
+	for (;;) {
+		if (s->cmd.held) {
+			if (!ready(s))
+				return JG_WAIT;
+			if ((rc = admit_held(s, progress)) != JG_OK)
+				return rc;
+			continue;
+		}
+		if (d->r >= d->end)
+			return JG_WAIT;
+		if (d->f.left > 0) {
+			pass(s, d);
+			*progress = 1;
+			continue;
+		}
+		avail = d->end - d->r;
+		if (avail < JG_FRAME_HDR)
+			return JG_WAIT;
+		peek = d->f;
+		jg_frame_parse_header(&peek, d->buf + d->r);
+		jg_frame_begin(&peek);
+		if (!peek.first) {              /* the next physical packet of the same command */
+			d->f = peek;
+			d->r += JG_FRAME_HDR;
+			if (s->cmd.staging || d->discard)
+				d->w = d->r;
+			if (s->cmd.staging && peek.len == 0) {
+				s->cmd.staging = 0;
+				s->cmd.held = 1;
+			}
+			*progress = 1;
+			continue;
+		}
+		if (!ready(s))
+			return JG_WAIT;
+		if (peek.len == 0) {
+			s->cl_seq = (uint8_t)(peek.seq + 1);
+			jg_session_refuse(s, JG_ER_MALFORMED, "Malformed communication packet: a "
+			                  "command packet must not be empty");
+			return JG_ERR_PROTO;
+		}
+		/* What precedes goes out first: a refusal drops bytes from w on. */
+		if (d->w < d->r || avail - JG_FRAME_HDR < JG_MIN(peek.len, HEAD_MIN))
+			return JG_WAIT;
+		if ((rc = begin(s, d, &peek, avail, progress)) != JG_OK)
+			return rc;
+	}
+}

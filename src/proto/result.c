@@ -1,0 +1,318 @@
+/* result.c: the result stage; see result.h and stage.h. */
+#include "proto/result.h"
+
+#include "gw/gateway.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Staged bytes for the client above which the copy path stops parsing until they are read. */
+#define OUT_HIGH (64 * 1024)
+
+/* begin: a response starts (its first packet is at hand): what each stage wants of it. */
+static void begin(struct jg_session *s, uint8_t seq)
+{
+	memset(&s->res.sum, 0, sizeof(s->res.sum));
+	s->res.sum.com = s->resp.command;
+	s->res.want = 0;
+	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++) {
+		const struct jg_result_stage *st = s->rstage[i];
+
+		s->res.wants[i] = st && st->begin ? st->begin(s, s->resp.command) : 0;
+		s->res.want |= s->res.wants[i];
+	}
+	s->res.copy = (s->res.want & (JG_RS_DEFS | JG_RS_ROWS)) != 0;
+	s->res.drop = 0;
+	s->res.col = 0;
+	s->res.seq = seq;
+	s->res.began = 1;
+	if (s->res.copy)
+		s->b2c.side = &s->res.out;
+}
+
+/* track: the session-state-change block of an OK, kept for the summary. */
+static void track(struct jg_result_summary *sum, const struct jg_pkt_ok *ok)
+{
+	size_t n = ok->track_len;
+
+	if (!n)
+		return;
+	if (n > sizeof(sum->track) - sum->track_len) {
+		sum->track_truncated = 1;
+		return;
+	}
+	memcpy(sum->track + sum->track_len, ok->track, n);
+	sum->track_len += n;
+}
+
+/* summarize: an OK, ERR or EOF of the response into the summary. */
+static void summarize(struct jg_session *s, const uint8_t *p, size_t len)
+{
+	struct jg_result_summary *sum = &s->res.sum;
+	struct jg_pkt_ok ok;
+	struct jg_pkt_err err;
+	struct jg_pkt_eof eof;
+	uint8_t kind = s->resp.kind;
+
+	sum->status = s->resp.status;
+	if (kind == JG_RK_ERR && jg_pkt_parse_err(p, len, s->lb.caps, &err) == JG_OK) {
+		sum->error = err.code;
+		memcpy(sum->sqlstate, err.sqlstate, sizeof(sum->sqlstate));
+		sum->error_msg = err.msg;
+		sum->error_msg_len = err.msg_len;
+	} else if ((kind == JG_RK_OK || (kind == JG_RK_EOF && s->resp.deprecate_eof && len >= 7)) &&
+	           jg_pkt_parse_ok(p, len, s->lb.caps, &ok) == JG_OK) {
+		sum->affected_rows += ok.affected_rows;
+		if (ok.last_insert_id)
+			sum->last_insert_id = ok.last_insert_id;
+		sum->warnings += ok.warnings;
+		sum->status = ok.status;
+		track(sum, &ok);
+	} else if (kind == JG_RK_EOF && jg_pkt_parse_eof(p, len, &eof) == JG_OK) {
+		sum->warnings += eof.warnings;
+		sum->status = eof.status;
+	}
+}
+
+/* end: the response is over: the stages that asked get the summary. */
+static void end(struct jg_session *s)
+{
+	s->res.sum.results = s->resp.results;
+	s->res.sum.rows = s->resp.rows;
+	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++)
+		if ((s->res.wants[i] & JG_RS_END) && s->rstage[i]->end)
+			s->rstage[i]->end(s, &s->res.sum);
+	s->res.began = s->res.copy = s->res.drop = 0;
+	s->res.want = 0;
+	jg_stagebuf_release(&s->res.pkt);
+	jg_stagebuf_release(&s->res.alt);
+}
+
+/* emit: a payload as packets for the client, at the end of out. */
+static int emit(struct jg_session *s, const uint8_t *p, size_t n)
+{
+	struct jg_stagebuf *out = &s->res.out;
+	size_t k = n / JG_FRAME_MAX + 1, at;
+
+	if (jg_stagebuf_reserve(out, n + k * JG_FRAME_HDR, SIZE_MAX) != JG_OK)
+		return JG_ERR_NOMEM;
+	for (size_t i = 0; i < k; i++) {
+		size_t c = i + 1 < k ? JG_FRAME_MAX : n - i * JG_FRAME_MAX;
+
+		at = out->len;
+		jg_frame_put_header(out->p + at, (uint32_t)c, s->res.seq++);
+		memcpy(out->p + at + JG_FRAME_HDR, p + i * JG_FRAME_MAX, c);
+		out->len = at + JG_FRAME_HDR + c;
+	}
+	return JG_OK;
+}
+
+/*
+ * cut: the client's response ends here with an ERR of ours (a row over the limit, a stage that
+ * failed); what is left of the database's response is read and dropped.
+ */
+static int cut(struct jg_session *s, enum jg_er e, const char *msg)
+{
+	const struct jg_er_def *def = jg_er_def(e);
+	uint8_t pkt[600];
+	size_t n;
+
+	n = jg_pkt_build_er(pkt, sizeof(pkt), s->res.seq, e, msg);
+	if (!n || emit(s, pkt + JG_FRAME_HDR, n - JG_FRAME_HDR) != JG_OK)
+		return JG_ERR_NOMEM;
+	jg_log(JG_LOG_INFO, "session %u: result cut with ERR %u: %s", s->id, def->code, msg);
+	s->res.sum.error = def->code;
+	memcpy(s->res.sum.sqlstate, def->sqlstate, sizeof(s->res.sum.sqlstate));
+	s->res.sum.error_msg = NULL;
+	s->res.sum.error_msg_len = 0;
+	s->res.sum.by_gateway = 1;
+	s->res.drop = 1;
+	s->res.open = 0;
+	s->b2c.discard = 1;
+	s->b2c.w = s->b2c.r;
+	return JG_OK;
+}
+
+/* rewrite: a definition or row through the stages that want it; pkt may be replaced. */
+static int rewrite(struct jg_session *s, unsigned want)
+{
+	int binary = s->resp.command == JG_COM_STMT_EXECUTE || s->resp.command == JG_COM_STMT_FETCH;
+	size_t limit = (size_t)s->gw->cfg->limit_row, outlen, cap;
+	struct jg_stagebuf tmp;
+	int rc = JG_OK;
+
+	for (unsigned i = 0; i < JG_RESULT_SLOTS && rc == JG_OK; i++) {
+		const struct jg_result_stage *st = s->rstage[i];
+
+		if (!(s->res.wants[i] & want))
+			continue;
+		cap = JG_MIN(limit, JG_MAX(2 * s->res.pkt.len, s->res.pkt.len + 4096));
+		s->res.alt.len = 0;
+		if (jg_stagebuf_reserve(&s->res.alt, cap, cap) != JG_OK)
+			return JG_ERR_NOMEM;
+		outlen = 0;
+		if (want == JG_RS_DEFS)
+			rc = st->column(s, s->res.col, s->res.pkt.p, s->res.pkt.len, s->res.alt.p, cap,
+			                &outlen);
+		else
+			rc = st->row(s, binary, s->res.pkt.p, s->res.pkt.len, s->res.alt.p, cap, &outlen);
+		if (rc == JG_OK && outlen > 0 && outlen <= cap) {
+			tmp = s->res.pkt;
+			s->res.pkt = s->res.alt;
+			s->res.alt = tmp;
+			s->res.pkt.len = outlen;
+		}
+	}
+	return rc;
+}
+
+/* finish: the packet assembled in pkt is whole: through the stages, then out to the client. */
+static int finish(struct jg_session *s)
+{
+	uint8_t kind = s->resp.kind;
+	char msg[200];
+	int rc = JG_OK;
+
+	s->res.open = 0;
+	if (kind == JG_RK_COUNT)
+		s->res.col = 0;
+	if (kind == JG_RK_COLDEF && (s->res.want & JG_RS_DEFS))
+		rc = rewrite(s, JG_RS_DEFS);
+	else if (kind == JG_RK_ROW && (s->res.want & JG_RS_ROWS))
+		rc = rewrite(s, JG_RS_ROWS);
+	if (kind == JG_RK_COLDEF)
+		s->res.col++;
+	if (rc == JG_ERR_NOMEM)
+		return rc;
+	if (rc != JG_OK) {
+		snprintf(msg, sizeof(msg), "jitgate could not process a %s of this result (%s); the "
+		         "result was cut here", kind == JG_RK_ROW ? "row" : "column definition",
+		         jg_strerr(rc));
+		rc = cut(s, JG_ER_TOO_LARGE, msg);
+	} else {
+		if (s->res.want & JG_RS_END)
+			summarize(s, s->res.pkt.p, s->res.pkt.len);
+		rc = emit(s, s->res.pkt.p, s->res.pkt.len);
+	}
+	if (rc == JG_OK && jg_resp_done(&s->resp))
+		end(s);
+	return rc;
+}
+
+/* pass: payload bytes of the current physical packet: forwarded, assembled or dropped. */
+static int pass(struct jg_session *s, struct jg_dir *d)
+{
+	size_t n = JG_MIN((size_t)d->f.left, d->end - d->r);
+	char msg[200];
+	int rc;
+
+	if (s->res.open && !d->discard) {
+		rc = jg_stagebuf_reserve(&s->res.pkt, n, (size_t)s->gw->cfg->limit_row);
+		if (rc == JG_ERR_TOOBIG) {
+			snprintf(msg, sizeof(msg), "jitgate holds at most %d bytes of one row of a result "
+			         "it inspects ([limits] row); this row is larger, so the result was cut "
+			         "here", s->gw->cfg->limit_row);
+			if ((rc = cut(s, JG_ER_TOO_LARGE, msg)) != JG_OK)
+				return rc;
+			if (jg_resp_done(&s->resp))
+				end(s);
+		} else if (rc != JG_OK) {
+			return rc;
+		} else {
+			memcpy(s->res.pkt.p + s->res.pkt.len, d->buf + d->r, n);
+			s->res.pkt.len += n;
+		}
+	}
+	d->r += n;
+	d->f.left -= (uint32_t)n;
+	if (d->discard || s->res.open)
+		d->w = d->r;
+	if (s->res.open && d->f.left == 0 && !d->f.in_cont)
+		return finish(s);
+	return JG_OK;
+}
+
+/* packet: a logical packet starts: the machine learns it, and its bytes get their fate. */
+static int packet(struct jg_session *s, struct jg_dir *d, const struct jg_frame *peek,
+                  const uint8_t *payload, size_t have)
+{
+	int rc;
+
+	if (!s->res.began && !jg_resp_done(&s->resp))
+		begin(s, peek->seq);
+	if ((rc = jg_resp_packet(&s->resp, payload, have, peek->len)) != JG_OK)
+		return rc;
+	d->f = *peek;
+	d->r += JG_FRAME_HDR;
+	d->discard = s->res.drop;
+	if (d->discard) {
+		d->w = d->r;
+	} else if (s->res.copy) {
+		d->w = d->r;
+		s->res.open = 1;
+		s->res.pkt.len = 0;
+		if (peek->len == 0)
+			return finish(s);
+		return JG_OK;
+	} else if ((s->res.want & JG_RS_END) && have == peek->len) {
+		summarize(s, payload, have);
+	}
+	if (jg_resp_done(&s->resp) && s->res.began)
+		end(s);
+	return JG_OK;
+}
+
+int jg_result_parse(struct jg_session *s, int *progress)
+{
+	struct jg_dir *d = &s->b2c;
+	struct jg_stagebuf *out = &s->res.out;
+	struct jg_frame peek;
+	size_t avail, need;
+	int rc;
+
+	if (out->off == out->len && out->len) {
+		out->off = out->len = 0;
+		if (!s->res.copy) {
+			jg_stagebuf_release(out);       /* the copy path's response went out whole */
+			d->side = NULL;
+		}
+	}
+	for (;;) {
+		if (d->r >= d->end)
+			return JG_WAIT;
+		if (d->f.left > 0) {
+			if ((rc = pass(s, d)) != JG_OK)
+				return rc;
+			*progress = 1;
+			continue;
+		}
+		avail = d->end - d->r;
+		if (avail < JG_FRAME_HDR)
+			return JG_WAIT;
+		peek = d->f;
+		jg_frame_parse_header(&peek, d->buf + d->r);
+		jg_frame_begin(&peek);
+		if (!peek.first) {              /* the next physical packet of the same packet */
+			d->f = peek;
+			d->r += JG_FRAME_HDR;
+			if (d->discard || s->res.open)
+				d->w = d->r;
+			else if (s->res.copy && !s->res.drop)
+				return JG_ERR_PROTO;
+			if (s->res.open && peek.len == 0 && (rc = finish(s)) != JG_OK)
+				return rc;
+			*progress = 1;
+			continue;
+		}
+		need = JG_FRAME_HDR + peek.len <= JG_DIR_BUF ? peek.len : jg_resp_need(peek.len);
+		if (avail - JG_FRAME_HDR < need)
+			return JG_WAIT;
+		if (s->res.copy && out->len - out->off > OUT_HIGH)
+			return JG_WAIT;
+		rc = packet(s, d, &peek, d->buf + d->r + JG_FRAME_HDR,
+		            JG_MIN(avail - JG_FRAME_HDR, (size_t)peek.len));
+		if (rc != JG_OK)
+			return rc;
+		*progress = 1;
+	}
+}
