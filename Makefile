@@ -24,7 +24,7 @@ RE_SPECS := $(wildcard spec/*.re)
 GEN_C   := $(patsubst spec/%.rl,gen/%.c,$(SPECS)) $(patsubst spec/%.re,gen/%.c,$(RE_SPECS))
 SRCS    := $(filter-out src/cli/main.c,$(shell find src -name '*.c' | sort))
 OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(SRCS)) $(patsubst %.c,$(BUILD)/%.o,$(GEN_C))
-UNIT    := $(sort $(wildcard tests/unit/*.c))
+UNIT    := $(sort $(wildcard tests/unit/*.c)) tests/dp/dp.c
 
 DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-dev libinih-dev \
             libmariadb-dev libsqlite3-dev sqlite3 mariadb-server mariadb-client python3 python3-pymysql \
@@ -111,9 +111,15 @@ $(BUILD)/unit: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT))
 unit: $(BUILD)/unit
 	$(BUILD)/unit
 
-# Protocol machine cases (tests/proto/*.case) are run by the unit binary's proto runner.
+# Protocol machine cases (tests/proto/*.case) and datapath cases (tests/datapath/*.case: a
+# session's packets from both sides through the command and result stages) are run by the unit
+# binary's runners; the last line sums both.
 proto: $(BUILD)/unit
-	$(BUILD)/unit proto tests/proto
+	@$(BUILD)/unit proto tests/proto | tee $(BUILD)/proto.log; \
+	$(BUILD)/unit datapath tests/datapath | tee -a $(BUILD)/proto.log; \
+	p=$$(grep -Eo '[0-9]+ passed' $(BUILD)/proto.log | awk '{s+=$$1} END {print s+0}'); \
+	f=$$(grep -Eo '[0-9]+ failed' $(BUILD)/proto.log | awk '{s+=$$1} END {print s+0}'); \
+	echo "proto+datapath: $$p passed, $$f failed"; [ $$f -eq 0 ]
 
 # verify: Frama-C WP proofs of src/cred/credtext.c (verify/verify.py): per-function results in
 # verify/results/, verify/REPORT.md regenerated; fails on an unproved goal or a stale report.
@@ -159,12 +165,12 @@ clean:
 # (docs/fuzzing.md). fuzz-replay, which `make check` runs, replays every seed and every crash kept
 # under tests/regress/<target>/ with ASan and UBSan; fuzz installs afl++ and fuzzes each target
 # for FUZZ_SECONDS, then copies what crashed into tests/regress/<target>/ and fails.
-FUZZ_TARGETS := handshake_response greeting response token config sql
+FUZZ_TARGETS := handshake_response greeting response token config sql datapath
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_AFL_SAN ?= $(FUZZ_SAN)
 AFL_CC       ?= afl-cc
-FUZZ_LIB     := $(SRCS) $(GEN_C)
+FUZZ_LIB     := $(SRCS) $(GEN_C) tests/dp/dp.c
 FUZZ_REPLAY_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 FUZZ_AFL_BINS    := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/afl/%)
 # A small ASan quarantine: with the default 256 MiB, a persistent-mode child spends its 10000

@@ -600,20 +600,85 @@ static int select_key(struct jg_auth *a, const char *kid, size_t kidlen, int64_t
 	              kid ? quote(q, sizeof(q), kid, kidlen) : "(none)");
 }
 
+/* split_token: the three base64url parts of a JWT; JG_OK, or a refusal: nothing else may hide
+ * in a password. An empty signature is left to the alg check, so that "alg": "none" gets its
+ * own reason. */
+static int split_token(const char *token, size_t len, const char *seg[3], size_t seglen[3],
+                       char *why, size_t whylen)
+{
+	const char *dot;
+	size_t i;
+
+	for (i = 0, seg[0] = token; i < 3; i++) {
+		dot = memchr(seg[i], '.', len - (size_t)(seg[i] - token));
+		seglen[i] = (dot ? (size_t)(dot - seg[i]) : len - (size_t)(seg[i] - token));
+		if ((i < 2) != (dot != NULL))
+			break;
+		if (i < 2)
+			seg[i + 1] = dot + 1;
+	}
+	if (i < 3 || !seglen[0] || !seglen[1] || memchr(token, '\0', len))
+		return refuse(why, whylen, "token is not a JWT (expected three base64url parts joined "
+		              "by dots)");
+	return JG_OK;
+}
+
+/* check_header: alg (before anything trusts the header), crit, typ and kid. *alg and *kid
+ * point into header. */
+static int check_header(struct jg_auth *a, json_t *header, const char **alg, unsigned *bit,
+                        const char **kid, size_t *kidlen, char *why, size_t whylen)
+{
+	char q[QBUF], list[64];
+	json_t *v = json_object_get(header, "alg");
+
+	if (!json_is_string(v))
+		return refuse(why, whylen, "token header has no \"alg\"");
+	*alg = json_string_value(v);
+	*bit = jg_jwks_alg_bit(*alg);
+	if (!(*bit & a->cfg.algs) || strlen(*alg) != json_string_length(v)) {
+		accepted_list(list, sizeof(list), a->cfg.algs);
+		return refuse(why, whylen, "token algorithm %s is not accepted (accepted: %s)",
+		              quote(q, sizeof(q), *alg, json_string_length(v)), list);
+	}
+	/* RFC 7515 4.1.11: extensions we do not understand must not be ignored. */
+	if (json_object_get(header, "crit"))
+		return refuse(why, whylen, "token header has \"crit\" extensions, which are not "
+		              "supported");
+	/* Only "typ": "JWT" (RFC 7519); an access token profile such as RFC 9068's "at+jwt" is
+	 * refused by name. */
+	v = json_object_get(header, "typ");
+	if (v && (!json_is_string(v) || strcasecmp(json_string_value(v), "JWT") != 0))
+		return refuse(why, whylen, "token type %s is not supported (only \"JWT\")",
+		              json_is_string(v) ? quote(q, sizeof(q), json_string_value(v),
+		                                        json_string_length(v)) : "(not a string)");
+	*kid = NULL;
+	*kidlen = 0;
+	if ((v = json_object_get(header, "kid"))) {
+		if (!json_is_string(v) || json_string_length(v) >= sizeof(((struct jg_identity *)0)->kid))
+			return refuse(why, whylen, "token key id (\"kid\") is not a string under %zu bytes",
+			              sizeof(((struct jg_identity *)0)->kid));
+		*kid = json_string_value(v);
+		*kidlen = json_string_length(v);
+		if (strlen(*kid) != *kidlen)
+			return refuse(why, whylen, "token key id (\"kid\") contains a NUL");
+	}
+	return JG_OK;
+}
+
 int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now,
                    struct jg_identity *id, char *why, size_t whylen)
 {
 	char q[QBUF], list[64];
 	uint8_t buf[JG_DER_B64URL_DECODED_MAX(JG_TOKEN_MAX)], sig[1024];
-	const char *seg[3], *dot, *alg, *kid = NULL;
-	size_t seglen[3], i, kidlen = 0;
-	json_t *header = NULL, *payload = NULL, *v;
+	const char *seg[3], *alg = NULL, *kid = NULL;
+	size_t seglen[3], kidlen = 0;
+	json_t *header = NULL, *payload = NULL;
 	struct jg_jwks *ks = NULL;
 	const struct jg_jwk *key;
 	uint8_t hash[32];
 	uint64_t gen;
 	size_t siglen;
-	unsigned bit;
+	unsigned bit = 0;
 	int rc = JG_ERR_AUTH;
 
 	memset(id, 0, sizeof(*id));
@@ -630,65 +695,14 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 	pthread_mutex_lock(&a->mu);
 	gen = a->gen;
 	pthread_mutex_unlock(&a->mu);
-	/* Structure: three base64url parts; nothing else may hide in a password. */
-	for (i = 0, seg[0] = token; i < 3; i++) {
-		dot = memchr(seg[i], '.', len - (size_t)(seg[i] - token));
-		seglen[i] = (dot ? (size_t)(dot - seg[i]) : len - (size_t)(seg[i] - token));
-		if ((i < 2) != (dot != NULL))
-			break;
-		if (i < 2)
-			seg[i + 1] = dot + 1;
-	}
-	/* An empty signature is left to the alg check, so that "alg": "none" gets its own reason. */
-	if (i < 3 || !seglen[0] || !seglen[1] || memchr(token, '\0', len)) {
-		refuse(why, whylen, "token is not a JWT (expected three base64url parts joined by dots)");
+	if (split_token(token, len, seg, seglen, why, whylen) != JG_OK)
 		goto fail;
-	}
 	if (seglen[0] > HEADER_MAX || !(header = decode_json(seg[0], seglen[0], buf, HEADER_MAX))) {
 		refuse(why, whylen, "token is not a JWT (its header is not a base64url JSON object)");
 		goto fail;
 	}
-	/* alg before anything trusts the header. */
-	v = json_object_get(header, "alg");
-	if (!json_is_string(v)) {
-		refuse(why, whylen, "token header has no \"alg\"");
+	if (check_header(a, header, &alg, &bit, &kid, &kidlen, why, whylen) != JG_OK)
 		goto fail;
-	}
-	alg = json_string_value(v);
-	bit = jg_jwks_alg_bit(alg);
-	if (!(bit & a->cfg.algs) || strlen(alg) != json_string_length(v)) {
-		accepted_list(list, sizeof(list), a->cfg.algs);
-		refuse(why, whylen, "token algorithm %s is not accepted (accepted: %s)",
-		       quote(q, sizeof(q), alg, json_string_length(v)), list);
-		goto fail;
-	}
-	/* RFC 7515 4.1.11: extensions we do not understand must not be ignored. */
-	if (json_object_get(header, "crit")) {
-		refuse(why, whylen, "token header has \"crit\" extensions, which are not supported");
-		goto fail;
-	}
-	/* Only "typ": "JWT" (RFC 7519); an access token profile such as RFC 9068's "at+jwt" is
-	 * refused by name. */
-	v = json_object_get(header, "typ");
-	if (v && (!json_is_string(v) || strcasecmp(json_string_value(v), "JWT") != 0)) {
-		refuse(why, whylen, "token type %s is not supported (only \"JWT\")",
-		       json_is_string(v) ? quote(q, sizeof(q), json_string_value(v), json_string_length(v))
-		                         : "(not a string)");
-		goto fail;
-	}
-	if ((v = json_object_get(header, "kid"))) {
-		if (!json_is_string(v) || json_string_length(v) >= sizeof(id->kid)) {
-			refuse(why, whylen, "token key id (\"kid\") is not a string under %zu bytes",
-			       sizeof(id->kid));
-			goto fail;
-		}
-		kid = json_string_value(v);
-		kidlen = json_string_length(v);
-		if (strlen(kid) != kidlen) {
-			refuse(why, whylen, "token key id (\"kid\") contains a NUL");
-			goto fail;
-		}
-	}
 	if ((rc = select_key(a, kid, kidlen, now, &ks, &key, why, whylen)) != JG_OK)
 		goto fail;
 	rc = JG_ERR_AUTH;

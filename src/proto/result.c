@@ -101,7 +101,8 @@ static int emit(struct jg_session *s, const uint8_t *p, size_t n)
 
 		at = out->len;
 		jg_frame_put_header(out->p + at, (uint32_t)c, s->res.seq++);
-		memcpy(out->p + at + JG_FRAME_HDR, p + i * JG_FRAME_MAX, c);
+		if (c)                  /* an empty packet has no bytes (p may be NULL) */
+			memcpy(out->p + at + JG_FRAME_HDR, p + i * JG_FRAME_MAX, c);
 		out->len = at + JG_FRAME_HDR + c;
 	}
 	return JG_OK;

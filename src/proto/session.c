@@ -44,12 +44,16 @@ static struct jg_session *session_new(struct jg_gateway *gw, struct jg_worker *w
 	s->task.tick = on_tick;
 	s->task.stop = on_stop;
 	s->task.free = on_free;
-	/* The stages, in the order of stage.h. */
+	jg_session_stages(s);
+	jg_worker_task_add(wk, &s->task);
+	return s;
+}
+
+void jg_session_stages(struct jg_session *s)
+{
 	s->admit[JG_ADMIT_COMMANDS] = &jg_admit_commands;
 	s->admit[JG_ADMIT_POLICY] = &jg_admit_policy;
 	s->rstage[JG_RESULT_METRICS] = &jg_metrics_stage;
-	jg_worker_task_add(wk, &s->task);
-	return s;
 }
 
 void jg_session_accept(void *arg, struct jg_worker *wk, int fd)

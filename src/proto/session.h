@@ -53,6 +53,9 @@ const char *jg_printable(const char *s, char *out, size_t cap);
  * Signature of struct jg_loop_conf's accept: arg is the struct jg_gateway. */
 void jg_session_accept(void *gw, struct jg_worker *wk, int fd);
 
+/* jg_session_stages: the product's stages in their slots (stage.h), for a new session. */
+void jg_session_stages(struct jg_session *s);
+
 /* jg_session_killer: a backend-only session that kills backend thread id. */
 struct jg_session *jg_session_killer(struct jg_gateway *gw, struct jg_worker *wk, uint32_t id);
 

@@ -90,6 +90,7 @@ struct jg_admit_stage {
 enum jg_admit_slot {
 	JG_ADMIT_COMMANDS,                  /* commands jitgate never carries, unknown bytes */
 	JG_ADMIT_POLICY,                    /* the policy's decision on statement texts */
+	JG_ADMIT_REVIEW,                    /* held statements wait for approval (to come) */
 	JG_ADMIT_SLOTS
 };
 

@@ -847,6 +847,79 @@ case_policy_reads_server_sql_mode() {
 	expect_policy_err "$out" 'no-drop.*statement 2'
 }
 
+# Statements are judged whole whatever their size: a 6 MB INSERT under the policy is classified,
+# allowed and run (a gateway that judged only what fits its 17 KiB buffer refused it), and a
+# 6 MB DROP hidden behind a comment is still seen and refused. Under [limits] statement, a
+# larger one is refused with a message that names the setting, and the session goes on.
+big_statement() {   # big_statement PORT TOKENFILE MODE: prints what happened
+	timeout 60 "$PY" - "$1" "$2" "$KEYS/ca.pem" "$3" <<'PY'
+import ssl, sys, pymysql
+port, tokfile, ca, mode = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+tok = open(tokfile).readline().strip()
+ctx = ssl.create_default_context(cafile=ca)
+c = pymysql.connect(host="127.0.0.1", port=int(port), user="agent", password=tok, ssl=ctx,
+                    autocommit=True, max_allowed_packet=64 << 20)
+cur = c.cursor()
+value = "x" * (6 * 1024 * 1024)
+try:
+    if mode == "insert":
+        cur.execute("INSERT INTO shop.blobs VALUES (4242, '" + value + "')")
+        cur.execute("SELECT LENGTH(data) FROM shop.blobs WHERE id = 4242")
+        print("inserted", cur.fetchone()[0])
+    else:
+        cur.execute("DROP TABLE shop.orders /* " + value + " */")
+        print("ran")
+except pymysql.err.MySQLError as e:
+    print("ERROR", e.args[0], e.args[1])
+cur.execute("SELECT 1")
+print("after", cur.fetchone()[0])
+PY
+}
+case_policy_large_statements() {
+	local out
+	start_policy_gw || return 1
+	cli_direct -e "DELETE FROM shop.blobs WHERE id = 4242"
+	out=$(big_statement "$POLICY_GW_PORT" "$POLICY_TOKEN" insert 2>&1) || true
+	echo "insert: $out"
+	grep -qx "inserted 6291456" <<<"$out" || { echo "the 6 MB INSERT did not run"; return 1; }
+	grep -qx "after 1" <<<"$out" || { echo "the session did not go on"; return 1; }
+	out=$(big_statement "$POLICY_GW_PORT" "$POLICY_TOKEN" drop 2>&1) || true
+	echo "drop: $out"
+	grep -q "^ERROR 1142 .*no-drop" <<<"$out" || { echo "the 6 MB DROP was not refused by the policy"; return 1; }
+	orders_exist || { echo "shop.orders is gone"; return 1; }
+	cli_direct -e "DELETE FROM shop.blobs WHERE id = 4242"
+	# The same INSERT over a [limits] statement of 1 MiB: refused, naming the setting.
+	GW2_PORT=$(jg_free_port)
+	jit_config "$WORK/gw-limits.ini" "$GW2_PORT" itlim "$WORK/policy-limits.policy"
+	cp "$IT/policies/it.policy" "$WORK/policy-limits.policy"
+	printf '\n[limits]\nstatement = 1048576\n' >>"$WORK/gw-limits.ini"
+	start_gw limits "$WORK/gw-limits.ini" || return 1
+	out=$(big_statement "$GW2_PORT" "$POLICY_TOKEN" insert 2>&1) || true
+	stop_gw
+	echo "over the limit: $out"
+	grep -q "^ERROR 1235 .*\[limits\] statement" <<<"$out" || { echo "no ERR 1235 naming [limits] statement"; return 1; }
+	grep -qx "after 1" <<<"$out" || { echo "the session did not go on after the refusal"; return 1; }
+	[[ "$(cli_direct -N -e 'SELECT COUNT(*) FROM shop.blobs WHERE id = 4242')" == 0 ]] ||
+		{ echo "the refused INSERT ran"; return 1; }
+}
+
+# An empty password is no token: ERR 1045 at once, whether the client's first answer is empty
+# (PyMySQL with caching_sha2_password) or its answer to the switch to caching_sha2_password is
+# (the mariadb CLI starts with mysql_native_password), never a lost connection.
+case_empty_password_refused() {
+	local out
+	out=$(timeout 15 mariadb --no-defaults -h127.0.0.1 -P"$GW_PORT" -uagent --password= \
+		"${TLS_OPTS[@]}" -N -e 'SELECT 1' 2>&1) || true
+	echo "mariadb: $out"
+	grep -q "^ERROR 1045 (28000).*no token given" <<<"$out" ||
+		{ echo "mariadb CLI: expected ERROR 1045 (28000) ... no token given"; return 1; }
+	out=$(timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$GW_PORT" --user agent \
+		--password "" --ssl-ca "$KEYS/ca.pem" "SELECT 1" 2>&1) || true
+	echo "pymysql: $out"
+	grep -q "^ERROR 1045 (28000).*no token given" <<<"$out" ||
+		{ echo "PyMySQL: expected ERROR 1045 (28000) ... no token given"; return 1; }
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -1004,7 +1077,9 @@ cases=(
 	policy-client-tags:case_policy_tags
 	policy-role-checked-at-login:case_policy_role_at_login
 	policy-reads-server-sql-mode:case_policy_reads_server_sql_mode
+	policy-large-statements-judged-whole:case_policy_large_statements
 	policy-sighup-reload:case_policy_sighup_reload
+	empty-password-refused:case_empty_password_refused
 	token-never-logged:case_token_not_logged
 	jit-user-has-exactly-the-role-grants:case_jit_grants
 	jit-server-refuses-outside-the-role:case_jit_server_refuses

@@ -1,6 +1,7 @@
 /*
  * Unit test runner: runs every registered test (or those whose name contains argv[1]) and ends
- * with "N passed, N failed". `unit proto DIR` runs the protocol case files instead (proto_cases.c).
+ * with "N passed, N failed". `unit proto DIR` runs the protocol case files instead (proto_cases.c),
+ * `unit datapath DIR` the datapath case files (dp_cases.c).
  */
 #include "unit.h"
 
@@ -16,6 +17,7 @@ void jg_unit_register(struct jg_unit_test *t)
 }
 
 int jg_proto_run_cases(const char *dir, int *passed, int *failed);
+int jg_datapath_run_cases(const char *dir, int *passed, int *failed);
 
 int main(int argc, char **argv)
 {
@@ -25,6 +27,11 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "proto") == 0) {
 		jg_proto_run_cases(argv[2], &passed, &failed);
 		printf("proto: %d passed, %d failed\n", passed, failed);
+		return failed ? 1 : 0;
+	}
+	if (argc == 3 && strcmp(argv[1], "datapath") == 0) {
+		jg_datapath_run_cases(argv[2], &passed, &failed);
+		printf("datapath: %d passed, %d failed\n", passed, failed);
 		return failed ? 1 : 0;
 	}
 	while (tests) {            /* registration order is reverse; run in file order */

@@ -1,0 +1,361 @@
+/* dp.c: the socketless data path driver; see dp.h. */
+#include "dp.h"
+
+#include "proto/command.h"
+#include "proto/result.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+unsigned dp_rows_seen, dp_waits;
+static int released;
+
+/* ---- byte queues ---- */
+
+static void put(struct dp_bytes *b, const uint8_t *p, size_t n)
+{
+	uint8_t *np;
+
+	if (!n)
+		return;
+	np = realloc(b->p, b->len + n);
+	if (!np)
+		abort();
+	b->p = np;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+static void put_packet(struct dp_bytes *b, uint8_t seq, const uint8_t *payload, size_t len)
+{
+	uint8_t hdr[JG_FRAME_HDR];
+	size_t off = 0, n;
+
+	do {
+		n = JG_MIN(len - off, (size_t)JG_FRAME_MAX);
+		jg_frame_put_header(hdr, (uint32_t)n, seq++);
+		put(b, hdr, sizeof(hdr));
+		put(b, payload + off, n);
+		off += n;
+	} while (n == JG_FRAME_MAX);
+}
+
+void dp_client(struct dp *dp, const uint8_t *p, size_t n) { put(&dp->from_client, p, n); }
+void dp_server(struct dp *dp, const uint8_t *p, size_t n) { put(&dp->from_server, p, n); }
+
+void dp_client_packet(struct dp *dp, uint8_t seq, const uint8_t *payload, size_t len)
+{
+	put_packet(&dp->from_client, seq, payload, len);
+}
+
+void dp_server_packet(struct dp *dp, uint8_t seq, const uint8_t *payload, size_t len)
+{
+	put_packet(&dp->from_server, seq, payload, len);
+}
+
+int dp_next(struct dp_bytes *sink, uint8_t **payload, size_t *len, uint8_t *seq)
+{
+	size_t off = sink->off, n, total = 0;
+	int first = 1;
+
+	*payload = NULL;
+	*len = 0;
+	if (off == sink->len)
+		return 0;
+	do {
+		if (sink->len - off < JG_FRAME_HDR)
+			goto partial;
+		n = jg_le24(sink->p + off);
+		if (first)
+			*seq = sink->p[off + 3];
+		first = 0;
+		if (sink->len - off - JG_FRAME_HDR < n)
+			goto partial;
+		*payload = realloc(*payload, total + n + 1);
+		if (!*payload)
+			abort();
+		memcpy(*payload + total, sink->p + off + JG_FRAME_HDR, n);
+		total += n;
+		off += JG_FRAME_HDR + n;
+	} while (n == JG_FRAME_MAX);
+	sink->off = off;
+	*len = total;
+	return 1;
+partial:
+	free(*payload);
+	*payload = NULL;
+	return -1;
+}
+
+/* ---- test stages ---- */
+
+/* A column definition's name upper-cased, in place; a text row's values each with a '!' added,
+ * so that rows change size (and cross 16 MiB when they are that large). */
+static unsigned rewrite_begin(struct jg_session *s, uint8_t com)
+{
+	return com == JG_COM_QUERY ? JG_RS_DEFS | JG_RS_ROWS | JG_RS_END : 0;
+}
+
+static int rewrite_column(struct jg_session *s, unsigned idx, const uint8_t *p, size_t len,
+                          uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t off = 0, used;
+	uint64_t n = 0;
+
+	if (len > cap)
+		return JG_ERR_TOOBIG;
+	memcpy(out, p, len);
+	for (int f = 0; f < 5; f++) {           /* catalog, schema, table, org_table, name */
+		used = jg_lenenc(p + off, len - off, &n);
+		if (!used || n > len - off - used)
+			return JG_ERR_PROTO;
+		if (f == 4)
+			for (size_t i = 0; i < n; i++)
+				if (out[off + used + i] >= 'a' && out[off + used + i] <= 'z')
+					out[off + used + i] -= 32;
+		off += used + n;
+	}
+	*outlen = len;
+	return JG_OK;
+}
+
+static size_t put_lenenc(uint8_t *o, uint64_t v)
+{
+	if (v < 251) {
+		o[0] = (uint8_t)v;
+		return 1;
+	}
+	if (v < 0x10000) {
+		o[0] = 0xfc;
+		jg_put_le16(o + 1, (uint32_t)v);
+		return 3;
+	}
+	if (v < 0x1000000) {
+		o[0] = 0xfd;
+		jg_put_le24(o + 1, (uint32_t)v);
+		return 4;
+	}
+	o[0] = 0xfe;
+	jg_put_le32(o + 1, (uint32_t)v);
+	jg_put_le32(o + 5, (uint32_t)(v >> 32));
+	return 9;
+}
+
+static int rewrite_row(struct jg_session *s, int binary, const uint8_t *p, size_t len,
+                       uint8_t *out, size_t cap, size_t *outlen)
+{
+	size_t off = 0, o = 0, used;
+	uint64_t n;
+
+	dp_rows_seen++;
+	if (binary)
+		return JG_OK;
+	while (off < len) {
+		if (p[off] == 0xfb) {                  /* NULL stays NULL */
+			if (o + 1 > cap)
+				return JG_ERR_TOOBIG;
+			out[o++] = 0xfb;
+			off++;
+			continue;
+		}
+		used = jg_lenenc(p + off, len - off, &n);
+		if (!used || n > len - off - used)
+			return JG_ERR_PROTO;
+		if (o + 9 + n + 1 > cap)
+			return JG_ERR_TOOBIG;
+		o += put_lenenc(out + o, n + 1);
+		memcpy(out + o, p + off + used, n);
+		o += n;
+		out[o++] = '!';
+		off += used + n;
+	}
+	*outlen = o;
+	return JG_OK;
+}
+
+static const struct jg_result_stage rewrite_stage = {
+	.name = "test-rewrite", .begin = rewrite_begin, .column = rewrite_column,
+	.row = rewrite_row,
+};
+
+static unsigned observe_begin(struct jg_session *s, uint8_t com)
+{
+	return JG_RS_ROWS;
+}
+
+static int observe_row(struct jg_session *s, int binary, const uint8_t *p, size_t len,
+                       uint8_t *out, size_t cap, size_t *outlen)
+{
+	dp_rows_seen++;
+	return JG_OK;
+}
+
+static const struct jg_result_stage observe_stage = {
+	.name = "test-observe", .begin = observe_begin, .row = observe_row,
+};
+
+static int wait_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_refusal *ref)
+{
+	if (cmd->com != JG_COM_QUERY || released) {
+		released = 0;
+		return JG_STAGE_GO;
+	}
+	dp_waits++;
+	return JG_STAGE_WAIT;
+}
+
+static const struct jg_admit_stage wait_stage = { .name = "test-wait", .admit = wait_admit };
+
+/* ---- the session ---- */
+
+int dp_init(struct dp *dp, const char *policy_text, unsigned flags)
+{
+	struct jg_session *s = &dp->s;
+	struct jg_policy_error perr;
+	size_t plen;
+	char why[256];
+
+	memset(dp, 0, sizeof(*dp));
+	dp_rows_seen = dp_waits = 0;
+	released = 0;
+	dp->cfg.limit_row = 16 << 20;
+	dp->gw.cfg = &dp->cfg;
+	pthread_mutex_init(&dp->gw.ver_mu, NULL);
+	if (policy_text) {
+		if (jg_policy_compile(policy_text, strlen(policy_text), "dp.policy", &dp->polbytes,
+		                      &plen, &perr) != JG_OK) {
+			fprintf(stderr, "dp: policy: %s", perr.text);
+			return JG_ERR_CONFIG;
+		}
+		if (jg_policy_load(dp->polbytes, plen, &dp->pol, why, sizeof(why)) != JG_OK) {
+			fprintf(stderr, "dp: policy: %s\n", why);
+			return JG_ERR_CONFIG;
+		}
+		atomic_store(&dp->gw.policy, &dp->pol);
+	}
+	jg_session_init(s, &dp->gw, NULL);
+	jg_session_stages(s);
+	if (flags & DP_REWRITE)
+		s->rstage[JG_RESULT_MASK] = &rewrite_stage;
+	if (flags & DP_OBSERVE)
+		s->rstage[JG_RESULT_RECORD] = &observe_stage;
+	if (flags & DP_WAIT)
+		s->admit[JG_ADMIT_REVIEW] = &wait_stage;
+	snprintf(s->hello.user, sizeof(s->hello.user), "agent");
+	snprintf(s->who.groups, sizeof(s->who.groups), "analysts");
+	snprintf(s->who.sub, sizeof(s->who.sub), "dp@example.com");
+	s->lb.caps = JG_CLIENT_PROTOCOL_41 | ((flags & DP_DEPRECATE_EOF) ? JG_CLIENT_DEPRECATE_EOF : 0);
+	s->resp.deprecate_eof = !!(flags & DP_DEPRECATE_EOF);
+	s->resp.cs = jg_resp_entry(JG_RESP_IDLE);
+	s->phase = JG_PH_COMMAND;
+	/* A leg to nowhere: a refusal then queues its ERR for the client instead of ending at once. */
+	s->cl.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (s->cl.fd < 0 || jg_dir_hold(NULL, &s->c2b) != JG_OK ||
+	    jg_dir_hold(NULL, &s->b2c) != JG_OK)
+		return JG_ERR_NOMEM;
+	return JG_OK;
+}
+
+void dp_free(struct dp *dp)
+{
+	jg_session_close(&dp->s);
+	free(dp->from_client.p);
+	free(dp->from_server.p);
+	free(dp->to_server.p);
+	free(dp->to_client.p);
+	free(dp->polbytes);
+	pthread_mutex_destroy(&dp->gw.ver_mu);
+}
+
+int dp_dead(const struct dp *dp)
+{
+	return dp->s.phase != JG_PH_COMMAND;
+}
+
+void dp_resume(struct dp *dp)
+{
+	released = 1;
+	jg_command_resume(&dp->s);
+	dp_run(dp);
+}
+
+/* take: side output, then [w, r), into a sink, as a leg that takes everything would. */
+static void take(struct jg_dir *d, struct dp_bytes *sink, int *moved)
+{
+	if (d->side && d->side->off < d->side->len) {
+		put(sink, d->side->p + d->side->off, d->side->len - d->side->off);
+		d->side->off = d->side->len;
+		*moved = 1;
+	}
+	if (d->w < d->r) {
+		put(sink, d->buf + d->w, d->r - d->w);
+		d->w = d->r;
+		*moved = 1;
+	}
+}
+
+/* feed: queued input into the direction buffer, as jg_pump_read does with a socket. */
+static void feed(struct dp_bytes *q, struct jg_dir *d, int *moved)
+{
+	size_t n;
+
+	if (d->w == d->end) {
+		d->w = d->r = d->end = 0;
+	} else if (d->end == JG_DIR_BUF && d->w > 0) {
+		memmove(d->buf, d->buf + d->w, d->end - d->w);
+		d->r -= d->w;
+		d->end -= d->w;
+		d->w = 0;
+	}
+	n = JG_MIN(JG_DIR_BUF - d->end, q->len - q->off);
+	if (!n)
+		return;
+	memcpy(d->buf + d->end, q->p + q->off, n);
+	d->end += n;
+	q->off += n;
+	*moved = 1;
+}
+
+int dp_run(struct dp *dp)
+{
+	struct jg_session *s = &dp->s;
+	int moved, rc = JG_OK;
+
+	do {
+		moved = 0;
+		dp->steps++;
+		if (jg_out_pending(&s->cout)) {
+			put(&dp->to_client, s->cout.buf + s->cout.off, s->cout.len - s->cout.off);
+			s->cout.off = s->cout.len = 0;
+			moved = 1;
+		}
+		if (s->phase != JG_PH_COMMAND)
+			break;
+		take(&s->b2c, &dp->to_client, &moved);
+		if ((rc = jg_result_parse(s, &moved)) != JG_WAIT) {
+			jg_session_fail(s, "the database broke the protocol");
+			break;
+		}
+		feed(&dp->from_server, &s->b2c, &moved);
+		take(&s->c2b, &dp->to_server, &moved);
+		rc = jg_command_parse(s, &moved);
+		if (rc == JG_ERR_PROTO) {
+			moved = 1;                          /* refused: its ERR goes out next round */
+			continue;
+		}
+		if (rc != JG_WAIT) {
+			jg_session_fail(s, "out of memory");
+			break;
+		}
+		if (!jg_command_waiting(s))
+			feed(&dp->from_client, &s->c2b, &moved);
+		if (s->cmd.quitting && jg_dir_idle(&s->c2b) && s->c2b.w == s->c2b.end) {
+			jg_session_close(s);
+			break;
+		}
+	} while (moved);
+	return rc == JG_WAIT ? JG_OK : rc;
+}
