@@ -8,6 +8,7 @@
 #include <bearssl.h>
 #include <errno.h>
 #include <mysql.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -797,18 +798,6 @@ static void want_refill(struct jg_cred *c, struct jg_crole *r)
 	queue(c, j);
 }
 
-static void lease_done(struct jg_post *p)
-{
-	struct jg_lease *l = (struct jg_lease *)((char *)p - offsetof(struct jg_lease, post));
-
-	l->busy = 0;
-	if (!l->owner) {
-		jg_cred_release(l, "session ended before its user was ready");
-		return;
-	}
-	l->ready(l);
-}
-
 static void lease_free(struct jg_lease *l)
 {
 	explicit_bzero(l->password, sizeof(l->password));
@@ -911,8 +900,7 @@ static void do_job(struct admin *a, struct job *j)
 			         "role %s: %.300s", l->role, err);
 			jg_log(JG_LOG_ERR, "credentials: %s", l->why);
 		}
-		l->post.fn = lease_done;
-		jg_worker_post(l->wk, &l->post);
+		l->notify(l);           /* the lease is its owner's again: not touched after */
 		break;
 	case OP_REFILL: {
 		struct pooled *p[POOL_BATCH];
@@ -1525,15 +1513,14 @@ int jg_cred_set_policy(struct jg_cred *c, const struct jg_policy *pol, char *err
 
 /* ---- leases ------------------------------------------------------------------------------- */
 
-struct jg_lease *jg_cred_lease_new(struct jg_cred *c, struct jg_worker *wk, const char *role,
-                                   const char *sub, uint32_t session, int64_t expires)
+struct jg_lease *jg_cred_lease_new(struct jg_cred *c, const char *role, const char *sub,
+                                   uint32_t session, int64_t expires)
 {
 	struct jg_lease *l = calloc(1, sizeof(*l));
 
 	if (!l)
 		return NULL;
 	l->cred = c;
-	l->wk = wk;
 	snprintf(l->role, sizeof(l->role), "%s", role);
 	snprintf(l->sub, sizeof(l->sub), "%s", sub);
 	l->session = session;
@@ -1660,6 +1647,16 @@ int jg_cred_release_now(struct jg_lease *l, const char *reason)
 	return rc;
 }
 
+int jg_cred_settle(struct jg_lease *l)
+{
+	l->busy = 0;
+	if (l->orphan) {
+		jg_cred_release(l, "session ended before its user was ready");
+		return JG_ERR_CLOSED;
+	}
+	return JG_OK;
+}
+
 /* uncount: off the role's list of live sessions. Under mu. */
 static void uncount(struct jg_lease *l)
 {
@@ -1678,8 +1675,8 @@ void jg_cred_release(struct jg_lease *l, const char *reason)
 {
 	struct jg_cred *c = l->cred;
 
-	if (l->busy) {                  /* the answer is on its way: drop it when it comes */
-		l->owner = NULL;
+	if (l->busy) {                  /* the answer is on its way: settle drops it */
+		l->orphan = 1;
 		return;
 	}
 	pthread_mutex_lock(&c->mu);
