@@ -22,7 +22,7 @@
  * jg_cred_start, jg_cred_stop: the main thread. jg_cred_set_policy: the main thread at start,
  * one worker at a reload. The lease functions: the lease's owner's thread (a worker, or a
  * tool's). cred knows nothing of the event loop: it tells an owner that an answer is ready by
- * calling the owner's notify on an admin thread.
+ * calling the owner's notify on an admin thread (src/cred/cred_int.h says which file runs where).
  *
  * Ownership of a lease: the owner (a session, a tool) holds it from jg_cred_lease_new to
  * jg_cred_release. While a request is in flight (jg_cred_acquire returned JG_WAIT, or
