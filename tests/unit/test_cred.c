@@ -1,7 +1,7 @@
-/* test_cred.c: what src/cred decides without a database: one-shot grants for a statement, the
- * [credentials] / [store] / [accounts] configuration, and the hand-over of a lease between the
- * admin threads and its owner (with a database that cannot be reached). The database side is
- * in tests/integration/jit_cases.sh. */
+/* test_cred.c: what src/cred does without a database: the [credentials] / [store] / [accounts]
+ * configuration, and the hand-over of a lease between the admin threads and its owner (with a
+ * database that cannot be reached). Statement text: test_cred_ddl.c; grants:
+ * test_cred_grants.c; the database side: tests/integration/jit_cases.sh. */
 #include "unit.h"
 
 #include "gw/config.h"
@@ -13,49 +13,6 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
-
-static int grants_for(const char *sql, const char *db, struct jg_cred_grant *g)
-{
-	static struct jg_sql_result r;
-	struct jg_sql_session sess = { 0 };
-
-	snprintf(sess.db, sizeof(sess.db), "%s", db);
-	if (jg_sql_classify(&sess, sql, strlen(sql), &r) != JG_OK || r.nstmts != 1)
-		return -2;
-	return jg_cred_stmt_grants(&r.stmts[0], db, g, JG_CRED_ONESHOT_GRANTS);
-}
-
-JG_TEST(cred_oneshot_grants_are_what_the_statement_needs)
-{
-	struct jg_cred_grant g[JG_CRED_ONESHOT_GRANTS];
-
-	CHECK_EQ_INT(grants_for("DROP TABLE scratch1", "shop", g), 1);
-	CHECK_EQ_STR(g[0].db, "shop");
-	CHECK_EQ_STR(g[0].table, "scratch1");
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_DROP);
-
-	/* The first table is acted on; the others are only read. */
-	CHECK_EQ_INT(grants_for("DELETE FROM shop.orders WHERE customer_id IN "
-	                        "(SELECT id FROM crm.customers)", "", g), 2);
-	CHECK_EQ_STR(g[0].db, "shop");
-	CHECK_EQ_STR(g[0].table, "orders");
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_DELETE | JG_PRIV_SELECT);
-	CHECK_EQ_STR(g[1].db, "crm");
-	CHECK_EQ_STR(g[1].table, "customers");
-	CHECK_EQ_INT(g[1].privs, JG_PRIV_SELECT);
-
-	CHECK_EQ_INT(grants_for("UPDATE orders SET status = 'paid'", "shop", g), 1);
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_UPDATE | JG_PRIV_SELECT);
-	CHECK_EQ_INT(grants_for("TRUNCATE TABLE shop.sessions", "", g), 1);
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_DROP);
-
-	/* Refused: no database to name, nothing visible, or more than a one-shot user gets. */
-	CHECK_EQ_INT(grants_for("DROP TABLE scratch1", "", g), -1);
-	CHECK_EQ_INT(grants_for("GRANT ALL ON *.* TO x", "shop", g), -1);
-	CHECK_EQ_INT(grants_for("EXECUTE stmt1", "shop", g), -1);
-	CHECK_EQ_INT(grants_for("SELECT * FROM t INTO OUTFILE '/tmp/x'", "shop", g), -1);
-	CHECK_EQ_INT(grants_for("CREATE USER x", "shop", g), -1);
-}
 
 /* load_ini: the text as a config file; the result of jg_config_load, err filled. */
 static int load_ini(const char *extra, struct jg_config *c, char *err, size_t errlen)
