@@ -58,10 +58,10 @@ struct jg_cred_grant {
 #define JG_CRED_ONESHOT_GRANTS 8
 
 struct jg_lease {
-	/* the owner's: cred never reads them */
-	struct jg_post post;            /* for notify to hand the lease over with (src/jg.h) */
+	/* set by the owner; cred only calls notify, and reads none of the others */
 	void (*notify)(struct jg_lease *l); /* an answer is ready: called on an admin thread */
 	void *notify_arg;               /* for notify (a session passes its worker) */
+	struct jg_post post;            /* for notify to hand the lease over with (src/jg.h) */
 	void *owner;                    /* the session, the tool */
 	/* cred's */
 	struct jg_cred *cred;
@@ -143,10 +143,10 @@ int jg_cred_release_now(struct jg_lease *l, const char *reason);
 /*
  * jg_cred_release: the session is over (reason for the ledger: JG_CRED_ENDED, "token expired",
  * ...): the user is dropped and its connections killed in the background; l is freed (while a
- * request is in flight, by jg_cred_settle when it comes back). A user
- * whose session simply ended (JG_CRED_ENDED: its connection is closed, its password was only
- * in this lease) is dropped within 100 ms together with others that ended meanwhile, in one
- * statement; for any other reason at once.
+ * request is in flight, by jg_cred_settle when it comes back). A user whose session simply
+ * ended (JG_CRED_ENDED: its connection is closed, its password was only in this lease) is
+ * dropped within 100 ms together with others that ended meanwhile, in one statement; for any
+ * other reason at once.
  */
 #define JG_CRED_ENDED "session ended"
 void jg_cred_release(struct jg_lease *l, const char *reason);
