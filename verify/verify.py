@@ -359,7 +359,7 @@ def make_report(funcs, per, warnings, versions, total, proved):
     w("  changes a value), writes only what its `assigns` clause names, and ends in the state its")
     w("  behavior's `ensures` clauses describe. The behaviors of each function are proved")
     w("  complete and disjoint: exactly one applies to any call.")
-    w("- Not in scope: the callers (src/cred/cred.c and others) are not verified; they must meet")
+    w("- Not in scope: the callers (src/cred/ddl.c, users.c and others) are not verified; they must meet")
     w("  the `requires` clauses: valid buffers of the stated sizes, outputs not overlapping inputs,")
     w("  sizes at most LONG_MAX.")
     w("")

@@ -131,7 +131,7 @@ int jg_cmd_cred(int argc, char **argv)
 		fprintf(stderr, "jitgate: %s\n", err);
 		return 1;
 	}
-	if (!(l = jg_cred_lease_new(c, NULL, "oneshot", "jitgate cred oneshot", 0,
+	if (!(l = jg_cred_lease_new(c, "oneshot", "jitgate cred oneshot", 0,
 	                            (int64_t)time(NULL) + 300)))
 		goto stop;
 	n = jg_cred_stmt_grants(&res.stmts[0], db, l->grants, JG_CRED_ONESHOT_GRANTS);

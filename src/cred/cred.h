@@ -16,15 +16,24 @@
  * expires. A role that names an existing account (`account` in the policy) uses it as is.
  *
  * Threads: [credentials] admin_connections threads, each with its own libmariadb connection
- * as [backend] user, take jobs from one queue; the event loop never blocks on them. Results
- * come back to the session's worker as a jg_post. The ledger (src/store) holds every user from
- * before CREATE USER to after DROP USER; the reaper drops what a crashed run left and what
- * outlived its expiry, at start and every reap_period.
+ * as [backend] user, take jobs from one queue; the event loop never blocks on them. The ledger
+ * (src/store) holds every user from before CREATE USER to after DROP USER; the reaper drops
+ * what a crashed run left and what outlived its expiry, at start and every reap_period.
+ * jg_cred_start, jg_cred_stop: the main thread. jg_cred_set_policy: the main thread at start,
+ * one worker at a reload. The lease functions: the lease's owner's thread (a worker, or a
+ * tool's). cred knows nothing of the event loop: it tells an owner that an answer is ready by
+ * calling the owner's notify on an admin thread (src/cred/cred_int.h says which file runs where).
  *
- * Ownership of a lease: the session owns it between jg_cred_acquire returning JG_OK (or its
- * post arriving) and jg_cred_release; while a request is in flight the cred module does, and a
- * session that ends meanwhile calls jg_cred_release all the same (the user is dropped when it
- * arrives). Everything runs on the session's worker thread except the jobs.
+ * Ownership of a lease: the owner (a session, a tool) holds it from jg_cred_lease_new to
+ * jg_cred_release. While a request is in flight (jg_cred_acquire returned JG_WAIT, or
+ * jg_cred_oneshot) the lease is cred's: an admin thread fills l->rc, l->why, l->user, l->host,
+ * l->password and calls l->notify(l), and from that call on the lease is handed back: notify
+ * must only pass it to the owner's thread (e.g. jg_worker_post(l->notify_arg, &l->post)) and
+ * return, and the owner's thread then calls jg_cred_settle(l) before anything else. An owner
+ * that ends while a request is in flight calls jg_cred_release all the same: the lease is
+ * marked and jg_cred_settle drops the user and frees the lease when it comes back. l->busy and
+ * that mark are read and written only on the owner's thread (acquire, oneshot, release,
+ * settle), so they need no lock.
  */
 #ifndef JG_CRED_CRED_H
 #define JG_CRED_CRED_H
@@ -32,7 +41,6 @@
 #include "gw/config.h"
 #include "cred/credtext.h"
 #include "jg.h"
-#include "net/loop.h"
 
 #include <stdint.h>
 
@@ -50,15 +58,18 @@ struct jg_cred_grant {
 #define JG_CRED_ONESHOT_GRANTS 8
 
 struct jg_lease {
-	struct jg_post post;            /* completion, run on wk */
+	/* set by the owner; cred only calls notify, and reads none of the others */
+	void (*notify)(struct jg_lease *l); /* an answer is ready: called on an admin thread */
+	void *notify_arg;               /* for notify (a session passes its worker) */
+	struct jg_post post;            /* for notify to hand the lease over with (src/jg.h) */
+	void *owner;                    /* the session, the tool */
+	/* cred's */
 	struct jg_cred *cred;
-	struct jg_worker *wk;
-	struct jg_lease *next;          /* the list of ended sessions' users to drop (cred.c) */
-	struct jg_lease *rprev, *rnext; /* the role's live leases (max_connections) */
-	uint8_t counted;                /* on the role's list */
-	void (*ready)(struct jg_lease *l);  /* the owner's callback when a request completes */
-	void *owner;                    /* the session; NULL once it has ended */
-	uint8_t busy;                   /* a request is in flight */
+	struct jg_lease *next;          /* the list of ended sessions' users to drop (admin.c) */
+	struct jg_lease *rprev, *rnext; /* the role's live leases (max_connections); under mu */
+	uint8_t counted;                /* on the role's list; under mu */
+	uint8_t busy;                   /* a request is in flight (owner's thread only) */
+	uint8_t orphan;                 /* released while busy: settle frees it (owner's thread) */
 	uint8_t account;                /* an existing account: nothing to drop */
 	/* request */
 	char role[80];                  /* the policy role (oneshot: a label for the ledger) */
@@ -99,21 +110,30 @@ void jg_cred_stop(struct jg_cred *c);
  * work is queued. pol must stay loaded until jg_cred_stop. */
 int jg_cred_set_policy(struct jg_cred *c, const struct jg_policy *pol, char *err, size_t errlen);
 
-/* jg_cred_lease_new: a lease for a session (role, subject, expiry) on worker wk; NULL when out
- * of memory. */
-struct jg_lease *jg_cred_lease_new(struct jg_cred *c, struct jg_worker *wk, const char *role,
-                                   const char *sub, uint32_t session, int64_t expires);
+/* jg_cred_lease_new: a lease for a session (role, subject, expiry); NULL when out of memory.
+ * The owner sets notify, notify_arg, post and owner before a request that may wait. */
+struct jg_lease *jg_cred_lease_new(struct jg_cred *c, const char *role, const char *sub,
+                                   uint32_t session, int64_t expires);
 
 /*
  * jg_cred_acquire: credentials for l. JG_OK: l->user, l->host, l->password are ready now.
- * JG_WAIT: a user is being made; l->ready(l) runs on l->wk when done (l->rc, l->why tell).
- * Anything else: refused, with l->why for the client.
+ * JG_WAIT: a user is being made; l->notify(l) is called on an admin thread when it is done,
+ * then the owner calls jg_cred_settle on its own thread. Anything else: refused, with l->why
+ * for the client.
  */
 int jg_cred_acquire(struct jg_lease *l);
 
-/* jg_cred_oneshot: like jg_cred_acquire but always JG_WAIT: a user with exactly l->grants
- * (filled by the caller) for one approved statement; release it right after. */
+/* jg_cred_oneshot: like jg_cred_acquire but always JG_WAIT (or JG_ERR_NOMEM): a user with
+ * exactly l->grants (filled by the caller) for one approved statement; release it right after. */
 int jg_cred_oneshot(struct jg_lease *l);
+
+/*
+ * jg_cred_settle: on the owner's thread, once notify has handed l over. JG_OK: the owner has
+ * the lease back and reads l->rc, l->why, l->user. JG_ERR_CLOSED: the owner had released l
+ * while it was busy; its user is dropped now ("session ended before its user was ready") and
+ * l is freed: touch neither l nor what it pointed at for the owner.
+ */
+int jg_cred_settle(struct jg_lease *l);
 
 /* jg_cred_oneshot_now, jg_cred_release_now: blocking forms for tools without a worker
  * (`jitgate cred oneshot`, a jg_cred started with reap_only). release_now frees l. */
@@ -122,10 +142,11 @@ int jg_cred_release_now(struct jg_lease *l, const char *reason);
 
 /*
  * jg_cred_release: the session is over (reason for the ledger: JG_CRED_ENDED, "token expired",
- * ...): the user is dropped and its connections killed in the background; l is freed. A user
- * whose session simply ended (JG_CRED_ENDED: its connection is closed, its password was only
- * in this lease) is dropped within 100 ms together with others that ended meanwhile, in one
- * statement; for any other reason at once.
+ * ...): the user is dropped and its connections killed in the background; l is freed (while a
+ * request is in flight, by jg_cred_settle when it comes back). A user whose session simply
+ * ended (JG_CRED_ENDED: its connection is closed, its password was only in this lease) is
+ * dropped within 100 ms together with others that ended meanwhile, in one statement; for any
+ * other reason at once.
  */
 #define JG_CRED_ENDED "session ended"
 void jg_cred_release(struct jg_lease *l, const char *reason);

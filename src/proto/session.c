@@ -159,6 +159,23 @@ static void cred_ready(struct jg_lease *l)
 		run(s);
 }
 
+/* cred_notify: on a credentials thread: hand the lease to the session's worker and nothing
+ * more (the session may have ended meanwhile; jg_cred_settle tells, on the worker). */
+static void cred_notify(struct jg_lease *l)
+{
+	jg_worker_post(l->notify_arg, &l->post);
+}
+
+/* cred_posted: on the worker, the lease cred_notify handed over. */
+static void cred_posted(struct jg_post *p)
+{
+	struct jg_lease *l = (struct jg_lease *)((char *)p - offsetof(struct jg_lease, post));
+
+	if (jg_cred_settle(l) != JG_OK)
+		return;                 /* the session had ended: its user is being dropped */
+	cred_ready(l);
+}
+
 /*
  * step_cred: the database user this session logs in as: its own just-in-time user, a role's
  * existing account, or in shared mode [backend] user. The session lives as long as the token
@@ -183,14 +200,16 @@ static int step_cred(struct jg_session *s, int *progress)
 		s->phase = JG_PH_BACKEND;
 		return JG_OK;
 	}
-	l = jg_cred_lease_new(s->gw->cred, s->wk, s->hello.user, s->who.sub, s->id,
+	l = jg_cred_lease_new(s->gw->cred, s->hello.user, s->who.sub, s->id,
 	                      s->expires_at ? s->expires_at : (int64_t)time(NULL) + 86400);
 	if (!l) {
 		jg_session_refuse(s, JG_ER_BACKEND_REFUSED, "jitgate is out of memory; try again later");
 		return JG_OK;
 	}
 	l->owner = s;
-	l->ready = cred_ready;
+	l->notify = cred_notify;
+	l->notify_arg = s->wk;
+	l->post.fn = cred_posted;
 	s->lease = l;
 	rc = jg_cred_acquire(l);
 	if (rc == JG_WAIT) {

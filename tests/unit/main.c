@@ -5,10 +5,33 @@
  */
 #include "unit.h"
 
+#include "policy/policy.h"
+
 #include <stdlib.h>
 
 int jg_unit_failures;
 static struct jg_unit_test *tests;
+
+unsigned char *jg_unit_policy(const char *src, struct jg_policy *p)
+{
+	struct jg_policy_error perr;
+	uint8_t *bytes = NULL;
+	size_t len;
+	char why[256];
+
+	if (jg_policy_compile(src, strlen(src), "t.policy", &bytes, &len, &perr) != JG_OK) {
+		fprintf(stderr, "policy does not compile: %s\n", perr.text);
+		jg_unit_failures++;
+		return NULL;
+	}
+	if (jg_policy_load(bytes, len, p, why, sizeof(why)) != JG_OK) {
+		fprintf(stderr, "policy does not load: %s\n", why);
+		jg_unit_failures++;
+		free(bytes);
+		return NULL;
+	}
+	return bytes;
+}
 
 void jg_unit_register(struct jg_unit_test *t)
 {

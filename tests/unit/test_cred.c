@@ -1,6 +1,7 @@
-/* test_cred.c: what src/cred decides without a database: one-shot grants for a statement, and
- * the [credentials] / [store] / [accounts] configuration. The database side is in
- * tests/integration/jit_cases.sh. */
+/* test_cred.c: what src/cred does without a database: the [credentials] / [store] / [accounts]
+ * configuration, and the hand-over of a lease between the admin threads and its owner (with a
+ * database that cannot be reached). Statement text: test_cred_ddl.c; grants:
+ * test_cred_grants.c; the database side: tests/integration/jit_cases.sh. */
 #include "unit.h"
 
 #include "gw/config.h"
@@ -8,51 +9,10 @@
 #include "policy/policy.h"
 #include "sql/sql.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
-
-static int grants_for(const char *sql, const char *db, struct jg_cred_grant *g)
-{
-	static struct jg_sql_result r;
-	struct jg_sql_session sess = { 0 };
-
-	snprintf(sess.db, sizeof(sess.db), "%s", db);
-	if (jg_sql_classify(&sess, sql, strlen(sql), &r) != JG_OK || r.nstmts != 1)
-		return -2;
-	return jg_cred_stmt_grants(&r.stmts[0], db, g, JG_CRED_ONESHOT_GRANTS);
-}
-
-JG_TEST(cred_oneshot_grants_are_what_the_statement_needs)
-{
-	struct jg_cred_grant g[JG_CRED_ONESHOT_GRANTS];
-
-	CHECK_EQ_INT(grants_for("DROP TABLE scratch1", "shop", g), 1);
-	CHECK_EQ_STR(g[0].db, "shop");
-	CHECK_EQ_STR(g[0].table, "scratch1");
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_DROP);
-
-	/* The first table is acted on; the others are only read. */
-	CHECK_EQ_INT(grants_for("DELETE FROM shop.orders WHERE customer_id IN "
-	                        "(SELECT id FROM crm.customers)", "", g), 2);
-	CHECK_EQ_STR(g[0].db, "shop");
-	CHECK_EQ_STR(g[0].table, "orders");
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_DELETE | JG_PRIV_SELECT);
-	CHECK_EQ_STR(g[1].db, "crm");
-	CHECK_EQ_STR(g[1].table, "customers");
-	CHECK_EQ_INT(g[1].privs, JG_PRIV_SELECT);
-
-	CHECK_EQ_INT(grants_for("UPDATE orders SET status = 'paid'", "shop", g), 1);
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_UPDATE | JG_PRIV_SELECT);
-	CHECK_EQ_INT(grants_for("TRUNCATE TABLE shop.sessions", "", g), 1);
-	CHECK_EQ_INT(g[0].privs, JG_PRIV_DROP);
-
-	/* Refused: no database to name, nothing visible, or more than a one-shot user gets. */
-	CHECK_EQ_INT(grants_for("DROP TABLE scratch1", "", g), -1);
-	CHECK_EQ_INT(grants_for("GRANT ALL ON *.* TO x", "shop", g), -1);
-	CHECK_EQ_INT(grants_for("EXECUTE stmt1", "shop", g), -1);
-	CHECK_EQ_INT(grants_for("SELECT * FROM t INTO OUTFILE '/tmp/x'", "shop", g), -1);
-	CHECK_EQ_INT(grants_for("CREATE USER x", "shop", g), -1);
-}
 
 /* load_ini: the text as a config file; the result of jg_config_load, err filled. */
 static int load_ini(const char *extra, struct jg_config *c, char *err, size_t errlen)
@@ -131,4 +91,150 @@ JG_TEST(cred_config_keys)
 	                      err, sizeof(err)), JG_ERR_CONFIG);
 	CHECK(strstr(err, "password file of account rep") != NULL);
 	unlink(pw);
+}
+
+/* ---- leases: notify on an admin thread, settle on the owner's --------------------------------- */
+
+/* What notify hands over: the lease, and whether it came on another thread. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct jg_lease *l;
+	int calls, elsewhere;
+	pthread_t owner;
+} box = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0, 0, 0 };
+
+static void box_notify(struct jg_lease *l)
+{
+	pthread_mutex_lock(&box.mu);
+	CHECK(l->notify_arg == &box);
+	box.l = l;
+	box.calls++;
+	box.elsewhere += !pthread_equal(pthread_self(), box.owner);
+	pthread_cond_signal(&box.cv);
+	pthread_mutex_unlock(&box.mu);
+}
+
+/* box_wait: the lease notify handed over, or NULL after 10 s. */
+static struct jg_lease *box_wait(void)
+{
+	struct timespec until;
+	struct jg_lease *l;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&box.mu);
+	while (!box.l && pthread_cond_timedwait(&box.cv, &box.mu, &until) == 0)
+		;
+	l = box.l;
+	box.l = NULL;
+	pthread_mutex_unlock(&box.mu);
+	return l;
+}
+
+static struct jg_lease *new_lease(struct jg_cred *c, const char *role, const char *sub)
+{
+	struct jg_lease *l = jg_cred_lease_new(c, role, sub, 7, (int64_t)time(NULL) + 600);
+
+	CHECK(l != NULL);
+	l->notify = box_notify;
+	l->notify_arg = &box;
+	l->owner = &box;
+	return l;
+}
+
+static const char lease_policy[] =
+	"policy \"t\" {\n"
+	"  default deny \"no\"\n  unknown deny \"no\"\n"
+	"  role reader {\n    groups \"g\"\n    grant select on shop.*\n    max_connections 1\n  }\n"
+	"}\n";
+
+/* A database that refuses connections (nothing listens on port 1): every user fails to be
+ * made, which is what lets the hand-over be seen without one. */
+JG_TEST(cred_lease_notify_settle_orphan)
+{
+	static struct jg_config cfg;
+	struct jg_policy pol;
+	struct jg_cred *c = NULL;
+	struct jg_lease *l, *l2, *back;
+	char dir[] = "/tmp/jg-cred-ut.XXXXXX", text[512], err[1024], path[600];
+	uint8_t *bytes;
+	int level = jg_log_level;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(text, sizeof(text), "[backend]\naddress = 127.0.0.1:1\n[policy]\nfile = /x/p.policy\n"
+	         "[credentials]\ninstance = ut1\npool = 0\nadmin_connections = 1\n"
+	         "[store]\npath = %s/s.db\n", dir);
+	CHECK_EQ_INT(load_ini(text, &cfg, err, sizeof(err)), JG_OK);
+	if (!(bytes = jg_unit_policy(lease_policy, &pol)))
+		return;
+	jg_log_level = -1;                      /* the refused connections are expected */
+	CHECK_EQ_INT(jg_cred_start(&c, &cfg, JG_CRED_SERVE, err, sizeof(err)), JG_OK);
+	if (!c)
+		goto out;
+	CHECK_EQ_INT(jg_cred_set_policy(c, &pol, err, sizeof(err)), JG_OK);
+	box.owner = pthread_self();
+
+	/* A role the policy does not have: refused at once. */
+	l = new_lease(c, "writer", "alice");
+	CHECK_EQ_INT(jg_cred_acquire(l), JG_ERR_CONFIG);
+	CHECK(strstr(l->why, "role writer has no database credentials") != NULL);
+	jg_cred_release(l, JG_CRED_ENDED);
+
+	/* The pool is empty: the user is made for the lease, and the answer comes through notify
+	 * on the admin thread; settle gives the lease back. */
+	l = new_lease(c, "reader", "alice");
+	CHECK_EQ_INT(jg_cred_acquire(l), JG_WAIT);
+	CHECK(l->busy);
+	/* max_connections 1: alice's second session is refused while the first lives. */
+	l2 = new_lease(c, "reader", "alice");
+	CHECK_EQ_INT(jg_cred_acquire(l2), JG_ERR_AUTH);
+	CHECK(strstr(l2->why, "alice already has 1 sessions in role reader") != NULL);
+	jg_cred_release(l2, JG_CRED_ENDED);
+	back = box_wait();
+	CHECK(back == l);
+	CHECK_EQ_INT(jg_cred_settle(l), JG_OK);
+	CHECK(!l->busy);
+	CHECK_EQ_INT(l->rc, JG_ERR_BACKEND);
+	CHECK(strstr(l->why, "jitgate could not make a database user for role reader") != NULL);
+	CHECK_EQ_STR(l->user, "");
+	CHECK(l->owner == &box);
+	jg_cred_release(l, JG_CRED_ENDED);
+
+	/* Released while busy: the lease waits for its answer, and settle ends it. */
+	l = new_lease(c, "reader", "bob");
+	CHECK_EQ_INT(jg_cred_acquire(l), JG_WAIT);
+	jg_cred_release(l, JG_CRED_ENDED);
+	back = box_wait();
+	CHECK(back == l);
+	CHECK_EQ_INT(jg_cred_settle(back), JG_ERR_CLOSED);
+
+	/* bob's lease is gone from the role's count: a new one is not refused. */
+	l = new_lease(c, "reader", "bob");
+	CHECK_EQ_INT(jg_cred_acquire(l), JG_WAIT);
+	back = box_wait();
+	CHECK(back == l);
+	CHECK_EQ_INT(jg_cred_settle(l), JG_OK);
+	jg_cred_release(l, JG_CRED_ENDED);
+
+	/* jg_cred_oneshot answers the same way. */
+	l = new_lease(c, "oneshot", "carol");
+	CHECK_EQ_INT(jg_cred_oneshot(l), JG_WAIT);
+	back = box_wait();
+	CHECK(back == l);
+	CHECK_EQ_INT(jg_cred_settle(l), JG_OK);
+	CHECK_EQ_INT(l->rc, JG_ERR_BACKEND);
+	jg_cred_release(l, JG_CRED_ENDED);
+	CHECK_EQ_INT(box.calls, 4);
+	CHECK_EQ_INT(box.elsewhere, 4);
+out:
+	jg_cred_stop(c);
+	jg_log_level = level;
+	free(bytes);
+	for (const char *const *f = (const char *const[]){ "s.db", "s.db-wal", "s.db-shm", NULL }; *f;
+	     f++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, *f);
+		unlink(path);
+	}
+	rmdir(dir);
 }

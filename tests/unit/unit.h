@@ -52,4 +52,10 @@ extern int jg_unit_failures; /* failed checks in the running test */
 		}                                                                       \
 	} while (0)
 
+/* jg_unit_policy: policy text compiled and loaded into *p (which points into the returned
+ * bytes: free them after). NULL, with the error printed and the test failed, when it does not
+ * compile or load. */
+struct jg_policy;
+unsigned char *jg_unit_policy(const char *src, struct jg_policy *p);
+
 #endif
