@@ -238,3 +238,26 @@ out:
 	}
 	rmdir(dir);
 }
+
+JG_TEST(config_limits)
+{
+	static struct jg_config c;
+	char err[1024];
+
+	CHECK_EQ_INT(load_ini("[credentials]\nmode = shared\n", &c, err, sizeof(err)), JG_OK);
+	CHECK_EQ_INT(c.limit_statement, 0);            /* the database's max_allowed_packet */
+	CHECK_EQ_INT(c.limit_row, 16 << 20);
+	CHECK_EQ_INT(load_ini("[credentials]\nmode = shared\n[limits]\nstatement = 1048576\n"
+	                      "row = 4096\n", &c, err, sizeof(err)), JG_OK);
+	CHECK_EQ_INT(c.limit_statement, 1048576);
+	CHECK_EQ_INT(c.limit_row, 4096);
+	/* At most 1 GiB each; a row bound under 1 KiB would cut ordinary results. */
+	CHECK_EQ_INT(load_ini("[credentials]\nmode = shared\n[limits]\nstatement = 1073741825\n", &c,
+	                      err, sizeof(err)), JG_ERR_CONFIG);
+	CHECK(strstr(err, "statement must be an integer from 0 to 1073741824") != NULL);
+	CHECK_EQ_INT(load_ini("[credentials]\nmode = shared\n[limits]\nrow = 100\n", &c, err,
+	                      sizeof(err)), JG_ERR_CONFIG);
+	CHECK_EQ_INT(load_ini("[credentials]\nmode = shared\n[limits]\nrows = 100\n", &c, err,
+	                      sizeof(err)), JG_ERR_CONFIG);
+	CHECK(strstr(err, "unknown key \"rows\" in section [limits]") != NULL);
+}
