@@ -33,7 +33,7 @@ DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-
             frama-c-base why3 z3 cvc4
 NPM_DIR  := tests/integration
 
-.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean
+.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean layout
 
 all: $(BUILD)/jitgate
 
@@ -44,7 +44,8 @@ help:
 	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
 	@echo "make policy-test  run every example policy's test file (policy-dsl/examples)"
 	@echo "make verify     Frama-C proofs of src/cred/credtext.c; regenerates verify/REPORT.md"
-	@echo "make check      deps, gen-check, build, unit + protocol + integration tests"
+	@echo "make layout     structure of src/ and gen/: call cycles, layering, file and function lengths"
+	@echo "make check      deps, gen-check, build, layout, unit + protocol + integration tests"
 	@echo "make demo       private MariaDB + dev keys + jitgate on 127.0.0.1:3307"
 
 deps:
@@ -110,6 +111,13 @@ $(BUILD)/unit: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT))
 
 unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# layout: the structure of the tree (tests/layout.py): no call cycles between files (read from the
+# objects with nm), cred/ and net/ kept in their layers, file and function lengths. The checker's
+# self-test runs first, so that a broken checker cannot pass a tree.
+layout: $(OBJS) $(BUILD)/src/cli/main.o
+	@/usr/bin/python3 tests/layout.py --self-test --cc '$(CC)'
+	@/usr/bin/python3 tests/layout.py --build '$(BUILD)'
 
 # Protocol machine cases (tests/proto/*.case) are run by the unit binary's proto runner.
 proto: $(BUILD)/unit
