@@ -799,7 +799,10 @@ def ab_compare(per, key, higher_is_better):
             by_round.setdefault(rnd, [None, None])[side] = v
     paired = [ratio(n, b) for _, (n, b) in sorted(by_round.items()) if n is not None and b]
     within = None if r is None else (r >= 1 - AB_MARGIN if higher_is_better else r <= 1 + AB_MARGIN)
-    return dict(ratio=r, round_ratios=paired, within=within, higher_is_better=higher_is_better)
+    # Rounds that disagree on the sign of a 5 % change: this run cannot resolve the margin.
+    unresolved = bool(paired) and min(paired) < 1 - AB_MARGIN and max(paired) > 1 + AB_MARGIN
+    return dict(ratio=r, round_ratios=paired, round_ratio_median=med(paired), within=within,
+                higher_is_better=higher_is_better, unresolved=unresolved)
 
 
 def summarize_ab(b):
@@ -821,6 +824,7 @@ def summarize_ab(b):
                 idle_other_cpu_s=med(r["cpu_s"].get(other) for r in ok))
         s = dict(test=name, threads=threads, metric="qps", target=name == AB_TARGET_TEST, **per)
         s.update(ab_compare(per, "qps", True))
+        s["cpu_ratio"] = ratio(per["jit"]["cpu_s_per_100k"], per["jit-base"]["cpu_s_per_100k"])
         out.append(s)
     per = {}
     for route in AB_ROUTES:
@@ -881,10 +885,14 @@ def table_ab(b, rows):
                     fmt(s[r]["p99_us"]["median"] and s[r]["p99_us"]["median"] / 1000, ".2f") for r in AB_ROUTES),
                 ""))
         rr = s["round_ratios"]
-        L.append("%-22s %-16s %13s   per round %s" % (
+        L.append("%-22s %-16s %13s   per round %s%s" % (
             "", "new/base", fmt(s["ratio"], ".3f"),
-            "%.3f - %.3f (%d rounds)" % (min(rr), max(rr), len(rr)) if rr else "-"))
+            "%.3f - %.3f, median %.3f (%d rounds)" % (min(rr), max(rr), s["round_ratio_median"], len(rr))
+            if rr else "-", "; cpu per query %s" % fmt(s["cpu_ratio"], ".3f") if "cpu_ratio" in s else ""))
         L.append("%-22s %s" % ("", verdict(s)))
+        if s["unresolved"]:
+            L.append("%-22s %s" % ("", "noise: rounds range from below %.2f to above %.2f, so this run cannot "
+                                       "resolve %d %%" % (1 - AB_MARGIN, 1 + AB_MARGIN, AB_MARGIN * 100)))
     L.append("")
     idle = [(s["test"], r, s[r]["idle_other_cpu_s"]) for s in rows for r in AB_ROUTES]
     worst = max((x for x in idle if x[2] is not None), key=lambda x: x[2], default=None)
@@ -911,9 +919,10 @@ def report_ab(b, rows, label):
             ": the machine was busy with other work; the ratio of alternating runs holds up better "
             "than either figure" if max(b.load_start[0], b.load_end[0]) > 0.5 * m["nproc"] else ""), ""]
     L += table_ab(b, rows)
-    L += ["", "spread: (max - min) / median over the rounds; new/base: ratio of the medians; per round:",
-          "the ratio of the two runs of each round, which ran back to back. A spread above the 5 % margin",
-          "means one run cannot tell a 5 % change from noise: rely on the median ratio and its range."]
+    L += ["", "spread: (max - min) / median over the rounds; new/base: ratio of the medians (what the",
+          "5 % line judges); per round: the ratios of the two runs of each round, which ran back to back;",
+          "cpu per query: ratio of the gateways' own CPU seconds per 100k queries. When rounds disagree",
+          "beyond the margin the run cannot resolve it: repeat, or add rounds (BENCH_AB_ARGS=--rounds 15)."]
     text = "\n".join(L) + "\n"
     sys.stdout.write(text)
     with open(os.path.join(b.a.out, "ab-latest.txt"), "w") as f:
