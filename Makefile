@@ -301,18 +301,20 @@ BENCH_AB_ARGS ?=
 
 bench-ab: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/connect_bench
-	@set -e; base='$(BASE)'; \
+	@set -e; base='$(BASE)'; what="BASE=$$base"; \
 	if [ -z "$$base" ]; then \
-	    base=$$(git merge-base HEAD main 2>/dev/null || git merge-base HEAD origin/main 2>/dev/null || echo HEAD); \
+	    if base=$$(git merge-base HEAD main 2>/dev/null); then what="merge base with main"; \
+	    elif base=$$(git merge-base HEAD origin/main 2>/dev/null); then what="merge base with origin/main"; \
+	    else base=HEAD; what="HEAD, no main branch"; fi; \
 	fi; \
 	sha=$$(git rev-parse --verify --quiet "$$base^{commit}") || { echo "bench-ab: BASE=$$base is not a commit"; exit 1; }; \
 	short=$$(git rev-parse --short $$sha); \
 	rm -rf $(BUILD)/base; mkdir -p $(BUILD)/base/src; trap 'rm -rf $(BUILD)/base/src' EXIT; \
-	echo "bench-ab: building BASE=$$base ($$short) in $(BUILD)/base"; \
+	echo "bench-ab: building $$short ($$what) in $(BUILD)/base"; \
 	git archive $$sha | tar -x -C $(BUILD)/base/src; \
 	$(MAKE) --no-print-directory -C $(BUILD)/base/src BUILD=build CC='$(CC)' CFLAGS='$(CFLAGS)' all; \
 	cp $(BUILD)/base/src/build/jitgate $(BUILD)/base/jitgate; \
-	if [ "$$base" = "$$short" ]; then echo "$$short"; else echo "$$short ($$base)"; fi > $(BUILD)/base/label
+	echo "$$short ($$what)" > $(BUILD)/base/label
 	/usr/bin/python3 tests/bench/bench.py --ab $(BUILD)/base/jitgate --base-label "$$(cat $(BUILD)/base/label)" \
 	    --jitgate $(BUILD)/jitgate --tools $(BUILD)/bench $(BENCH_AB_ARGS)
 # ---- end of benchmark ---------------------------------------------------------------------------
