@@ -33,7 +33,7 @@ DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-
             frama-c-base why3 z3 cvc4
 NPM_DIR  := tests/integration
 
-.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean
+.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean layout
 
 all: $(BUILD)/jitgate
 
@@ -44,7 +44,9 @@ help:
 	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
 	@echo "make policy-test  run every example policy's test file (policy-dsl/examples)"
 	@echo "make verify     Frama-C proofs of src/cred/credtext.c; regenerates verify/REPORT.md"
-	@echo "make check      deps, gen-check, build, unit + protocol + integration tests"
+	@echo "make bench-ab BASE=REV  this build against REV's, jit route, alternating (docs/performance.md)"
+	@echo "make layout     structure of src/ and gen/: call cycles, layering, file and function lengths"
+	@echo "make check      deps, gen-check, build, layout, unit + protocol + integration tests"
 	@echo "make demo       private MariaDB + dev keys + jitgate on 127.0.0.1:3307"
 
 deps:
@@ -110,6 +112,13 @@ $(BUILD)/unit: $(OBJS) $(patsubst %.c,$(BUILD)/%.o,$(UNIT))
 
 unit: $(BUILD)/unit
 	$(BUILD)/unit
+
+# layout: the structure of the tree (tests/layout.py): no call cycles between files (read from the
+# objects with nm), cred/ and net/ kept in their layers, file and function lengths. The checker's
+# self-test runs first, so that a broken checker cannot pass a tree.
+layout: $(OBJS) $(BUILD)/src/cli/main.o
+	@/usr/bin/python3 tests/layout.py --self-test --cc '$(CC)'
+	@/usr/bin/python3 tests/layout.py --build '$(BUILD)'
 
 # Protocol machine cases (tests/proto/*.case) and datapath cases (tests/datapath/*.case: a
 # session's packets from both sides through the command and result stages) are run by the unit
@@ -263,7 +272,7 @@ fuzz-seeds: $(OBJS) $(BUILD)/fuzz/mkseeds.o
 # `make check` runs, checks that every route completes its queries and writes build/bench/.
 BENCH_TOOLS := $(BUILD)/bench/connect_bench $(BUILD)/bench/idle_sessions
 
-.PHONY: bench bench-quick bench-sql
+.PHONY: bench bench-quick bench-sql bench-ab
 
 # bench-sql: the classifier alone, no server: statements per second on one core (tests/bench/sql_bench.c).
 $(BUILD)/bench/sql_bench: tests/bench/sql_bench.c $(OBJS)
@@ -286,6 +295,35 @@ bench: deps
 bench-quick: deps
 	@$(MAKE) --no-print-directory all $(BENCH_TOOLS)
 	/usr/bin/python3 tests/bench/bench.py --quick
+
+# bench-ab: this tree's build against BASE's, both on the jit route (TLS, policy, just-in-time
+# users), alternating in one run; writes tests/bench/results/ab-latest.{json,txt} (docs/performance.md,
+# "Comparing two builds"). BASE is a git revision; by default the merge base of HEAD and main (or
+# origin/main): on a branch, the code the branch started from; on main, HEAD, so that uncommitted
+# changes are measured against the last commit. BASE's files come from `git archive` (no worktree
+# gets registered) and are built with the same CC and CFLAGS in $(BUILD)/base/src, which is removed
+# on any exit once $(BUILD)/base/jitgate is in place. BENCH_AB_ARGS go to bench.py (--rounds 9).
+BASE ?=
+BENCH_AB_ARGS ?=
+
+bench-ab: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/connect_bench
+	@set -e; base='$(BASE)'; what="BASE=$$base"; \
+	if [ -z "$$base" ]; then \
+	    if base=$$(git merge-base HEAD main 2>/dev/null); then what="merge base with main"; \
+	    elif base=$$(git merge-base HEAD origin/main 2>/dev/null); then what="merge base with origin/main"; \
+	    else base=HEAD; what="HEAD, no main branch"; fi; \
+	fi; \
+	sha=$$(git rev-parse --verify --quiet "$$base^{commit}") || { echo "bench-ab: BASE=$$base is not a commit"; exit 1; }; \
+	short=$$(git rev-parse --short $$sha); \
+	rm -rf $(BUILD)/base; mkdir -p $(BUILD)/base/src; trap 'rm -rf $(BUILD)/base/src' EXIT; \
+	echo "bench-ab: building $$short ($$what) in $(BUILD)/base"; \
+	git archive $$sha | tar -x -C $(BUILD)/base/src; \
+	$(MAKE) --no-print-directory -C $(BUILD)/base/src BUILD=build CC='$(CC)' CFLAGS='$(CFLAGS)' all; \
+	cp $(BUILD)/base/src/build/jitgate $(BUILD)/base/jitgate; \
+	echo "$$short ($$what)" > $(BUILD)/base/label
+	/usr/bin/python3 tests/bench/bench.py --ab $(BUILD)/base/jitgate --base-label "$$(cat $(BUILD)/base/label)" \
+	    --jitgate $(BUILD)/jitgate --tools $(BUILD)/bench $(BENCH_AB_ARGS)
 # ---- end of benchmark ---------------------------------------------------------------------------
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,9 +1,9 @@
 #!/bin/bash
-# check.sh: what `make check` runs once the build is done: unit tests, protocol cases, the
-# integration suite and the quick benchmark (it checks that every route of the harness completes
-# its queries, not the timings). A failing part does not stop the others; the last line is the
-# sum of every part's "N passed, N failed" line, and the exit status is non-zero if anything
-# failed.
+# check.sh: what `make check` runs once the build is done: the proofs, the tree's layout
+# (tests/layout.py), unit tests, protocol cases, the integration suite and the quick benchmark (it
+# checks that every route of the harness completes its queries, not the timings). A failing part
+# does not stop the others; the last line is the sum of every part's "N passed, N failed" line, and
+# the exit status is non-zero if anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +40,7 @@ run_part() {
 
 # Budgets add up to well under CI's limit; the integration suite also bounds itself.
 run_part verify 600 verify
+run_part layout 120 layout
 run_part unit 300 unit
 run_part proto 300 proto
 run_part policy-test 120 policy-test

@@ -32,6 +32,20 @@ failure. Timings are reported against the goals but never fail the run.
 
 Options: --quick, --rounds N, --time S, --connects N, --idle N, --out DIR, --keep (keep the temp
 dir with logs). Python stdlib only; run with /usr/bin/python3.
+
+    bench.py --ab BASE_BINARY [--base-label TEXT]      make bench-ab BASE=<git revision>
+
+A/B mode: two builds of jitgate, each on the jit route (TLS, tests/bench/bench.policy,
+just-in-time users), against the same private MariaDB in one run: "jit" is --jitgate (this
+tree's build), "jit-base" is BASE_BINARY. Both gateways run side by side for the whole run (their
+own instance and ledger) and are measured one at a time, in the order that rotates as above,
+with --settle S (1 s) between runs for the just-in-time users of the last run to be dropped and
+the pools refilled. Tests: point_select t=8 and t=1 over TLS, and the connection set-up
+(--connects per build per round); default 5 rounds x 7 s. Per test: median of each build, min-max
+over rounds, the ratio new/base (and its range over the rounds, each round's pair measured back
+to back) and whether it is within the 5 % target. Writes OUT/ab-latest.json and ab-latest.txt;
+the last line is "bench-ab: N passed, N failed" (build x test pairs whose every run completed,
+plus each build's connects); like the targets, the 5 % line is reported, never failed on.
 """
 import argparse
 import datetime
@@ -58,13 +72,19 @@ MODES = {
                   out=os.path.join(ROOT, "build", "bench")),
     "full": dict(rounds=3, time=7, connects=300, idle=2000, budget=840,
                  out=os.path.join(BENCH, "results")),
+    # --ab: connects per build and round; no idle sessions.
+    "ab": dict(rounds=5, time=7, connects=200, idle=0, budget=600,
+               out=os.path.join(BENCH, "results")),
+    "ab-quick": dict(rounds=1, time=2, connects=30, idle=0, budget=170,
+                     out=os.path.join(ROOT, "build", "bench")),
 }
 
 TABLES, TABLE_SIZE = 4, 10000
 ROUTES = ("direct", "haproxy", "jitgate")    # every test's routes; the chart's and its ratios
 JIT_ROUTES = ROUTES + ("jit",)               # point_select t=1/t=8 tls, connect set-up
 # The gateway process of a route, under the name cpu_ticks() reads it by.
-ROUTE_PROC = {"haproxy": "haproxy", "jitgate": "jitgate", "jit": "jitgate-jit"}
+ROUTE_PROC = {"haproxy": "haproxy", "jitgate": "jitgate", "jit": "jitgate-jit",
+              "jit-base": "jitgate-jit-base"}
 # Range selects of 100 rows and nothing else, one per transaction: the result-heavy case.
 RANGE100 = ["--simple-ranges=1", "--range-size=100", "--point-selects=0", "--sum-ranges=0",
             "--order-ranges=0", "--distinct-ranges=0", "--skip-trx=on"]
@@ -80,6 +100,15 @@ TESTS = [
 ]
 GOALS = dict(ps8_vs_haproxy=1.0, ps8_vs_haproxy_aim=1.2, connect_p50_ms=5.0,
              connect_p99_ms=15.0, idle_kib=64.0)
+# --ab: this tree's build ("jit") against another ("jit-base"), both on the jit route.
+AB_ROUTES = ("jit", "jit-base")
+AB_TESTS = [
+    ("point_select t=8 tls", "oltp_point_select", 8, True, [], AB_ROUTES),
+    ("point_select t=1 tls", "oltp_point_select", 1, True, [], AB_ROUTES),
+]
+AB_CONNECT = "connect"            # the connection set-up, rotated with the tests
+AB_MARGIN = 0.05                  # the data-path refactor's target: within 5 % of the base
+AB_TARGET_TEST = "point_select t=8 tls"
 
 
 class Abort(Exception):
@@ -102,6 +131,8 @@ class Bench:
         self.keys = os.path.join(self.work, "keys")
         self.db = os.path.join(self.work, "db")
         self.procs = []          # (name, Popen) of everything we started, for cleanup
+        self.watch = []          # (name, Popen) of the gateways and proxy: CPU read, must stay up
+        self.connect_runs = []   # --ab: one dict per connect_bench run
         self.db_started = False
         self.runs = []           # one dict per sysbench run
         self.connect = {}        # route -> connect_bench figures
@@ -178,12 +209,60 @@ class Bench:
 
     # ---- setup -------------------------------------------------------------------------------
     def setup(self):
-        for tool in ("sysbench", "haproxy", "gnuplot", "ss"):
+        self.setup_common(("sysbench", "haproxy", "gnuplot", "ss"),
+                          (self.a.jitgate, self.tool("connect_bench"), self.tool("idle_sessions")))
+        self.gw_port, self.gw = self.start_jitgate("jitgate", "mode = shared\n")
+        # The jit route: its own ledger, and a pool of 4 ready users so that sysbench's 8
+        # threads and connect_bench's sequential logins mostly find one waiting.
+        store = os.path.join(self.work, "store-jit")
+        os.mkdir(store, 0o700)
+        self.jit_port, self.jit = self.start_jitgate("jitgate-jit", JIT_INI.format(
+            instance="bench", store=store, policy=os.path.join(BENCH, "bench.policy")))
+
+        self.hap_port = self.free_port()
+        cfg = os.path.join(self.work, "haproxy.cfg")
+        with open(os.path.join(BENCH, "haproxy.cfg.in")) as f:
+            tpl = f.read()
+        with open(cfg, "w") as f:
+            f.write(tpl.replace("@PORT@", str(self.hap_port)).replace("@BACKEND@", "127.0.0.1:%d" % self.db_port)
+                    .replace("@MAXCONN@", str(self.a.idle + 1000)))
+        self.hap = self.start("haproxy", ["haproxy", "-db", "-f", cfg])
+        if not self.wait_listen(self.hap_port, self.hap, 20):
+            raise RuntimeError("haproxy did not listen: " + self.tail("haproxy"))
+        self.watch = [("jitgate", self.gw), ("jitgate-jit", self.jit), ("haproxy", self.hap)]
+
+        self.route = {
+            "direct": dict(port=self.db_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
+            "haproxy": dict(port=self.hap_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
+            "jitgate": dict(port=self.gw_port, user="bench", pw=self.token, pwfile=self.token_file),
+            # The user name is the policy's role.
+            "jit": dict(port=self.jit_port, user="bench", pw=self.token, pwfile=self.token_file),
+        }
+
+    def setup_ab(self):
+        """--ab: the jit route twice, this build ("jit") and the base ("jit-base"). Two gateways
+        of one [credentials] instance refuse to share a host, and each reaps its instance's
+        users at start: each has its own instance name and ledger."""
+        self.setup_common(("sysbench", "ss"), (self.a.jitgate, self.a.ab, self.tool("connect_bench")),
+                          "make bench-ab")
+        self.route = {}
+        for route, instance, binary in (("jit", "bench", self.a.jitgate), ("jit-base", "benchbase", self.a.ab)):
+            name = ROUTE_PROC[route]
+            store = os.path.join(self.work, "store-" + route)
+            os.mkdir(store, 0o700)
+            port, p = self.start_jitgate(name, JIT_INI.format(
+                instance=instance, store=store, policy=os.path.join(BENCH, "bench.policy")), binary)
+            self.watch.append((name, p))
+            self.route[route] = dict(port=port, user="bench", pw=self.token, pwfile=self.token_file)
+
+    def setup_common(self, commands, binaries, maker="make bench-quick"):
+        """Keys, the private MariaDB with sysbench's tables, the token: what every route uses."""
+        for tool in commands:
             if not shutil.which(tool):
                 raise RuntimeError("%s is missing: run make deps" % tool)
-        for tool in (self.a.jitgate, self.tool("connect_bench"), self.tool("idle_sessions")):
+        for tool in binaries:
             if not os.access(tool, os.X_OK):
-                raise RuntimeError("%s is missing: run make bench-quick (it builds it)" % tool)
+                raise RuntimeError("%s is missing: run %s (it builds it)" % (tool, maker))
         # 2,000 sessions are 2,000 client sockets here, 4,000 in jitgate and 2,000 in mariadbd:
         # every child inherits this limit.
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -230,41 +309,15 @@ class Bench:
         self.token_file = self.secret("token", self.token)
         self.admin_file = os.path.join(self.db, "admin-password")
 
-        self.gw_port, self.gw = self.start_jitgate("jitgate", "mode = shared\n")
-        # The jit route: its own ledger, and a pool of 4 ready users so that sysbench's 8
-        # threads and connect_bench's sequential logins mostly find one waiting.
-        store = os.path.join(self.work, "store-jit")
-        os.mkdir(store, 0o700)
-        self.jit_port, self.jit = self.start_jitgate("jitgate-jit", JIT_INI.format(
-            store=store, policy=os.path.join(BENCH, "bench.policy")))
-
-        self.hap_port = self.free_port()
-        cfg = os.path.join(self.work, "haproxy.cfg")
-        with open(os.path.join(BENCH, "haproxy.cfg.in")) as f:
-            tpl = f.read()
-        with open(cfg, "w") as f:
-            f.write(tpl.replace("@PORT@", str(self.hap_port)).replace("@BACKEND@", "127.0.0.1:%d" % self.db_port)
-                    .replace("@MAXCONN@", str(self.a.idle + 1000)))
-        self.hap = self.start("haproxy", ["haproxy", "-db", "-f", cfg])
-        if not self.wait_listen(self.hap_port, self.hap, 20):
-            raise RuntimeError("haproxy did not listen: " + self.tail("haproxy"))
-
-        self.route = {
-            "direct": dict(port=self.db_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
-            "haproxy": dict(port=self.hap_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
-            "jitgate": dict(port=self.gw_port, user="bench", pw=self.token, pwfile=self.token_file),
-            # The user name is the policy's role.
-            "jit": dict(port=self.jit_port, user="bench", pw=self.token, pwfile=self.token_file),
-        }
-
-    def start_jitgate(self, name, credentials):
-        """Starts a jitgate (NAME.ini, NAME.log) whose [credentials] section is CREDENTIALS."""
+    def start_jitgate(self, name, credentials, binary=None):
+        """Starts a jitgate (NAME.ini, NAME.log) whose [credentials] section is CREDENTIALS;
+        BINARY, when given, instead of --jitgate."""
         port = self.free_port()
         ini = os.path.join(self.work, name + ".ini")
         with open(ini, "w") as f:
             f.write(JITGATE_INI.format(port=port, keys=self.keys, db_port=self.db_port,
                                        pwfile=self.admin_file) + credentials)
-        p = self.start(name, [self.a.jitgate, "serve", "-c", ini])
+        p = self.start(name, [binary or self.a.jitgate, "serve", "-c", ini])
         if not self.wait_listen(port, p, 20):
             raise RuntimeError("%s did not listen: %s" % (name, self.tail(name)))
         return port, p
@@ -289,8 +342,7 @@ class Bench:
     # ---- measurements ------------------------------------------------------------------------
     def cpu_ticks(self):
         t = {}
-        for name, pid in (("jitgate", self.gw.pid), ("jitgate-jit", self.jit.pid),
-                          ("haproxy", self.hap.pid), ("mariadbd", self.db_pid)):
+        for name, pid in [(n, p.pid) for n, p in self.watch] + [("mariadbd", self.db_pid)]:
             try:
                 with open("/proc/%d/stat" % pid) as f:
                     fields = f.read().rsplit(")", 1)[1].split()
@@ -300,7 +352,7 @@ class Bench:
         return t
 
     def alive(self):
-        for name, p in (("jitgate", self.gw), ("jitgate-jit", self.jit), ("haproxy", self.hap)):
+        for name, p in self.watch:
             if p.poll() is not None:
                 raise RuntimeError("%s exited (rc %s): %s" % (name, p.returncode, self.tail(name)))
 
@@ -363,19 +415,23 @@ class Bench:
 
     def run_connect(self):
         for route in JIT_ROUTES:
-            r = self.route[route]
-            rc, out = self.call([self.tool("connect_bench"), "--port", str(r["port"]),
-                                 "--user", r["user"], "--password-file", r["pwfile"],
-                                 "--ca", os.path.join(self.keys, "ca.pem"),
-                                 "--count", str(self.a.connects), "--timeout", "10"],
-                                timeout=60 + self.a.connects, check=False)
-            kv = parse_kv(out)
-            kv["ok"] = rc == 0 and kv.get("count") == self.a.connects
-            if not kv["ok"]:
-                self.problems.append("connect %s: rc %d\n    %s" % (route, rc, out.strip().replace("\n", "\n    ")))
-            self.connect[route] = kv
-            log("  connect %-8s p50 %s us  p99 %s us%s" % (route, kv.get("p50_us"), kv.get("p99_us"),
-                                                          "" if kv["ok"] else "  FAILED"))
+            self.connect[route] = self.connect_bench(route, self.a.connects)
+
+    def connect_bench(self, route, count, what="connect"):
+        """connect_bench's figures for COUNT connects through ROUTE, with "ok"."""
+        r = self.route[route]
+        rc, out = self.call([self.tool("connect_bench"), "--port", str(r["port"]),
+                             "--user", r["user"], "--password-file", r["pwfile"],
+                             "--ca", os.path.join(self.keys, "ca.pem"),
+                             "--count", str(count), "--timeout", "10"],
+                            timeout=60 + count, check=False)
+        kv = parse_kv(out)
+        kv["ok"] = rc == 0 and kv.get("count") == count
+        if not kv["ok"]:
+            self.problems.append("%s %s: rc %d\n    %s" % (what, route, rc, out.strip().replace("\n", "\n    ")))
+        log("  %s %-8s p50 %s us  p99 %s us%s" % (what, route, kv.get("p50_us"), kv.get("p99_us"),
+                                                 "" if kv["ok"] else "  FAILED"))
+        return kv
 
     def run_idle(self):
         r = self.route["jitgate"]
@@ -411,11 +467,49 @@ class Bench:
         self.gateway_log()
         self.load_end = loadavg()
 
+    def run_ab(self):
+        """--ab: both builds on the jit route; each round runs every test (and the connects)
+        once per build, in an order that rotates as run_rounds's does."""
+        t0 = time.monotonic()
+        log("setup: dev-keys, MariaDB, sysbench prepare (%d x %d rows), jitgate jit (this build) and "
+            "jit-base (%s)" % (TABLES, TABLE_SIZE, self.a.base_label))
+        self.setup_ab()
+        log("setup done in %.0f s; warm-up" % (time.monotonic() - t0))
+        for route in AB_ROUTES:      # first connections, buffer pool, TLS state, JIT pool
+            self.sysbench(AB_TESTS[0], route, 0, seconds=1, record=False)
+            self.connect_bench(route, 20, "connect warm-up")
+        items = AB_TESTS + [AB_CONNECT]
+        for rnd in range(1, self.a.rounds + 1):
+            log("round %d/%d" % (rnd, self.a.rounds))
+            for ti, test in enumerate(items):
+                routes = list(AB_ROUTES)
+                k = (rnd - 1 + ti) % len(routes)     # rotate which build goes first
+                for route in routes[k:] + routes[:k]:
+                    self.alive()
+                    # The users of the last run's sessions are dropped and the pools refilled
+                    # (within 100 ms) before the next run: that work lands on neither build.
+                    time.sleep(self.a.settle)
+                    if test == AB_CONNECT:
+                        c0 = self.cpu_ticks()
+                        kv = self.connect_bench(route, self.a.connects)
+                        c1 = self.cpu_ticks()
+                        kv.update(route=route, round=rnd, cpu_s={
+                            k2: (c1[k2] - c0[k2]) / HZ if c0[k2] is not None and c1[k2] is not None
+                            else None for k2 in c0})
+                        self.connect_runs.append(kv)
+                        continue
+                    res = self.sysbench(test, route, rnd)
+                    log("  %-24s %-8s %9.0f qps  avg %7.3f ms  p95 %7.3f ms%s" % (
+                        test[0], route, res.get("qps") or 0, res.get("lat_avg_ms") or 0,
+                        res.get("lat_p95_ms") or 0, "" if res["ok"] else "  FAILED"))
+        self.alive()
+        self.gateway_log()
+        self.load_end = loadavg()
 
     def gateway_log(self):
         """Anything either jitgate logged above info level is worth a look, but for the warning
         that shared mode is meant for benchmarks, which the jitgate route asks for."""
-        for name in ("jitgate", "jitgate-jit"):
+        for name in [n for n, _ in self.watch if n.startswith("jitgate")]:
             try:
                 with open(os.path.join(self.work, name + ".log"), errors="replace") as f:
                     odd = [l.rstrip() for l in f if " info: " not in l
@@ -454,7 +548,7 @@ algorithms = RS256,ES256
 """
 # The rest of [credentials] for the jit route, then its ledger and policy.
 JIT_INI = """mode = jit
-instance = bench
+instance = {instance}
 pool = 4
 
 [store]
@@ -682,6 +776,176 @@ def chart(b, rows, out_png):
            timeout=60)
 
 
+# ---- A/B report ---------------------------------------------------------------------------------
+
+def ab_side(vals):
+    """Median, min, max and spread ((max - min) / median) of one build's figures."""
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return dict(median=None, min=None, max=None, spread=None, rounds=[])
+    m = statistics.median(vals)
+    return dict(median=m, min=min(vals), max=max(vals), spread=(max(vals) - min(vals)) / m if m else None,
+                rounds=vals)
+
+
+def ab_compare(per, key, higher_is_better):
+    """The ratio new/base of the medians, each round's ratio (the two runs of a round ran back
+    to back), and whether the ratio is within AB_MARGIN on the side that matters."""
+    new, base = per["jit"], per["jit-base"]
+    r = ratio(new[key]["median"], base[key]["median"])
+    by_round = {}
+    for side, route in ((0, "jit"), (1, "jit-base")):
+        for rnd, v in per[route]["by_round"]:
+            by_round.setdefault(rnd, [None, None])[side] = v
+    paired = [ratio(n, b) for _, (n, b) in sorted(by_round.items()) if n is not None and b]
+    within = None if r is None else (r >= 1 - AB_MARGIN if higher_is_better else r <= 1 + AB_MARGIN)
+    # Rounds that disagree on the sign of a 5 % change: this run cannot resolve the margin.
+    unresolved = bool(paired) and min(paired) < 1 - AB_MARGIN and max(paired) > 1 + AB_MARGIN
+    return dict(ratio=r, round_ratios=paired, round_ratio_median=med(paired), within=within,
+                higher_is_better=higher_is_better, unresolved=unresolved)
+
+
+def summarize_ab(b):
+    """Per test, each build's median, min-max and spread over the rounds, and the ratio."""
+    out = []
+    for name, script, threads, tls, extra, routes in AB_TESTS:
+        per = {}
+        for route in routes:
+            other = ROUTE_PROC[[x for x in routes if x != route][0]]
+            rr = [r for r in b.runs if r["test"] == name and r["route"] == route]
+            ok = [r for r in rr if r["ok"]]
+            per[route] = dict(
+                runs=len(rr), ok=bool(rr) and len(ok) == len(rr), proc=ROUTE_PROC[route],
+                qps=ab_side(r["qps"] for r in ok), by_round=[(r["round"], r["qps"]) for r in ok],
+                lat_avg_ms=med(r["lat_avg_ms"] for r in ok), lat_p95_ms=med(r["lat_p95_ms"] for r in ok),
+                cpu_s_per_100k=med(r["cpu_s"][ROUTE_PROC[route]] / r["queries"] * 1e5 for r in ok
+                                   if r["cpu_s"].get(ROUTE_PROC[route]) is not None and r["queries"]),
+                # The other gateway, idle meanwhile: what running both at once costs.
+                idle_other_cpu_s=med(r["cpu_s"].get(other) for r in ok))
+        s = dict(test=name, threads=threads, metric="qps", target=name == AB_TARGET_TEST, **per)
+        s.update(ab_compare(per, "qps", True))
+        s["cpu_ratio"] = ratio(per["jit"]["cpu_s_per_100k"], per["jit-base"]["cpu_s_per_100k"])
+        out.append(s)
+    per = {}
+    for route in AB_ROUTES:
+        other = ROUTE_PROC[[x for x in AB_ROUTES if x != route][0]]
+        rr = [c for c in b.connect_runs if c["route"] == route]
+        ok = [c for c in rr if c["ok"]]
+        per[route] = dict(runs=len(rr), ok=bool(rr) and len(ok) == len(rr), proc=ROUTE_PROC[route],
+                          p50_us=ab_side(c.get("p50_us") for c in ok),
+                          p99_us=ab_side(c.get("p99_us") for c in ok),
+                          by_round=[(c["round"], c.get("p50_us")) for c in ok],
+                          idle_other_cpu_s=med(c["cpu_s"].get(other) for c in ok))
+    s = dict(test="connect", metric="p50_us", target=False, **per)
+    s.update(ab_compare(per, "p50_us", False))
+    out.append(s)
+    return out
+
+
+def table_ab(b, rows):
+    def rng(side, spec, scale=1.0):
+        if side["min"] is None:
+            return "-"
+        return "%s - %s" % (format(side["min"] / scale, spec), format(side["max"] / scale, spec))
+
+    def pct(v):
+        return fmt(v and v * 100, ".1f") + " %"
+
+    def verdict(s):
+        if s["within"] is None:
+            return "within %d %%: unknown (a build has no figure)" % (AB_MARGIN * 100)
+        bound = ("new/base >= %.2f" % (1 - AB_MARGIN)) if s["higher_is_better"] else \
+            ("new/base <= %.2f, lower is better" % (1 + AB_MARGIN))
+        return "within %d %%: %s (%s; %s)" % (
+            AB_MARGIN * 100, "yes" if s["within"] else "NO", bound,
+            "the data-path refactor's target" if s["target"] else "information")
+
+    L = ["%-22s %-16s %13s %19s %8s %11s %13s" % (
+        "test", "build", "median", "min - max", "spread", "lat avg ms", "cpu s/100k q")]
+    for s in rows:
+        L.append("")
+        conn = s["test"] == "connect"
+        for i, route in enumerate(AB_ROUTES):
+            side = s[route]
+            label = "%-4s (%s)" % ("new" if route == "jit" else "base", route)
+            if conn:
+                L.append("%-22s %-16s %10s ms %19s %8s %11s %13s%s" % (
+                    "connect p50 (set-up)" if i == 0 else "", label,
+                    fmt(side["p50_us"]["median"] and side["p50_us"]["median"] / 1000, ".2f"),
+                    rng(side["p50_us"], ".2f", 1000), pct(side["p50_us"]["spread"]), "", "",
+                    "" if side["ok"] else "  FAILED"))
+            else:
+                L.append("%-22s %-16s %9s qps %19s %8s %11s %13s%s" % (
+                    s["test"] if i == 0 else "", label, fmt(side["qps"]["median"], ".0f"),
+                    rng(side["qps"], ".0f"), pct(side["qps"]["spread"]), fmt(side["lat_avg_ms"], ".3f"),
+                    fmt(side["cpu_s_per_100k"], ".2f"), "" if side["ok"] else "  FAILED"))
+        if conn:
+            L.append("%-22s %-16s %10s ms %19s" % (
+                "connect p99", "new / base", "%s / %s" % tuple(
+                    fmt(s[r]["p99_us"]["median"] and s[r]["p99_us"]["median"] / 1000, ".2f") for r in AB_ROUTES),
+                ""))
+        rr = s["round_ratios"]
+        L.append("%-22s %-16s %13s   per round %s%s" % (
+            "", "new/base", fmt(s["ratio"], ".3f"),
+            "%.3f - %.3f, median %.3f (%d rounds)" % (min(rr), max(rr), s["round_ratio_median"], len(rr))
+            if rr else "-", "; cpu per query %s" % fmt(s["cpu_ratio"], ".3f") if "cpu_ratio" in s else ""))
+        L.append("%-22s %s" % ("", verdict(s)))
+        if s["unresolved"]:
+            L.append("%-22s %s" % ("", "noise: rounds range from below %.2f to above %.2f, so this run cannot "
+                                       "resolve %d %%" % (1 - AB_MARGIN, 1 + AB_MARGIN, AB_MARGIN * 100)))
+    L.append("")
+    idle = [(s["test"], r, s[r]["idle_other_cpu_s"]) for s in rows for r in AB_ROUTES]
+    worst = max((x for x in idle if x[2] is not None), key=lambda x: x[2], default=None)
+    if worst:
+        L.append("the gateway not measured used at most %.3f s of CPU (median) during the other's runs "
+                 "(%s, while %s ran)" % (worst[2], worst[0], worst[1]))
+    return L
+
+
+def report_ab(b, rows, label):
+    os.makedirs(b.a.out, exist_ok=True)
+    m = machine()
+    v = versions(b)
+    L = ["", "jitgate %s, %s: %s, %d cores (%s), kernel %s, %s" % (
+        label, b.date, m["cpu"], m["nproc"], m["memory"], m["kernel"],
+        "%d round(s) x %d s per build and test, %d connects per build and round, medians"
+        % (b.a.rounds, b.a.time, b.a.connects)),
+        "new:  jitgate %s (%s)" % (v["jitgate"], os.path.relpath(os.path.abspath(b.a.jitgate), ROOT)),
+        "base: jitgate %s (%s)" % (b.a.base_label, os.path.relpath(os.path.abspath(b.a.ab), ROOT)),
+        "both on the jit route (TLS, tests/bench/bench.policy, just-in-time users), both up for the whole "
+        "run, measured one at a time", "in rotating order, %.1f s apart" % b.a.settle,
+        "load average (1 min) %.1f at start, %.1f at end%s" % (
+            b.load_start[0], b.load_end[0],
+            ": the machine was busy with other work; the ratio of alternating runs holds up better "
+            "than either figure" if max(b.load_start[0], b.load_end[0]) > 0.5 * m["nproc"] else ""), ""]
+    L += table_ab(b, rows)
+    L += ["", "spread: (max - min) / median over the rounds; new/base: ratio of the medians (what the",
+          "5 % line judges); per round: the ratios of the two runs of each round, which ran back to back;",
+          "cpu per query: ratio of the gateways' own CPU seconds per 100k queries. When rounds disagree",
+          "beyond the margin the run cannot resolve it: repeat, or add rounds (BENCH_AB_ARGS=--rounds 15)."]
+    text = "\n".join(L) + "\n"
+    sys.stdout.write(text)
+    with open(os.path.join(b.a.out, "ab-latest.txt"), "w") as f:
+        f.write(text.lstrip("\n"))
+    doc = dict(
+        date=b.date, machine=m, versions=dict(v, jitgate_base=b.a.base_label),
+        binaries=dict(new=os.path.abspath(b.a.jitgate), base=os.path.abspath(b.a.ab)),
+        load_average=dict(start=b.load_start, end=b.load_end),
+        config=dict(mode=label, rounds=b.a.rounds, seconds_per_run=b.a.time, tables=TABLES,
+                    table_size=TABLE_SIZE, connects_per_round=b.a.connects, settle_s=b.a.settle,
+                    routes=dict(jit="this build", **{"jit-base": "the base build"}),
+                    credentials="jit, pool 4, tests/bench/bench.policy; instances bench and benchbase",
+                    gateways="both running for the whole run, one measured at a time, order rotating",
+                    jitgate_workers="one per core", backend_tls="off",
+                    sysbench="prepared statements (sysbench default), --mysql-ssl=on",
+                    margin=AB_MARGIN, target_test=AB_TARGET_TEST),
+        summary=rows, runs=b.runs, connect_runs=b.connect_runs, problems=b.problems)
+    with open(os.path.join(b.a.out, "ab-latest.json"), "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=False)
+        f.write("\n")
+    log("wrote %s/ab-latest.json, ab-latest.txt" % os.path.relpath(b.a.out, ROOT))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true")
@@ -693,13 +957,20 @@ def main():
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--jitgate", default=os.environ.get("JITGATE", os.path.join(ROOT, "build", "jitgate")))
     ap.add_argument("--tools", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--ab", metavar="BASE_BINARY",
+                    help="A/B mode: the jit route of --jitgate against this jitgate binary's")
+    ap.add_argument("--base-label", help="--ab: what the base binary is (e.g. its git revision)")
+    ap.add_argument("--settle", type=float, default=1.0,
+                    help="--ab: seconds between runs (users dropped, pools refilled)")
     a = ap.parse_args()
-    mode = MODES["quick" if a.quick else "full"]
+    mode = MODES[("ab-quick" if a.quick else "ab") if a.ab else ("quick" if a.quick else "full")]
     for k in ("rounds", "time", "connects", "idle", "out"):
         if getattr(a, k) is None:
             setattr(a, k, mode[k])
     a.budget = mode["budget"]
-    label = "bench-quick" if a.quick else "bench"
+    label = ("bench-ab" if a.ab else "bench") + ("-quick" if a.quick else "")
+    if a.ab:
+        a.base_label = a.base_label or a.ab
 
     def on_signal(signum, frame):
         raise Abort("interrupted (signal %d)" % signum)
@@ -717,14 +988,14 @@ def main():
     rows = []
     t_start = time.monotonic()
     try:
-        b.run()
+        b.run_ab() if a.ab else b.run()
     except Exception as e:      # Abort (signal, budget), a setup step, a gateway that died
         fatal = "%s: %s" % (type(e).__name__, e)
     signal.alarm(0)
     try:
-        rows = summarize(b)
+        rows = summarize_ab(b) if a.ab else summarize(b)
         if not fatal:
-            report(b, rows, label)
+            (report_ab if a.ab else report)(b, rows, label)
     except Exception as e:      # a report that fails is a failed run, not a crash
         fatal = "report: %s: %s" % (type(e).__name__, e)
     # A second Ctrl-C must not cut the cleanup short and leave servers behind.
@@ -732,9 +1003,35 @@ def main():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     b.cleanup()
 
-    # Count route x test pairs (every round completed), connect routes and the idle case.
+    if a.ab:
+        # Build x test pairs, the connects counted as a test: every round completed.
+        for s in rows:
+            for route in AB_ROUTES:
+                side = s.get(route, {})
+                if side.get("ok") and side.get("runs") == a.rounds:
+                    b.passed += 1
+                else:
+                    b.failed += 1
+        if not rows:
+            b.failed += 1
+    else:
+        count(b, rows)
+    if b.problems:
+        log("\nwhat looked wrong:")
+        for p in b.problems:
+            log("  " + p)
+    if fatal:
+        log("\n%s: stopped: %s" % (label, fatal))
+        b.failed = max(b.failed, 1)
+    log("%s took %.0f s" % (label, time.monotonic() - t_start))
+    log("%s: %d passed, %d failed" % (label, b.passed, b.failed))
+    sys.exit(1 if b.failed else 0)
+
+
+def count(b, rows):
+    """Counts route x test pairs (every round completed), connect routes and the idle case."""
     for s in rows:
-        if s["ok"] and s["runs"] == a.rounds:
+        if s["ok"] and s["runs"] == b.a.rounds:
             b.passed += 1
         else:
             b.failed += 1
@@ -747,16 +1044,6 @@ def main():
         b.passed += 1
     else:
         b.failed += 1
-    if b.problems:
-        log("\nwhat looked wrong:")
-        for p in b.problems:
-            log("  " + p)
-    if fatal:
-        log("\n%s: stopped: %s" % (label, fatal))
-        b.failed = max(b.failed, 1)
-    log("%s took %.0f s" % (label, time.monotonic() - t_start))
-    log("%s: %d passed, %d failed" % (label, b.passed, b.failed))
-    sys.exit(1 if b.failed else 0)
 
 
 def report(b, rows, label):
