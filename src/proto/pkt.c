@@ -377,7 +377,6 @@ int jg_pkt_track_next(struct jg_rd *it, struct jg_pkt_track *t, int *got)
 		t->value = jg_rd_lenenc_str(&d, &t->value_len);
 		break;
 	case JG_TRACK_SCHEMA:
-	case JG_TRACK_STATE_CHANGE:
 		t->value = jg_rd_lenenc_str(&d, &t->value_len);
 		break;
 	default:

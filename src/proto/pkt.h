@@ -81,6 +81,7 @@ const char *jg_com_name(uint8_t com);
 #define JG_SERVER_PS_OUT_PARAMS 0x1000u
 #define JG_SERVER_STATUS_IN_TRANS_READONLY 0x2000u
 #define JG_SERVER_SESSION_STATE_CHANGED 0x4000u
+#define JG_SERVER_STATUS_ANSI_QUOTES 0x8000u          /* MariaDB: sql_mode has ANSI_QUOTES */
 
 /* Column types (enum_field_types of MySQL and MariaDB). The ones marked internal are never sent
  * to a client; jg_pkt_bin_value refuses them. */
@@ -317,9 +318,10 @@ struct jg_pkt_track {
 /*
  * jg_pkt_track_next: the next change of a track block; it is a jg_rd the caller set up over
  * jg_pkt_ok.track / track_len. Each change is type<1> then its data as a length-encoded string;
- * SYSTEM_VARIABLES data is a name and a value (both string<lenenc>), SCHEMA and STATE_CHANGE
- * data one string<lenenc> (the schema; "1"), and the others are returned raw as value (GTIDS,
- * TRANSACTION_*, and types this module does not know). Returns JG_OK with *got = 1 and *t
+ * SYSTEM_VARIABLES data is a name and a value (both string<lenenc>), SCHEMA data the schema
+ * (string<lenenc>); the others are returned raw as value: STATE_CHANGE's data is the flag
+ * itself ("1", as MySQL and MariaDB write it), GTIDS, TRANSACTION_* and types this module does
+ * not know keep their own layouts. Returns JG_OK with *got = 1 and *t
  * filled, JG_OK with *got = 0 at the end of the block, or JG_ERR_PROTO (sticky in it) when a
  * change is truncated or its data holds more or less than its type says.
  */
