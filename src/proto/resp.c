@@ -60,9 +60,9 @@ uint8_t jg_resp_symbol(const uint8_t *p, size_t avail, uint32_t total, uint16_t 
 			return 'd';
 		}
 		*status = st;
-		if (st & JG_SERVER_STATUS_CURSOR_EXISTS)
-			return 'c';
-		return (st & JG_SERVER_MORE_RESULTS_EXISTS) ? 'T' : 't';
+		if (st & JG_SERVER_MORE_RESULTS_EXISTS)
+			return 'T';        /* more results win over a cursor flag (spec/response.rl) */
+		return (st & JG_SERVER_STATUS_CURSOR_EXISTS) ? 'c' : 't';
 	default:
 		return 'd';
 	}
@@ -178,15 +178,16 @@ int jg_resp_on_definition(struct jg_resp *r, int stay)
 {
 	if (--r->left > 0)
 		return stay;
-	if (!r->deprecate_eof)
-		return jg_resp_entry(JG_RESP_DEFS_EOF);
-	return after_list(r);
+	if (r->deprecate_eof)
+		return after_list(r);
+	/* Only COM_STMT_EXECUTE opens a cursor whose EOF ends the response (spec/response.rl). */
+	if (r->command == JG_COM_STMT_EXECUTE && r->list == JG_LIST_COLUMNS)
+		return jg_resp_entry(JG_RESP_EXEC_DEFS_EOF);
+	return jg_resp_entry(JG_RESP_DEFS_EOF);
 }
 
 int jg_resp_on_definitions_eof(struct jg_resp *r)
 {
-	if (r->sym == 'c')          /* a cursor was opened: rows come with COM_STMT_FETCH */
-		return jg_resp_on_end(r);
 	return after_list(r);
 }
 
