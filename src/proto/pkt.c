@@ -337,6 +337,9 @@ int jg_pkt_parse_err(const uint8_t *p, size_t len, uint32_t caps, struct jg_pkt_
 		jg_rd_take(&r, 1);
 		if (!(state = jg_rd_take(&r, 5)))
 			return JG_ERR_PROTO;
+		for (int i = 0; i < 5; i++)      /* SQLSTATE: class and subclass, digits and A-Z */
+			if (!((state[i] >= '0' && state[i] <= '9') || (state[i] >= 'A' && state[i] <= 'Z')))
+				return JG_ERR_PROTO;
 		memcpy(e->sqlstate, state, 5);
 	}
 	e->msg_len = jg_rd_left(&r);

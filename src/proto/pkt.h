@@ -281,8 +281,9 @@ struct jg_pkt_err {
  * jg_pkt_parse_err: an ERR payload into *e. With CLIENT_PROTOCOL_41 a '#' after the code starts
  * a 5-character SQLSTATE; a message may also follow the code directly (servers do so before the
  * handshake is done, and without PROTOCOL_41). Returns JG_OK, or JG_ERR_PROTO when the header is
- * not 0xFF, the packet is truncated, or the code is 0xFFFF (a MariaDB progress report, which is
- * only sent to clients that ask for it; the gateway never does).
+ * not 0xFF, the packet is truncated, the SQLSTATE holds other characters than digits and A-Z,
+ * or the code is 0xFFFF (a MariaDB progress report, which is only sent to clients that ask for
+ * it; the gateway never does).
  */
 int jg_pkt_parse_err(const uint8_t *p, size_t len, uint32_t caps, struct jg_pkt_err *e);
 

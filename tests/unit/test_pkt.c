@@ -511,6 +511,10 @@ JG_TEST(pkt_err_with_and_without_sqlstate)
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, 0, &e), JG_OK);
 	CHECK_EQ_STR(e.sqlstate, "HY000");
 	CHECK(same(e.msg, e.msg_len, "#42000x"));
+	/* a SQLSTATE of other characters (here a NUL) */
+	n = hex(b, sizeof(b), "ff 19 04 23 34 00 20 64 61 74 61");
+	CHECK_EQ_INT(jg_pkt_parse_err(b, n, CAPS41, &e), JG_ERR_PROTO);
+	CHECK(e.msg == NULL);
 	/* a MariaDB progress report (code 0xFFFF) and other headers are no ERR */
 	n = hex(b, sizeof(b), "ff ff ff 01 01 01 00 00 00 00");
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, CAPS41, &e), JG_ERR_PROTO);
@@ -651,6 +655,29 @@ JG_TEST(pkt_coldef_refuses_what_would_not_round_trip)
 
 /* ---- text rows ---- */
 
+/*
+ * row_prefixes: no proper prefix of a row finishes, and every value read from one lies inside
+ * it (types NULL: a text row, else a binary row with those column types).
+ */
+static void row_prefixes(const uint8_t *b, size_t n, const uint8_t *types, unsigned ncols)
+{
+	for (size_t cut = 0; cut < n; cut++) {
+		uint8_t *q = exact(b, cut);
+		struct jg_text_row t;
+		struct jg_bin_row r;
+		struct jg_pkt_value v;
+
+		if (types)
+			jg_bin_row_init(&r, q, cut, types, ncols);
+		else
+			jg_text_row_init(&t, q, cut, ncols);
+		while ((types ? jg_bin_row_next(&r, &v) : jg_text_row_next(&t, &v)) == JG_OK)
+			CHECK(inside(v.p, v.len, q, cut) && v.off + v.hdr + v.len <= cut);
+		CHECK_EQ_INT(types ? jg_bin_row_finish(&r) : jg_text_row_finish(&t), JG_ERR_PROTO);
+		free(q);
+	}
+}
+
 JG_TEST(pkt_text_row_null_and_empty)
 {
 	uint8_t b[16];
@@ -680,16 +707,7 @@ JG_TEST(pkt_text_row_null_and_empty)
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ_INT(jg_text_row_next(&t, &v), JG_OK);
 	CHECK_EQ_INT(jg_text_row_next(&t, &v), JG_ERR_PROTO);
-	/* every prefix fails to finish */
-	for (size_t cut = 0; cut < n; cut++) {
-		uint8_t *q = exact(b, cut);
-
-		jg_text_row_init(&t, q, cut, 3);
-		while (jg_text_row_next(&t, &v) == JG_OK)
-			CHECK(inside(v.p, v.len, q, cut) && v.off + v.hdr + v.len <= cut);
-		CHECK_EQ_INT(jg_text_row_finish(&t), JG_ERR_PROTO);
-		free(q);
-	}
+	row_prefixes(b, n, NULL, 3);
 }
 
 JG_TEST(pkt_text_row_long_value)
@@ -775,15 +793,7 @@ static void bin_row_check(const char *row, const size_t (*want)[2])
 	CHECK_EQ_INT(end, n);
 	CHECK_EQ_INT(jg_bin_row_finish(&r), JG_OK);
 	CHECK_EQ_INT(jg_bin_row_next(&r, &v), JG_ERR_PROTO);
-	for (size_t cut = 0; cut < n; cut++) {
-		uint8_t *q = exact(b, cut);
-
-		jg_bin_row_init(&r, q, cut, ty_types, ncols);
-		while (jg_bin_row_next(&r, &v) == JG_OK)
-			CHECK(inside(v.p, v.len, q, cut) && v.off + v.hdr + v.len <= cut);
-		CHECK_EQ_INT(jg_bin_row_finish(&r), JG_ERR_PROTO);
-		free(q);
-	}
+	row_prefixes(b, n, ty_types, ncols);
 }
 
 JG_TEST(pkt_bin_row_every_type_class)
