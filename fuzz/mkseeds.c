@@ -291,6 +291,16 @@ static void response(void)
 	EOFP(&b, 0x42);
 	save("response", "execute-cursor-fetch", b.b, b.n);
 
+	/* A stored program's cursor leaves CURSOR_EXISTS in a COM_QUERY result's EOFs (0x6a). */
+	start(&b, JG_COM_QUERY, 0);
+	rec_bytes(&b, 1, 1);
+	coldef(&b, "v");
+	EOFP(&b, 0x6a);
+	textrow(&b, "1", "x");
+	EOFP(&b, 0x6a);
+	OK(&b, 0x22);
+	save("response", "query-cursor-flag", b.b, b.n);
+
 	start(&b, JG_COM_FIELD_LIST, 0);
 	coldef(&b, "id");
 	coldef(&b, "card");

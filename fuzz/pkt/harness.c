@@ -32,17 +32,6 @@ static int in(const uint8_t *q, size_t n, const uint8_t *base, size_t len)
 	return q >= base && q <= base + len && n <= (size_t)(base + len - q);
 }
 
-static uint8_t *copy(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	if (!q)
-		abort();
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 static void track_walk(const uint8_t *track, size_t len, const uint8_t *base, size_t blen)
 {
 	struct jg_rd it;
@@ -127,7 +116,7 @@ static void coldef(const uint8_t *p, size_t len)
 	for (size_t i = 0; i < JG_ARRAY_LEN(s); i++)
 		CHECK(in(s[i]->p, s[i]->n, p, len));
 	/* written back into a buffer of exactly len bytes: the same bytes, no more */
-	out = copy(p, len);
+	out = jg_fuzz_copy(p, len);
 	memset(out, 0xa5, len);
 	jg_wr_init(&w, out, len);
 	jg_wr_coldef(&w, &c);
@@ -232,7 +221,7 @@ static void primitives(const uint8_t *ops, size_t nops, const uint8_t *p, size_t
 		}
 		CHECK(r.off <= r.len && r.off >= before);
 		if (failed) {                          /* sticky: nothing moves, nothing returns */
-			CHECK(r.off == before && !q && v == 0 && (rc != JG_OK || (ops[i] & 7) > 5));
+			CHECK(r.off == before && !q && v == 0 && ((ops[i] & 7) != 5 || rc == r.err));
 			CHECK(jg_rd_left(&r) == 0);
 		}
 		if (q)
@@ -293,63 +282,43 @@ static void value_and_writers(uint8_t type, const uint8_t *p, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	unsigned sel, k = 0;
+	size_t left, extra = 0;
 	const uint8_t *rest;
-	size_t left, ncols, k;
-	uint32_t caps;
-	uint8_t *p, *t;
+	uint8_t *head, *p;
 
 	if (size < 5)
 		return 0;
-	caps = jg_le32(data + 1);
+	sel = data[0] % 9;
 	rest = data + 5;
 	left = size - 5;
-	switch (data[0] % 9) {
-	case 0: case 1: case 2: case 3: case 6:
-		p = copy(rest, left);
-		if (data[0] % 9 == 0)
-			ok(p, left, caps);
-		else if (data[0] % 9 == 1)
-			err(p, left, caps);
-		else if (data[0] % 9 == 2)
-			eof(p, left);
-		else if (data[0] % 9 == 3)
-			coldef(p, left);
-		else
-			track_walk(p, left, p, left);
-		free(p);
-		break;
-	case 4:
+	/* Rows, primitives and single values start with a count or type byte K; binary rows and
+	 * primitives then have K bytes (types, ops) before the payload. */
+	if (sel == 4 || sel == 5 || sel == 7 || sel == 8) {
 		if (left < 1)
-			break;
-		p = copy(rest + 1, left - 1);
-		text_row(p, left - 1, rest[0]);
-		free(p);
-		break;
-	case 5:
-		if (left < 1 || left - 1 < rest[0])
-			break;
-		ncols = rest[0];
-		t = copy(rest + 1, ncols);
-		p = copy(rest + 1 + ncols, left - 1 - ncols);
-		bin_row(p, left - 1 - ncols, t, (unsigned)ncols);
-		free(p);
-		free(t);
-		break;
-	case 7:
-		if (left < 1 || left - 1 < rest[0])
-			break;
+			return 0;
 		k = rest[0];
-		p = copy(rest + 1 + k, left - 1 - k);
-		primitives(rest + 1, k, p, left - 1 - k);
-		free(p);
-		break;
-	default:
-		if (left < 1)
-			break;
-		p = copy(rest + 1, left - 1);
-		value_and_writers(rest[0], p, left - 1);
-		free(p);
-		break;
+		extra = sel == 5 || sel == 7 ? k : 0;
+		if (left - 1 < extra)
+			return 0;
+		rest++;
+		left--;
 	}
+	head = jg_fuzz_copy(rest, extra);
+	p = jg_fuzz_copy(rest + extra, left - extra);
+	left -= extra;
+	switch (sel) {
+	case 0: ok(p, left, jg_le32(data + 1)); break;
+	case 1: err(p, left, jg_le32(data + 1)); break;
+	case 2: eof(p, left); break;
+	case 3: coldef(p, left); break;
+	case 4: text_row(p, left, k); break;
+	case 5: bin_row(p, left, head, k); break;
+	case 6: track_walk(p, left, p, left); break;
+	case 7: primitives(head, k, p, left); break;
+	default: value_and_writers((uint8_t)k, p, left); break;
+	}
+	free(p);
+	free(head);
 	return 0;
 }
