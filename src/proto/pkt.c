@@ -232,7 +232,7 @@ void jg_wr_int(struct jg_wr *w, uint64_t v, size_t n)
 
 void jg_wr_zero(struct jg_wr *w, size_t n)
 {
-	if (!wr_room(w, n))
+	if (!wr_room(w, n) || n == 0)
 		return;
 	memset(w->p + w->off, 0, n);
 	w->off += n;
