@@ -12,14 +12,22 @@ __attribute__((weak)) void jg_fuzz_init(void)
 {
 }
 
+uint8_t *jg_fuzz_copy(const uint8_t *p, size_t n)
+{
+	uint8_t *q = malloc(n ? n : 1);
+
+	if (!q)
+		abort();
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
+
 /* run_copy: the input in a heap block of its exact size, so that ASan sees any over-read. */
 static void run_copy(const uint8_t *data, size_t size)
 {
-	uint8_t *copy = malloc(size ? size : 1);
+	uint8_t *copy = jg_fuzz_copy(data, size);
 
-	if (!copy)
-		abort();
-	memcpy(copy, data, size);
 	LLVMFuzzerTestOneInput(copy, size);
 	free(copy);
 }

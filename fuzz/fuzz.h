@@ -16,6 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* jg_fuzz_init: optional once-per-process set-up (a weak default does nothing). */
 void jg_fuzz_init(void);
 
+/* jg_fuzz_copy: n bytes of p in a heap block of exactly n bytes (ASan sees a read past it);
+ * the caller frees it. Aborts when out of memory. */
+uint8_t *jg_fuzz_copy(const uint8_t *p, size_t n);
+
 /* CHECK: an invariant of the code under test; a failure is a crash the fuzzer keeps. */
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "invariant failed: %s\n", #c); abort(); } } while (0)
 

@@ -1,6 +1,7 @@
 /*
- * mkseeds.c: writes the seed corpora under fuzz/<target>/corpus/ (`make fuzz-seeds`). Run once
- * when a harness's input format changes; the seeds are committed. Packets come from the
+ * mkseeds.c: writes the seed corpora under fuzz/<target>/corpus/ (`make fuzz-seeds`, or
+ * `build/fuzz/mkseeds TARGET...` for some). Run once when a harness's input format changes; the
+ * seeds are committed. Packets come from the
  * gateway's own builders where it has them and are written out byte by byte where it does not,
  * as a MariaDB or MySQL server and client send them. Token seeds are signed with dev keys made
  * for this run only, so they exercise everything up to the signature check.
@@ -290,6 +291,16 @@ static void response(void)
 	EOFP(&b, 0x42);
 	save("response", "execute-cursor-fetch", b.b, b.n);
 
+	/* A stored program's cursor leaves CURSOR_EXISTS in a COM_QUERY result's EOFs (0x6a). */
+	start(&b, JG_COM_QUERY, 0);
+	rec_bytes(&b, 1, 1);
+	coldef(&b, "v");
+	EOFP(&b, 0x6a);
+	textrow(&b, "1", "x");
+	EOFP(&b, 0x6a);
+	OK(&b, 0x22);
+	save("response", "query-cursor-flag", b.b, b.n);
+
 	start(&b, JG_COM_FIELD_LIST, 0);
 	coldef(&b, "id");
 	coldef(&b, "card");
@@ -310,6 +321,87 @@ static void response(void)
 	start(&b, JG_COM_STMT_CLOSE, 0);
 	OK(&b, 2);
 	save("response", "close-then-packet", b.b, b.n);
+}
+
+/* ---- pkt: SEL CAPS4 then the reader's input (see fuzz/pkt/harness.c) ---- */
+
+/* hexput: bytes written as hex pairs, spaces ignored. */
+static void hexput(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ' ')
+			continue;
+		char h[3] = { s[0], s[1], 0 };
+
+		put_bytes(b, 1, (int)strtoul(h, NULL, 16));
+		s++;
+	}
+}
+
+static void pkt_seed(const char *name, int sel, uint32_t caps, const char *pre, const char *hex)
+{
+	struct buf b = { .n = 0 };
+
+	put_bytes(&b, 5, sel, (int)(caps & 0xff), (int)(caps >> 8 & 0xff), (int)(caps >> 16 & 0xff),
+	          (int)(caps >> 24));
+	if (pre)
+		hexput(&b, pre);
+	hexput(&b, hex);
+	save("pkt", name, b.b, b.n);
+}
+
+static void pkt(void)
+{
+	const uint32_t c41 = JG_CLIENT_PROTOCOL_41 | JG_CLIENT_TRANSACTIONS;
+	const uint32_t track = c41 | JG_CLIENT_SESSION_TRACK;
+	struct buf b = { .n = 0 };
+	uint8_t pk[64];
+	size_t n;
+
+	/* Captured from MariaDB 10.11 (tests/unit/test_pkt.c has them with their statements). */
+	pkt_seed("ok", 0, c41, NULL, "00 00 00 02 00 00 00");
+	pkt_seed("ok-info", 0, c41, NULL, "00 03 00 22 00 00 00 28 52 6f 77 73 20 6d 61 74 63 68 65 "
+	         "64 3a 20 33 20 20 43 68 61 6e 67 65 64 3a 20 33 20 20 57 61 72 6e 69 6e 67 73 3a 20 30");
+	pkt_seed("ok-sysvar", 0, track, NULL, "00 00 00 02 42 00 00 00 20 00 1e 08 73 71 6c 5f 6d 6f 64 "
+	         "65 14 4e 4f 5f 42 41 43 4b 53 4c 41 53 48 5f 45 53 43 41 50 45 53");
+	pkt_seed("ok-schema-state", 0, track, NULL, "00 00 00 02 42 00 00 00 0b 01 06 05 73 68 6f 70 32 "
+	         "02 01 31");
+	pkt_seed("ok-fe-trx", 0, track, NULL, "fe 00 00 03 42 00 00 00 0b 05 09 08 54 5f 5f 5f 5f 5f "
+	         "5f 5f");
+	pkt_seed("err", 1, c41, NULL, "ff 19 04 23 34 32 30 30 30 55 6e 6b 6e 6f 77 6e 20 64 61 74 61 "
+	         "62 61 73 65");
+	pkt_seed("err-no-state", 1, c41, NULL, "ff 6a 04 48 6f 73 74 20 27 31 30 2e 30 2e 30 2e 37 27");
+	pkt_seed("eof", 2, c41, NULL, "fe 00 00 22 00");
+	pkt_seed("coldef", 3, 0, NULL, "03 64 65 66 02 74 31 02 74 79 02 74 79 01 6b 01 6b 0c 3f 00 1a "
+	         "00 00 00 0c 80 00 06 00 00");
+	pkt_seed("coldef-default", 3, 0, NULL, "03 64 65 66 02 74 31 01 6b 01 6b 04 6e 61 6d 65 04 6e 61 "
+	         "6d 65 0c 2d 00 50 00 00 00 fd 00 00 00 00 00 01 78");
+	pkt_seed("coldef-default-null", 3, 0, NULL, "03 64 65 66 02 74 31 01 6b 01 6b 04 6e 6f 74 65 04 "
+	         "6e 6f 74 65 0c 2d 00 fc ff 03 00 fc 10 00 00 00 00 fb");
+	pkt_seed("text-row", 4, 0, "03", "01 61 fb 00");
+	pkt_seed("text-row-long", 4, 0, "02", "fc 04 01 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 "
+	         "78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 78 01 37");
+	/* t1.ty: 21 columns of every type class, one row with values and one mostly NULL */
+	pkt_seed("bin-row", 5, 0, "15 01 02 09 03 08 04 05 f6 0d 0a 0c 07 0b fd fc 10 fe fc fe 0c 0b",
+	         "00 00 20 00 ff 2c 01 70 11 01 00 fb ff ff ff cb 04 fb 71 1f 01 00 00 00 00 c0 3f 00 "
+	         "00 00 00 00 00 02 40 05 31 32 2e 33 34 e8 07 04 e8 07 02 1d 0b e8 07 02 1d 0c 22 38 "
+	         "40 e2 01 00 0c 01 22 00 00 00 16 3b 3b 20 a1 07 00 01 76 02 00 ff 01 05 01 79 03 5b "
+	         "31 5d 02 61 62 04 e8 07 02 1d 00");
+	pkt_seed("bin-row-nulls", 5, 0, "15 01 02 09 03 08 04 05 f6 0d 0a 0c 07 0b fd fc 10 fe fc fe 0c "
+	         "0b", "00 fc a7 2f 00 07 e8 07 01 02 03 04 05 08 00 00 00 00 00 0c 22 38 00 08 00 00 00 "
+	         "00 00 01 02 03");
+	pkt_seed("track", 6, 0, NULL, "00 1e 08 73 71 6c 5f 6d 6f 64 65 14 4e 4f 5f 42 41 43 4b 53 4c 41 "
+	         "53 48 5f 45 53 43 41 50 45 53 01 06 05 73 68 6f 70 32 02 01 31");
+	/* primitives: take 2, int 4, lenenc, lenenc_str, nulstr, cstr into 8, left, one-shot */
+	pkt_seed("primitives", 7, 0, "08 10 21 02 03 04 45 06 07", "61 62 01 02 03 04 fc 00 01 03 64 65 "
+	         "66 61 62 00 63 64 65 00");
+	pkt_seed("value-time", 8, 0, "0b", "0c 01 22 00 00 00 16 3b 3b 20 a1 07 00");
+	pkt_seed("value-string", 8, 0, "fd", "fc 04 01 41 42 43");
+	/* the gateway's own ERR, as the writers make it */
+	n = jg_pkt_build_er(pk, sizeof(pk), 1, JG_ER_POLICY, "jitgate: denied by rule no-drop");
+	put_bytes(&b, 5, 1, 0, 2, 0, 0);
+	put(&b, pk + 4, n - 4);
+	save("pkt", "err-gateway", b.b, b.n);
 }
 
 /* ---- token ---- */
@@ -425,12 +517,20 @@ static void config(void)
 	save_text("config", "bad.ini", "[listen]\nworkers = 9999\n# comment\n[nowhere]\nkey\n");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	handshake_response();
-	greeting();
-	response();
-	token();
-	config();
+	static const struct { const char *name; void (*fn)(void); } targets[] = {
+		{ "handshake_response", handshake_response }, { "greeting", greeting },
+		{ "response", response }, { "pkt", pkt }, { "token", token }, { "config", config },
+	};
+
+	for (size_t i = 0; i < JG_ARRAY_LEN(targets); i++) {
+		int want = argc < 2;
+
+		for (int a = 1; a < argc; a++)
+			want |= strcmp(argv[a], targets[i].name) == 0;
+		if (want)
+			targets[i].fn();
+	}
 	return 0;
 }

@@ -10,11 +10,19 @@
  * its first byte and length only, so the machine below holds all of the context:
  *   'o'  first byte 0x00 (OK, PREPARE_OK, or a binary row)          'O'  ... and an OK with MORE_RESULTS
  *   't'  0xFE, shorter than 16 MiB (EOF, or the OK that ends rows)   'T'  ... with MORE_RESULTS
- *   'c'  ... with SERVER_STATUS_CURSOR_EXISTS                         'e'  0xFF, ERR
+ *   'c'  ... with SERVER_STATUS_CURSOR_EXISTS and without MORE_RESULTS 'e'  0xFF, ERR
  *   'l'  0xFB (LOCAL INFILE request, or a text row whose first column is NULL)
  *   'd'  anything else (column count, column definition, text row)
  * Actions are one-line calls into src/proto/resp.c that return the next entry point: counted
  * lists (column and parameter definitions) and what follows them are decided there.
+ *
+ * SERVER_STATUS_CURSOR_EXISTS ends a response only at the EOF after COM_STMT_EXECUTE's column
+ * definitions (exec_defs_eof): the statement opened a cursor and its rows come with
+ * COM_STMT_FETCH. Anywhere else the flag is the status of a cursor that a stored program holds
+ * (MariaDB keeps it set for the rest of the session's results, even after CLOSE), and 'c' is
+ * read as 't'. SERVER_MORE_RESULTS_EXISTS wins over it: such a packet is 'T'. With
+ * CLIENT_DEPRECATE_EOF there is no EOF after the definitions; the 0xFE OK that follows them at
+ * once when a cursor was opened ends the response in rows, as any 't' does.
  */
 #include "proto/resp.h"
 
@@ -46,6 +54,9 @@
 	# The EOF after definitions (absent with CLIENT_DEPRECATE_EOF).
 	defs_eof := ( term @defseof | (ok | 'e' | 'l' | 'd') @unexp );
 
+	# ... after COM_STMT_EXECUTE's column definitions: a cursor ends the response.
+	exec_defs_eof := ( ('t' | 'T') @defseof | 'c' @end | (ok | 'e' | 'l' | 'd') @unexp );
+
 	# Rows up to their terminator; another result set may follow.
 	rows := ( row @row | ('t' | 'c' | 'e') @end | 'T' @more )*;
 
@@ -73,6 +84,7 @@ int jg_resp_entry(enum jg_resp_state st)
 	case JG_RESP_QUERY: return jg_resp_en_main;
 	case JG_RESP_DEFS: return jg_resp_en_defs;
 	case JG_RESP_DEFS_EOF: return jg_resp_en_defs_eof;
+	case JG_RESP_EXEC_DEFS_EOF: return jg_resp_en_exec_defs_eof;
 	case JG_RESP_ROWS: return jg_resp_en_rows;
 	case JG_RESP_PREPARE: return jg_resp_en_prepare;
 	case JG_RESP_SIMPLE: return jg_resp_en_simple;

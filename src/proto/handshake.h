@@ -1,8 +1,8 @@
 /*
  * handshake.h: the packets of the connection phase on both legs (the machines are
- * spec/client.rl and spec/backend.rl):
- * greeting, OK, ERR, HandshakeResponse41, and the client side of the mysql_native_password and
- * caching_sha2_password scrambles.
+ * spec/client.rl and spec/backend.rl): greeting, HandshakeResponse41, SSLRequest, and the
+ * client side of the mysql_native_password and caching_sha2_password scrambles. OK, ERR and
+ * other packets of any phase are pkt.h's.
  *
  * All builders write into caller-owned buffers and return the bytes written (header included),
  * or 0 when the buffer is too small. Nothing here allocates.
@@ -11,30 +11,7 @@
 #define JG_PROTO_HANDSHAKE_H
 
 #include "jg.h"
-
-/* Capability flags (MySQL Client/Server Protocol, "Capabilities"). */
-#define JG_CLIENT_LONG_PASSWORD 0x00000001u
-#define JG_CLIENT_FOUND_ROWS 0x00000002u
-#define JG_CLIENT_LONG_FLAG 0x00000004u
-#define JG_CLIENT_CONNECT_WITH_DB 0x00000008u
-#define JG_CLIENT_NO_SCHEMA 0x00000010u
-#define JG_CLIENT_COMPRESS 0x00000020u
-#define JG_CLIENT_ODBC 0x00000040u
-#define JG_CLIENT_LOCAL_FILES 0x00000080u
-#define JG_CLIENT_IGNORE_SPACE 0x00000100u
-#define JG_CLIENT_PROTOCOL_41 0x00000200u
-#define JG_CLIENT_INTERACTIVE 0x00000400u
-#define JG_CLIENT_SSL 0x00000800u
-#define JG_CLIENT_TRANSACTIONS 0x00002000u
-#define JG_CLIENT_SECURE_CONNECTION 0x00008000u
-#define JG_CLIENT_MULTI_STATEMENTS 0x00010000u
-#define JG_CLIENT_MULTI_RESULTS 0x00020000u
-#define JG_CLIENT_PS_MULTI_RESULTS 0x00040000u
-#define JG_CLIENT_PLUGIN_AUTH 0x00080000u
-#define JG_CLIENT_CONNECT_ATTRS 0x00100000u
-#define JG_CLIENT_PLUGIN_AUTH_LENENC_DATA 0x00200000u
-#define JG_CLIENT_SESSION_TRACK 0x00800000u
-#define JG_CLIENT_DEPRECATE_EOF 0x01000000u
+#include "proto/pkt.h"      /* capability flags, jg_rd / jg_wr, the generic builders */
 
 /*
  * What the gateway can inspect and so offers to clients (and asks of the backend). Not offered:
@@ -94,10 +71,6 @@ int jg_hs_parse_response(const uint8_t *p, size_t len, struct jg_hs_response *r)
 size_t jg_hs_build_greeting(uint8_t *out, size_t cap, const char *version, uint32_t thread_id,
                             const uint8_t scramble[JG_SCRAMBLE_LEN], uint32_t caps,
                             uint8_t charset, uint16_t status);
-size_t jg_pkt_build_ok(uint8_t *out, size_t cap, uint8_t seq, uint16_t status);
-size_t jg_pkt_build_err(uint8_t *out, size_t cap, uint8_t seq, uint16_t code, const char *sqlstate,
-                        const char *msg);
-size_t jg_pkt_build(uint8_t *out, size_t cap, uint8_t seq, const void *payload, size_t len);
 size_t jg_hs_build_ssl_request(uint8_t *out, size_t cap, uint8_t seq, uint32_t caps,
                                uint32_t max_packet, uint8_t charset);
 size_t jg_hs_build_response(uint8_t *out, size_t cap, uint8_t seq, uint32_t caps,

@@ -5,47 +5,30 @@
 
 #include <string.h>
 
-size_t jg_lenenc(const uint8_t *p, size_t avail, uint64_t *v)
-{
-	size_t n;
+/*
+ * The capabilities the tracker reads OK packets with: the gateway requires PROTOCOL_41 of both
+ * legs and never negotiates SESSION_TRACK, so status and warnings follow the two integers.
+ */
+#define RESP_CAPS JG_CLIENT_PROTOCOL_41
 
-	if (avail < 1)
-		return 0;
-	switch (p[0]) {
-	case 0xfb: case 0xff: return 0;     /* NULL and ERR markers are not integers */
-	case 0xfc: n = 3; break;
-	case 0xfd: n = 4; break;
-	case 0xfe: n = 9; break;
-	default: *v = p[0]; return 1;
-	}
-	if (avail < n)
-		return 0;
-	*v = 0;
-	for (size_t i = n - 1; i >= 1; i--)
-		*v = *v << 8 | p[i];
-	return n;
-}
-
-/* ok_status: the status flags of an OK packet (header byte, affected rows, insert id, status). */
+/*
+ * ok_status: the status of an OK packet (also the 0xFE one that ends rows with DEPRECATE_EOF),
+ * from its head: the tracker may be handed only the first bytes of a long packet, and the
+ * status is all it needs; info and session state are for stages that read the whole packet.
+ */
 static int ok_status(const uint8_t *p, size_t avail, uint16_t *status)
 {
-	uint64_t v;
-	size_t off = 1, n;
+	struct jg_pkt_ok ok;
 
-	if ((n = jg_lenenc(p + off, avail - off, &v)) == 0)
+	if (jg_pkt_parse_ok_head(p, avail, RESP_CAPS, &ok) != JG_OK)
 		return 0;
-	off += n;
-	if ((n = jg_lenenc(p + off, avail - off, &v)) == 0)
-		return 0;
-	off += n;
-	if (avail < off + 2)
-		return 0;
-	*status = (uint16_t)jg_le16(p + off);
+	*status = ok.status;
 	return 1;
 }
 
 uint8_t jg_resp_symbol(const uint8_t *p, size_t avail, uint32_t total, uint16_t *status)
 {
+	struct jg_pkt_eof eof;
 	uint16_t st = 0;
 
 	*status = 0;
@@ -66,16 +49,20 @@ uint8_t jg_resp_symbol(const uint8_t *p, size_t avail, uint32_t total, uint16_t 
 	case 0xfe:
 		if (total >= JG_FRAME_MAX)
 			return 'd';        /* a row whose first value is 16 MiB or more */
-		if (total < 9) {           /* EOF_Packet: header, warnings<2>, status<2> */
-			if (avail >= 5)
-				st = (uint16_t)jg_le16(p + 3);
+		if (total < 9) {
+			/* EOF_Packet, or the short OK that DEPRECATE_EOF sends instead: either way the
+			 * end of something, as no row of under 9 bytes starts with 0xFE. */
+			if (jg_pkt_parse_eof(p, JG_MIN(avail, total), &eof) == JG_OK)
+				st = eof.status;
+			else
+				ok_status(p, avail, &st);
 		} else if (!ok_status(p, avail, &st)) {
 			return 'd';
 		}
 		*status = st;
-		if (st & JG_SERVER_STATUS_CURSOR_EXISTS)
-			return 'c';
-		return (st & JG_SERVER_MORE_RESULTS_EXISTS) ? 'T' : 't';
+		if (st & JG_SERVER_MORE_RESULTS_EXISTS)
+			return 'T';        /* more results win over a cursor flag (spec/response.rl) */
+		return (st & JG_SERVER_STATUS_CURSOR_EXISTS) ? 'c' : 't';
 	default:
 		return 'd';
 	}
@@ -173,7 +160,7 @@ int jg_resp_on_column_count(struct jg_resp *r)
 {
 	uint64_t n = 0;
 
-	if (jg_lenenc(r->pkt, r->pkt_len, &n) == 0 || n == 0 || n > 4096) {
+	if (jg_pkt_lenenc(r->pkt, r->pkt_len, &n) == 0 || n == 0 || n > 4096) {
 		r->err = JG_ERR_PROTO;      /* MySQL allows at most 4096 columns per table */
 		return jg_resp_entry(JG_RESP_IDLE);
 	}
@@ -208,16 +195,17 @@ int jg_resp_on_definition(struct jg_resp *r, int stay)
 	r->kind = r->list == JG_LIST_PARAMS ? JG_RK_PARAMDEF : JG_RK_COLDEF;
 	if (--r->left > 0)
 		return stay;
-	if (!r->deprecate_eof)
-		return jg_resp_entry(JG_RESP_DEFS_EOF);
-	return after_list(r);
+	if (r->deprecate_eof)
+		return after_list(r);
+	/* Only COM_STMT_EXECUTE opens a cursor whose EOF ends the response (spec/response.rl). */
+	if (r->command == JG_COM_STMT_EXECUTE && r->list == JG_LIST_COLUMNS)
+		return jg_resp_entry(JG_RESP_EXEC_DEFS_EOF);
+	return jg_resp_entry(JG_RESP_DEFS_EOF);
 }
 
 int jg_resp_on_definitions_eof(struct jg_resp *r)
 {
 	r->kind = JG_RK_EOF;
-	if (r->sym == 'c')          /* a cursor was opened: rows come with COM_STMT_FETCH */
-		return jg_resp_on_end(r);
 	return after_list(r);
 }
 

@@ -10,28 +10,11 @@
 #define JG_PROTO_RESP_H
 
 #include "jg.h"
-
-/* Command bytes (MySQL Client/Server Protocol, "Text Protocol" and "Prepared Statements"). */
-enum jg_com {
-	JG_COM_SLEEP = 0x00, JG_COM_QUIT = 0x01, JG_COM_INIT_DB = 0x02, JG_COM_QUERY = 0x03,
-	JG_COM_FIELD_LIST = 0x04, JG_COM_CREATE_DB = 0x05, JG_COM_DROP_DB = 0x06,
-	JG_COM_REFRESH = 0x07, JG_COM_SHUTDOWN = 0x08, JG_COM_STATISTICS = 0x09,
-	JG_COM_PROCESS_INFO = 0x0a, JG_COM_CONNECT = 0x0b, JG_COM_PROCESS_KILL = 0x0c,
-	JG_COM_DEBUG = 0x0d, JG_COM_PING = 0x0e, JG_COM_TIME = 0x0f, JG_COM_DELAYED_INSERT = 0x10,
-	JG_COM_CHANGE_USER = 0x11, JG_COM_BINLOG_DUMP = 0x12, JG_COM_TABLE_DUMP = 0x13,
-	JG_COM_CONNECT_OUT = 0x14, JG_COM_REGISTER_SLAVE = 0x15, JG_COM_STMT_PREPARE = 0x16,
-	JG_COM_STMT_EXECUTE = 0x17, JG_COM_STMT_SEND_LONG_DATA = 0x18, JG_COM_STMT_CLOSE = 0x19,
-	JG_COM_STMT_RESET = 0x1a, JG_COM_SET_OPTION = 0x1b, JG_COM_STMT_FETCH = 0x1c,
-	JG_COM_DAEMON = 0x1d, JG_COM_BINLOG_DUMP_GTID = 0x1e, JG_COM_RESET_CONNECTION = 0x1f,
-};
-
-/* Server status flags used to follow a response. */
-#define JG_SERVER_MORE_RESULTS_EXISTS 0x0008u
-#define JG_SERVER_STATUS_CURSOR_EXISTS 0x0040u
+#include "proto/pkt.h"      /* JG_COM_*, JG_SERVER_*, the OK / EOF readers */
 
 enum jg_resp_state {
-	JG_RESP_IDLE, JG_RESP_QUERY, JG_RESP_DEFS, JG_RESP_DEFS_EOF, JG_RESP_ROWS, JG_RESP_PREPARE,
-	JG_RESP_SIMPLE, JG_RESP_STRING, JG_RESP_FIELDS,
+	JG_RESP_IDLE, JG_RESP_QUERY, JG_RESP_DEFS, JG_RESP_DEFS_EOF, JG_RESP_EXEC_DEFS_EOF,
+	JG_RESP_ROWS, JG_RESP_PREPARE, JG_RESP_SIMPLE, JG_RESP_STRING, JG_RESP_FIELDS,
 };
 
 /* What the last packet fed to the machine was, for the result stage. */
@@ -93,8 +76,11 @@ static inline int jg_resp_done(const struct jg_resp *r) { return !r->busy; }
 /* jg_resp_symbol: the packet class of spec/response.rl for a payload (exposed for tests). */
 uint8_t jg_resp_symbol(const uint8_t *payload, size_t avail, uint32_t total, uint16_t *status);
 
-/* jg_lenenc: reads a length-encoded integer; returns bytes used, 0 if truncated or invalid. */
-size_t jg_lenenc(const uint8_t *p, size_t avail, uint64_t *v);
+/* jg_lenenc: the old name of jg_pkt_lenenc, kept while callers move to pkt.h. */
+static inline size_t jg_lenenc(const uint8_t *p, size_t avail, uint64_t *v)
+{
+	return jg_pkt_lenenc(p, avail, v);
+}
 
 /* Machine glue (gen/response.c) and its actions (src/proto/resp.c). */
 int jg_resp_entry(enum jg_resp_state st);

@@ -260,6 +260,22 @@ case_multi() {
 	[[ $(wc -l <"$WORK/c6.gw") -eq 2 ]] || { echo "expected 2 result sets"; return 1; }
 }
 
+# A stored program that opens a cursor leaves SERVER_STATUS_CURSOR_EXISTS in the status of the
+# session's later EOF packets (MariaDB's mysqltest found the gateway closing such a result as "the
+# database broke the protocol"): the block's SELECTs, one while the cursor is open and one after
+# CLOSE, must come through as they come directly.
+SQL_CURSOR="BEGIN NOT ATOMIC DECLARE v INT; DECLARE c CURSOR FOR SELECT id FROM shop.customers ORDER BY id; OPEN c; FETCH c INTO v; SELECT v AS first_id; FETCH c INTO v; CLOSE c; SELECT v AS second_id, (SELECT COUNT(*) FROM shop.customers) AS n; END"
+
+case_cursor() {
+	local tf
+	tf=$(tokfile cursor "$(mint)") || return 1
+	py_direct "$SQL_CURSOR" "SELECT 1 AS after_block" >"$WORK/c7.direct" 2>&1
+	py_gw "$tf" "$SQL_CURSOR" "SELECT 1 AS after_block" >"$WORK/c7.gw" 2>&1
+	same "pymysql stored-program cursor" "$WORK/c7.direct" "$WORK/c7.gw" || return 1
+	[[ $(grep -c '"columns"' "$WORK/c7.gw") -eq 3 ]] ||
+		{ echo "expected 3 result sets, got: $(head -c 300 "$WORK/c7.gw")"; return 1; }
+}
+
 # expect_refusal TOKEN REGEX [mariadb client options]: ERR 1045 / 28000 whose message matches
 # REGEX (case-insensitive). Anything else (a login, another code, a hang, a dropped connection)
 # fails.
@@ -1040,6 +1056,7 @@ cases=(
 	blob-20mib-mysql2-execute:case_blob_mysql2_execute
 	call-several-result-sets:case_call
 	multi-statements:case_multi
+	stored-program-cursor-pymysql:case_cursor
 	refuse-expired:case_refuse_expired
 	refuse-not-yet-valid:case_refuse_not_yet_valid
 	refuse-wrong-issuer:case_refuse_wrong_issuer

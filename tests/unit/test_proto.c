@@ -143,34 +143,6 @@ JG_TEST(proto_native_scramble_verifies_like_a_server)
 	CHECK_EQ_INT(jg_hs_scramble("sha256_password", pw, scramble, 20, reply), -1);
 }
 
-JG_TEST(proto_err_packet)
-{
-	uint8_t buf[64];
-	size_t n = jg_pkt_build_err(buf, sizeof(buf), 3, 1045, "28000",
-	                            "a message much longer than the buffer that holds it, cut");
-
-	CHECK_EQ_INT(n, sizeof(buf));
-	CHECK_EQ_INT(buf[3], 3);
-	CHECK_EQ_INT(buf[4], 0xff);
-	CHECK_EQ_INT(jg_le16(buf + 5), 1045);
-	CHECK(memcmp(buf + 7, "#28000", 6) == 0);
-}
-
-JG_TEST(proto_lenenc)
-{
-	uint64_t v;
-	const uint8_t one[] = { 0xfa }, two[] = { 0xfc, 0x34, 0x12 }, eight[] = { 0xfe, 1, 0, 0, 0, 0, 0, 0, 1 };
-
-	CHECK_EQ_INT(jg_lenenc(one, 1, &v), 1);
-	CHECK_EQ_INT(v, 250);
-	CHECK_EQ_INT(jg_lenenc(two, 3, &v), 3);
-	CHECK_EQ_INT(v, 0x1234);
-	CHECK_EQ_INT(jg_lenenc(two, 2, &v), 0);
-	CHECK_EQ_INT(jg_lenenc(eight, 9, &v), 9);
-	CHECK(v == 0x0100000000000001ull);
-	CHECK_EQ_INT(jg_lenenc((const uint8_t *)"\xfb", 1, &v), 0);
-}
-
 /* append_attr: one lenenc key / value pair (both under 251 bytes). */
 static size_t append_attr(uint8_t *p, const char *k, const char *v)
 {
