@@ -213,13 +213,9 @@ static void set_database(struct jg_session *s, const char *name)
 void jg_backend_on_login_ok(struct jg_session *s, const uint8_t *pkt, uint32_t len, uint8_t seq)
 {
 	static const char probe[] = "\x03SELECT @@SESSION.sql_mode, @@SESSION.max_allowed_packet";
-	uint64_t v;
-	size_t off = 1, n;
+	struct jg_pkt_ok ok;
 
-	s->lb.status = 0x0002;
-	if ((n = jg_lenenc(pkt + off, len - off, &v)) && (off += n) &&
-	    (n = jg_lenenc(pkt + off, len - off, &v)) && off + n + 2 <= len)
-		s->lb.status = (uint16_t)jg_le16(pkt + off + n);
+	s->lb.status = jg_pkt_parse_ok_head(pkt, len, s->lb.caps, &ok) == JG_OK ? ok.status : 0x0002;
 	if (s->lb.kill_id) {
 		char q[64];
 		int k = snprintf(q, sizeof(q), "%cKILL CONNECTION %u", JG_COM_QUERY, s->lb.kill_id);
@@ -245,37 +241,36 @@ void jg_backend_on_login_ok(struct jg_session *s, const uint8_t *pkt, uint32_t l
 
 void jg_backend_on_login_err(struct jg_session *s, const uint8_t *pkt, uint32_t len, uint8_t seq)
 {
+	struct jg_pkt_err e;
 	char msg[256];
 	size_t n = 0;
 
-	/* ERR: 0xff, code<2>, '#', sqlstate<5>, message */
-	if (len > 9) {
-		n = JG_MIN(len - 9, sizeof(msg) - 1);
-		memcpy(msg, pkt + 9, n);
+	if (jg_pkt_parse_err(pkt, len, s->lb.caps, &e) == JG_OK) {
+		n = JG_MIN(e.msg_len, sizeof(msg) - 1);
+		memcpy(msg, e.msg, n);
 	}
 	msg[n] = '\0';
 	jg_log(JG_LOG_ERR, "backend refused the gateway's login: %s", msg);
 	refused(s, LOGIN_FAILED, msg);
 }
 
-/* probe_row: the probe's one row: sql_mode, max_allowed_packet, as length-encoded strings. */
+/* probe_row: the probe's one row (text protocol): sql_mode, max_allowed_packet. */
 static int probe_row(struct jg_session *s, const uint8_t *p, uint32_t len)
 {
-	uint64_t n1, n2;
-	size_t u1, u2;
+	struct jg_text_row row;
+	struct jg_pkt_value mode, max;
 	char num[24];
 
-	u1 = jg_lenenc(p, len, &n1);
-	if (!u1 || n1 > len - u1)
-		return JG_ERR_PROTO;
-	u2 = jg_lenenc(p + u1 + n1, len - u1 - n1, &n2);
-	if (!u2 || n2 != len - u1 - n1 - u2 || n2 == 0 || n2 >= sizeof(num))
+	jg_text_row_init(&row, p, len, 2);
+	if (jg_text_row_next(&row, &mode) != JG_OK || jg_text_row_next(&row, &max) != JG_OK ||
+	    jg_text_row_finish(&row) != JG_OK || mode.null || max.null || max.len == 0 ||
+	    max.len >= sizeof(num))
 		return JG_ERR_PROTO;
 	/* A mode this gateway does not know could change lexing: fail closed. */
-	if (jg_sql_mode_parse((const char *)p + u1, (size_t)n1, &s->sql_mode0) != 0)
+	if (jg_sql_mode_parse((const char *)mode.p, mode.len, &s->sql_mode0) != 0)
 		return JG_ERR_PROTO;
-	memcpy(num, p + u1 + n1 + u2, n2);
-	num[n2] = '\0';
+	memcpy(num, max.p, max.len);
+	num[max.len] = '\0';
 	s->lb.max_packet = strtoull(num, NULL, 10);
 	s->sql.sql_mode = s->sql_mode0;
 	return JG_OK;

@@ -76,12 +76,6 @@ static inline int jg_resp_done(const struct jg_resp *r) { return !r->busy; }
 /* jg_resp_symbol: the packet class of spec/response.rl for a payload (exposed for tests). */
 uint8_t jg_resp_symbol(const uint8_t *payload, size_t avail, uint32_t total, uint16_t *status);
 
-/* jg_lenenc: the old name of jg_pkt_lenenc, kept while callers move to pkt.h. */
-static inline size_t jg_lenenc(const uint8_t *p, size_t avail, uint64_t *v)
-{
-	return jg_pkt_lenenc(p, avail, v);
-}
-
 /* Machine glue (gen/response.c) and its actions (src/proto/resp.c). */
 int jg_resp_entry(enum jg_resp_state st);
 void jg_resp_exec(struct jg_resp *r, uint8_t sym);

@@ -92,8 +92,10 @@ partial:
 
 /* ---- test stages ---- */
 
-/* A column definition's name upper-cased, in place; a text row's values each with a '!' added,
- * so that rows change size (and cross 16 MiB when they are that large). */
+/* A column definition's name upper-cased; a text row's values each with a '!' added, so that
+ * rows change size (and cross 16 MiB when they are that large). Written with the codec. */
+static unsigned rewrite_cols;
+
 static unsigned rewrite_begin(struct jg_session *s, uint8_t com)
 {
 	return com == JG_COM_QUERY ? JG_RS_DEFS | JG_RS_ROWS | JG_RS_END : 0;
@@ -102,77 +104,53 @@ static unsigned rewrite_begin(struct jg_session *s, uint8_t com)
 static int rewrite_column(struct jg_session *s, unsigned idx, const uint8_t *p, size_t len,
                           uint8_t *out, size_t cap, size_t *outlen)
 {
-	size_t off = 0, used;
-	uint64_t n = 0;
+	struct jg_pkt_coldef c;
+	uint8_t name[256];
+	struct jg_wr w;
 
-	if (len > cap)
-		return JG_ERR_TOOBIG;
-	memcpy(out, p, len);
-	for (int f = 0; f < 5; f++) {           /* catalog, schema, table, org_table, name */
-		used = jg_lenenc(p + off, len - off, &n);
-		if (!used || n > len - off - used)
-			return JG_ERR_PROTO;
-		if (f == 4)
-			for (size_t i = 0; i < n; i++)
-				if (out[off + used + i] >= 'a' && out[off + used + i] <= 'z')
-					out[off + used + i] -= 32;
-		off += used + n;
-	}
-	*outlen = len;
+	if (jg_pkt_parse_coldef(p, len, &c) != JG_OK || c.name.n > sizeof(name))
+		return JG_ERR_PROTO;
+	for (size_t i = 0; i < c.name.n; i++)
+		name[i] = (uint8_t)(c.name.p[i] >= 'a' && c.name.p[i] <= 'z' ? c.name.p[i] - 32 :
+		                    c.name.p[i]);
+	c.name.p = name;
+	jg_wr_init(&w, out, cap);
+	jg_wr_coldef(&w, &c);
+	if (w.err)
+		return w.err;
+	rewrite_cols = idx + 1;
+	*outlen = w.off;
 	return JG_OK;
-}
-
-static size_t put_lenenc(uint8_t *o, uint64_t v)
-{
-	if (v < 251) {
-		o[0] = (uint8_t)v;
-		return 1;
-	}
-	if (v < 0x10000) {
-		o[0] = 0xfc;
-		jg_put_le16(o + 1, (uint32_t)v);
-		return 3;
-	}
-	if (v < 0x1000000) {
-		o[0] = 0xfd;
-		jg_put_le24(o + 1, (uint32_t)v);
-		return 4;
-	}
-	o[0] = 0xfe;
-	jg_put_le32(o + 1, (uint32_t)v);
-	jg_put_le32(o + 5, (uint32_t)(v >> 32));
-	return 9;
 }
 
 static int rewrite_row(struct jg_session *s, int binary, const uint8_t *p, size_t len,
                        uint8_t *out, size_t cap, size_t *outlen)
 {
-	size_t off = 0, o = 0, used;
-	uint64_t n;
+	struct jg_text_row row;
+	struct jg_pkt_value v;
+	struct jg_wr w;
 
 	dp_rows_seen++;
 	if (binary)
 		return JG_OK;
-	while (off < len) {
-		if (p[off] == 0xfb) {                  /* NULL stays NULL */
-			if (o + 1 > cap)
-				return JG_ERR_TOOBIG;
-			out[o++] = 0xfb;
-			off++;
+	jg_text_row_init(&row, p, len, rewrite_cols);
+	jg_wr_init(&w, out, cap);
+	for (unsigned i = 0; i < rewrite_cols; i++) {
+		if (jg_text_row_next(&row, &v) != JG_OK)
+			return JG_ERR_PROTO;
+		if (v.null) {
+			jg_wr_int(&w, 0xfb, 1);             /* NULL stays NULL */
 			continue;
 		}
-		used = jg_lenenc(p + off, len - off, &n);
-		if (!used || n > len - off - used)
-			return JG_ERR_PROTO;
-		if (o + 9 + n + 1 > cap)
-			return JG_ERR_TOOBIG;
-		o += put_lenenc(out + o, n + 1);
-		memcpy(out + o, p + off + used, n);
-		o += n;
-		out[o++] = '!';
-		off += used + n;
+		jg_wr_lenenc(&w, v.len + 1);
+		jg_wr_bytes(&w, v.p, v.len);
+		jg_wr_bytes(&w, "!", 1);
 	}
-	*outlen = o;
+	if (jg_text_row_finish(&row) != JG_OK)
+		return JG_ERR_PROTO;
+	if (w.err)
+		return w.err;
+	*outlen = w.off;
 	return JG_OK;
 }
 
@@ -220,6 +198,7 @@ int dp_init(struct dp *dp, const char *policy_text, unsigned flags)
 
 	memset(dp, 0, sizeof(*dp));
 	dp_rows_seen = dp_waits = 0;
+	rewrite_cols = 0;
 	released = 0;
 	dp->cfg.limit_row = 16 << 20;
 	dp->gw.cfg = &dp->cfg;

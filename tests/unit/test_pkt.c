@@ -123,8 +123,7 @@ JG_TEST(pkt_lenenc_markers_and_long_forms)
 	/* a longer form than needed still reads (jg_pkt_parse_coldef is the one that refuses it) */
 	CHECK_EQ_INT(jg_pkt_lenenc((const uint8_t *)"\xfc\x05\x00", 3, &v), 3);
 	CHECK_EQ_INT(v, 5);
-	/* resp.h's old name still answers for callers not yet moved */
-	CHECK_EQ_INT(jg_lenenc((const uint8_t *)"\xfd\x01\x02\x03", 4, &v), 4);
+	CHECK_EQ_INT(jg_pkt_lenenc((const uint8_t *)"\xfd\x01\x02\x03", 4, &v), 4);
 	CHECK_EQ_INT(v, 0x030201);
 }
 
