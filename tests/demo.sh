@@ -153,6 +153,10 @@ Try:
   /* jitgate: ticket=INC-7 */ UPDATE orders SET amount = 0 WHERE id = 3;  -- the policy allows it,
                                            the database refuses: the role may update status only
 (--comments makes the mariadb CLI send comments, which it otherwise strips)
+A statement far larger than the gateway's 17 KiB buffers is still judged whole (here a 200 KB
+DROP hidden behind a comment; up to the database's max_allowed_packet, [limits] statement):
+  /usr/bin/python3 -c "print('DROP TABLE orders /* ' + 'x' * 200000 + ' */;')" | mariadb -h127.0.0.1 -P$GW_PORT -u analyst --comments --ssl --ssl-ca=$DEMO/keys/ca.pem -p'$TOKEN' shop 2>&1 | tail -n 1
+When you quit, the log says what your session did (commands, refusals, rows, errors).
 Every user jitgate made, for whom, and when and why it was dropped (the ledger):
   sqlite3 $DEMO/store/jitgate.db "SELECT name, state, sub, reason FROM jit_users"
 A new token (with --ttl 20 the session ends by itself when it expires; with --ttl -60 the login

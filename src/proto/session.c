@@ -313,10 +313,6 @@ static int step_command(struct jg_session *s, int *progress)
 		client_gone(s);
 		return JG_OK;
 	}
-	if (s->cout.err) {
-		jg_session_fail(s, "a packet of the gateway's did not fit its buffer");
-		return JG_OK;
-	}
 	if ((rc = jg_dir_hold(s->wk, &s->b2c)) != JG_OK ||
 	    (rc = jg_dir_hold(s->wk, &s->c2b)) != JG_OK) {
 		jg_session_fail(s, "out of memory");
@@ -532,6 +528,9 @@ static void run(struct jg_session *s)
 	do {
 		progress = 0;
 		step(s, &progress);
+		/* A packet of ours that did not fit would leave a client waiting for it: end instead. */
+		if ((s->cout.err || s->bout.err) && s->phase != JG_PH_DEAD)
+			jg_session_fail(s, "a packet of the gateway's did not fit its buffer");
 	} while (progress && s->phase != JG_PH_DEAD);
 	s->be_events = 0;
 	if (s->phase == JG_PH_DEAD) {
