@@ -8,7 +8,9 @@ CC      ?= cc
 RAGEL   ?= ragel
 RE2C    ?= re2c
 PKGS    := libjwt jansson inih libmariadb sqlite3
-CFLAGS  ?= -O2 -g
+# -flto: the data path's stages live in files of their own; link-time optimisation inlines
+# across them as it would within one file (per query: docs/performance.md, "Comparing two builds").
+CFLAGS  ?= -O2 -g -flto=auto
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 # The libraries' flags come from pkg-config, which a fresh machine has only after `make deps`:
 # they are computed the first time a recipe uses them (never while the Makefile is parsed), and

@@ -60,6 +60,13 @@ static void ok(const uint8_t *p, size_t len, uint32_t caps)
 {
 	struct jg_pkt_ok o, h;
 	int rc = jg_pkt_parse_ok(p, len, caps, &o), hrc = jg_pkt_parse_ok_head(p, len, caps, &h);
+	uint16_t st = 0xbeef;
+	int src = jg_pkt_ok_status(p, len, &st);
+
+	/* the tracker's status reader agrees with the head's (PROTOCOL_41) */
+	if (caps & JG_CLIENT_PROTOCOL_41)
+		CHECK(src == hrc && (src != JG_OK || st == h.status));
+	CHECK(src == JG_OK || st == 0xbeef);
 
 	CHECK(rc == JG_OK || rc == JG_ERR_PROTO);
 	CHECK(hrc == JG_OK || hrc == JG_ERR_PROTO);

@@ -99,16 +99,20 @@ static int admit(struct jg_session *s, struct jg_cmd *cmd, struct jg_refusal *re
 {
 	int rc = JG_STAGE_GO;
 
-	*next = s->sql;
 	cmd->state = &s->sql;
 	if (cmd->sql) {
+		*next = s->sql;
 		cmd->cls_err = jg_sql_classify(next, cmd->sql, cmd->sql_len, &scratch);
 		cmd->cls = cmd->cls_err == JG_OK ? &scratch : NULL;
 	}
 	if (cmd->len >= HEAD_MIN && cmd->head_len >= HEAD_MIN &&
 	    cmd->com >= JG_COM_STMT_EXECUTE && cmd->com <= JG_COM_STMT_FETCH)
 		cmd->stmt_id = jg_le32(cmd->head + 1);
-	memset(ref, 0, sizeof(*ref));
+	ref->er = JG_ER_POLICY;             /* a stage sets what it refuses with */
+	ref->stage = NULL;
+	ref->rule = "";
+	ref->stmt = 0;
+	ref->msg[0] = '\0';
 	for (; s->cmd.slot < JG_ADMIT_SLOTS; s->cmd.slot++) {
 		const struct jg_admit_stage *st = s->admit[s->cmd.slot];
 

@@ -301,6 +301,23 @@ int jg_pkt_parse_ok_head(const uint8_t *p, size_t len, uint32_t caps, struct jg_
 	return JG_OK;
 }
 
+int jg_pkt_ok_status(const uint8_t *p, size_t len, uint16_t *status)
+{
+	size_t off = 1;
+
+	if (len < 1 || (p[0] != 0x00 && p[0] != 0xfe))
+		return JG_ERR_PROTO;
+	for (int i = 0; i < 2; i++) {           /* affected rows, last insert id */
+		if (off >= len || p[off] == 0xfb || p[off] == 0xff)
+			return JG_ERR_PROTO;
+		off += p[off] < 0xfb ? 1 : p[off] == 0xfc ? 3 : p[off] == 0xfd ? 4 : 9;
+	}
+	if (off > len || len - off < 4)         /* status and warnings */
+		return JG_ERR_PROTO;
+	*status = (uint16_t)jg_le16(p + off);
+	return JG_OK;
+}
+
 int jg_pkt_parse_ok(const uint8_t *p, size_t len, uint32_t caps, struct jg_pkt_ok *ok)
 {
 	struct jg_rd r;

@@ -269,6 +269,14 @@ int jg_pkt_parse_ok(const uint8_t *p, size_t len, uint32_t caps, struct jg_pkt_o
  */
 int jg_pkt_parse_ok_head(const uint8_t *p, size_t len, uint32_t caps, struct jg_pkt_ok *ok);
 
+/*
+ * jg_pkt_ok_status: only the status flags of an OK packet's head (PROTOCOL_41), for the response
+ * tracker, which reads one for every packet that starts with 0x00 (binary rows among them):
+ * the same answer as jg_pkt_parse_ok_head's status, without filling a struct. JG_OK, or
+ * JG_ERR_PROTO (*status untouched) when the first len bytes hold no OK head.
+ */
+int jg_pkt_ok_status(const uint8_t *p, size_t len, uint16_t *status);
+
 /* struct jg_pkt_err: an ERR_Packet. msg points into the parsed payload (borrowed). */
 struct jg_pkt_err {
 	uint16_t code;

@@ -68,7 +68,7 @@ int jg_pump_write(struct jg_conn *to, struct jg_dir *d, int *progress)
 		else
 			d->w += put;
 	}
-	return jg_conn_flush(to);
+	return JG_OK;
 }
 
 int jg_pump_read(struct jg_conn *from, struct jg_dir *d, int *progress)

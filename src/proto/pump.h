@@ -76,8 +76,9 @@ static inline int jg_dir_idle(const struct jg_dir *d)
 }
 
 /*
- * jg_pump_write: side output, then [w, r), to the leg `to`, and flushes it. JG_OK when all of it
- * reached the kernel, JG_WAIT when the leg is full, or the leg's error.
+ * jg_pump_write: side output, then [w, r), to the leg `to`. JG_OK when the leg took all of it
+ * (a TLS leg may hold it until jg_conn_flush, which the caller calls once it has written all it
+ * will for now), JG_WAIT when the leg is full, or the leg's error.
  */
 int jg_pump_write(struct jg_conn *to, struct jg_dir *d, int *progress);
 

@@ -6,24 +6,13 @@
 #include <string.h>
 
 /*
- * The capabilities the tracker reads OK packets with: the gateway requires PROTOCOL_41 of both
- * legs and never negotiates SESSION_TRACK, so status and warnings follow the two integers.
- */
-#define RESP_CAPS JG_CLIENT_PROTOCOL_41
-
-/*
  * ok_status: the status of an OK packet (also the 0xFE one that ends rows with DEPRECATE_EOF),
  * from its head: the tracker may be handed only the first bytes of a long packet, and the
  * status is all it needs; info and session state are for stages that read the whole packet.
  */
 static int ok_status(const uint8_t *p, size_t avail, uint16_t *status)
 {
-	struct jg_pkt_ok ok;
-
-	if (jg_pkt_parse_ok_head(p, avail, RESP_CAPS, &ok) != JG_OK)
-		return 0;
-	*status = ok.status;
-	return 1;
+	return jg_pkt_ok_status(p, avail, status) == JG_OK;
 }
 
 uint8_t jg_resp_symbol(const uint8_t *p, size_t avail, uint32_t total, uint16_t *status)
@@ -205,7 +194,7 @@ int jg_resp_on_definition(struct jg_resp *r, int stay)
 
 int jg_resp_on_definitions_eof(struct jg_resp *r)
 {
-	r->kind = JG_RK_EOF;
+	r->kind = JG_RK_DEFS_EOF;
 	return after_list(r);
 }
 

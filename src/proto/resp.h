@@ -22,7 +22,8 @@ enum jg_resp_kind {
 	JG_RK_OTHER,              /* a string, a COM_FIELD_LIST definition, or an error */
 	JG_RK_OK,                 /* an OK that ends a result (0x00) */
 	JG_RK_ERR,                /* an ERR that ends the response */
-	JG_RK_EOF,                /* an EOF or 0xFE OK that ends definitions or rows */
+	JG_RK_EOF,                /* an EOF or 0xFE OK that ends rows */
+	JG_RK_DEFS_EOF,           /* the EOF after definitions (without CLIENT_DEPRECATE_EOF) */
 	JG_RK_COUNT,              /* a result set's column count */
 	JG_RK_COLDEF,             /* a column definition */
 	JG_RK_PARAMDEF,           /* a parameter definition (COM_STMT_PREPARE) */

@@ -3,6 +3,7 @@
 
 #include "gw/gateway.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +13,9 @@
 /* begin: a response starts (its first packet is at hand): what each stage wants of it. */
 static void begin(struct jg_session *s, uint8_t seq)
 {
-	memset(&s->res.sum, 0, sizeof(s->res.sum));
+	memset(&s->res.sum, 0, offsetof(struct jg_result_summary, track));   /* not the 1 KiB */
+	s->res.sum.track_len = 0;
+	s->res.sum.track_truncated = 0;
 	s->res.sum.com = s->resp.command;
 	s->res.want = 0;
 	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++) {
@@ -45,7 +48,8 @@ static void track(struct jg_result_summary *sum, const struct jg_pkt_ok *ok)
 	sum->track_len += n;
 }
 
-/* summarize: an OK, ERR or EOF of the response into the summary. */
+/* summarize: an OK, ERR or EOF that ends a result into the summary. The OK's info and
+ * session-state block are read only when the backend leg tracks session state. */
 static void summarize(struct jg_session *s, const uint8_t *p, size_t len)
 {
 	struct jg_result_summary *sum = &s->res.sum;
@@ -53,22 +57,30 @@ static void summarize(struct jg_session *s, const uint8_t *p, size_t len)
 	struct jg_pkt_err err;
 	struct jg_pkt_eof eof;
 	uint8_t kind = s->resp.kind;
+	int full = !!(s->lb.caps & JG_CLIENT_SESSION_TRACK);
 
+	if (kind != JG_RK_OK && kind != JG_RK_ERR && kind != JG_RK_EOF)
+		return;                 /* definitions, rows, the EOF after definitions */
 	sum->status = s->resp.status;
-	if (kind == JG_RK_ERR && jg_pkt_parse_err(p, len, s->lb.caps, &err) == JG_OK) {
-		sum->error = err.code;
-		memcpy(sum->sqlstate, err.sqlstate, sizeof(sum->sqlstate));
-		sum->error_msg = err.msg;
-		sum->error_msg_len = err.msg_len;
-	} else if ((kind == JG_RK_OK || (kind == JG_RK_EOF && s->resp.deprecate_eof && len >= 7)) &&
-	           jg_pkt_parse_ok(p, len, s->lb.caps, &ok) == JG_OK) {
-		sum->affected_rows += ok.affected_rows;
-		if (ok.last_insert_id)
-			sum->last_insert_id = ok.last_insert_id;
-		sum->warnings += ok.warnings;
-		sum->status = ok.status;
-		track(sum, &ok);
-	} else if (kind == JG_RK_EOF && jg_pkt_parse_eof(p, len, &eof) == JG_OK) {
+	if (kind == JG_RK_ERR) {
+		if (jg_pkt_parse_err(p, len, s->lb.caps, &err) == JG_OK) {
+			sum->error = err.code;
+			memcpy(sum->sqlstate, err.sqlstate, sizeof(sum->sqlstate));
+			sum->error_msg = err.msg;
+			sum->error_msg_len = err.msg_len;
+		}
+	} else if (kind == JG_RK_OK || (s->resp.deprecate_eof && len >= 7)) {
+		if ((full ? jg_pkt_parse_ok(p, len, s->lb.caps, &ok) :
+		            jg_pkt_parse_ok_head(p, len, s->lb.caps, &ok)) == JG_OK) {
+			sum->affected_rows += ok.affected_rows;
+			if (ok.last_insert_id)
+				sum->last_insert_id = ok.last_insert_id;
+			sum->warnings += ok.warnings;
+			sum->status = ok.status;
+			if (full)
+				track(sum, &ok);
+		}
+	} else if (jg_pkt_parse_eof(p, len, &eof) == JG_OK) {
 		sum->warnings += eof.warnings;
 		sum->status = eof.status;
 	}
@@ -84,8 +96,10 @@ static void end(struct jg_session *s)
 			s->rstage[i]->end(s, &s->res.sum);
 	s->res.began = s->res.copy = s->res.drop = 0;
 	s->res.want = 0;
-	jg_stagebuf_release(&s->res.pkt);
-	jg_stagebuf_release(&s->res.alt);
+	if (s->res.pkt.p)
+		jg_stagebuf_release(&s->res.pkt);
+	if (s->res.alt.p)
+		jg_stagebuf_release(&s->res.alt);
 }
 
 /* emit: a payload as packets for the client, at the end of out. */

@@ -235,54 +235,68 @@ static void database_broke(struct jg_session *s, int rc)
 		jg_session_fail(s, "the database closed the connection");
 }
 
-/* to_client: the database's bytes through the result stage to the client. JG_OK, or an error
- * after which the session was ended. */
+/*
+ * to_client: the database's bytes through the result stage to the client: write what may go,
+ * parse what was read, read when nothing else moves; flush once at the end. JG_OK, or an error
+ * after which the session was ended.
+ */
 static int to_client(struct jg_session *s, int *progress)
 {
+	struct jg_dir *d = &s->b2c;
 	int moved, rc;
 
-	do {
-		moved = 0;
-		if (!jg_out_pending(&s->cout)) {        /* an ERR of ours goes out first */
-			rc = jg_pump_write(&s->cl, &s->b2c, &moved);
-			if (rc != JG_OK && rc != JG_WAIT) {
-				client_gone(s);
-				return rc;
-			}
-			if (rc == JG_WAIT && !jg_dir_idle(&s->b2c))
+	for (;;) {
+		if (!jg_dir_idle(d)) {
+			if (jg_out_pending(&s->cout))
+				break;                  /* an ERR of ours goes out first */
+			rc = jg_pump_write(&s->cl, d, progress);
+			if (rc == JG_WAIT)
 				break;                  /* the client reads slowly: read no more for it */
+			if (rc != JG_OK)
+				goto client_lost;
 		}
-		rc = jg_result_parse(s, &moved);
-		if (rc != JG_WAIT) {
+		moved = 0;
+		if ((rc = jg_result_parse(s, &moved)) != JG_WAIT) {
 			database_broke(s, rc);
 			return rc;
+		}
+		if (moved) {
+			*progress = 1;
+			continue;
 		}
 		if (jg_out_pending(&s->cout))
 			break;
-		rc = jg_pump_read(&s->be, &s->b2c, &moved);
-		if (rc != JG_OK && rc != JG_WAIT) {
+		rc = jg_pump_read(&s->be, d, progress);
+		if (rc == JG_WAIT)
+			break;
+		if (rc != JG_OK) {
 			database_broke(s, rc);
 			return rc;
 		}
-		*progress |= moved;
-	} while (moved);
-	return JG_OK;
+	}
+	rc = jg_conn_flush(&s->cl);
+	if (rc == JG_OK || rc == JG_WAIT)
+		return JG_OK;
+client_lost:
+	client_gone(s);
+	return JG_ERR_IO;
 }
 
-/* to_database: the client's bytes through the command stage to the database. */
+/* to_database: the client's bytes through the command stage to the database, the same way. */
 static int to_database(struct jg_session *s, int *progress)
 {
+	struct jg_dir *d = &s->c2b;
 	int moved, rc;
 
-	do {
-		moved = 0;
-		rc = jg_pump_write(&s->be, &s->c2b, &moved);
-		if (rc != JG_OK && rc != JG_WAIT) {
-			jg_session_fail(s, "the database closed the connection");
-			return rc;
+	for (;;) {
+		if (!jg_dir_idle(d)) {
+			rc = jg_pump_write(&s->be, d, progress);
+			if (rc == JG_WAIT)
+				break;
+			if (rc != JG_OK)
+				goto database_lost;
 		}
-		if (rc == JG_WAIT && !jg_dir_idle(&s->c2b))
-			break;
+		moved = 0;
 		rc = jg_command_parse(s, &moved);
 		if (rc == JG_ERR_PROTO) {       /* refused: the session drains */
 			*progress = 1;
@@ -292,29 +306,40 @@ static int to_database(struct jg_session *s, int *progress)
 			jg_session_fail(s, "out of memory");
 			return rc;
 		}
-		if (!jg_command_waiting(s)) {   /* else the next command waits: no need for more */
-			rc = jg_pump_read(&s->cl, &s->c2b, &moved);
-			if (rc != JG_OK && rc != JG_WAIT) {
-				client_gone(s);
-				return rc;
-			}
+		if (moved) {
+			*progress = 1;
+			continue;
 		}
-		*progress |= moved;
-	} while (moved);
-	return JG_OK;
+		if (jg_command_waiting(s))
+			break;                          /* the next command waits: no need for more */
+		rc = jg_pump_read(&s->cl, d, progress);
+		if (rc == JG_WAIT)
+			break;
+		if (rc != JG_OK) {
+			client_gone(s);
+			return rc;
+		}
+	}
+	rc = jg_conn_flush(&s->be);
+	if (rc == JG_OK || rc == JG_WAIT)
+		return JG_OK;
+database_lost:
+	jg_session_fail(s, "the database closed the connection");
+	return JG_ERR_IO;
 }
 
 static int step_command(struct jg_session *s, int *progress)
 {
 	int rc;
 
-	rc = jg_out_flush(&s->cl, &s->cout);
+	/* Our own packets first; the client leg is flushed once its direction is done. */
+	rc = jg_out_pending(&s->cout) ? jg_out_flush(&s->cl, &s->cout) : JG_OK;
 	if (rc != JG_OK && rc != JG_WAIT) {
 		client_gone(s);
 		return JG_OK;
 	}
-	if ((rc = jg_dir_hold(s->wk, &s->b2c)) != JG_OK ||
-	    (rc = jg_dir_hold(s->wk, &s->c2b)) != JG_OK) {
+	if ((!s->b2c.buf && jg_dir_hold(s->wk, &s->b2c) != JG_OK) ||
+	    (!s->c2b.buf && jg_dir_hold(s->wk, &s->c2b) != JG_OK)) {
 		jg_session_fail(s, "out of memory");
 		return JG_OK;
 	}
@@ -326,9 +351,11 @@ static int step_command(struct jg_session *s, int *progress)
 	}
 	if (*progress && s->gw->cfg->idle_timeout > 0)
 		s->deadline_ms = jg_now_ms() + (int64_t)s->gw->cfg->idle_timeout * 1000;
-	if (!*progress) {
-		jg_dir_release(s->wk, &s->c2b, 0);
-		jg_dir_release(s->wk, &s->b2c, 0);
+	if (!*progress) {               /* idle: the buffers go back to the pool when empty */
+		if (s->c2b.buf && s->c2b.w == s->c2b.end)
+			jg_dir_release(s->wk, &s->c2b, 0);
+		if (s->b2c.buf && s->b2c.w == s->b2c.end)
+			jg_dir_release(s->wk, &s->b2c, 0);
 	}
 	return *progress ? JG_OK : JG_WAIT;
 }

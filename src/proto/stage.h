@@ -112,10 +112,11 @@ struct jg_result_summary {
 	const uint8_t *error_msg;           /* borrowed for the call */
 	size_t error_msg_len;
 	uint8_t by_gateway;                 /* the ERR came from jitgate (a row over the limit) */
-	/* session-state-change blocks of the OKs, one after the other (CLIENT_SESSION_TRACK) */
-	uint8_t track[JG_TRACK_MAX];
 	size_t track_len;
 	uint8_t track_truncated;            /* more than JG_TRACK_MAX bytes: some were not kept */
+	/* session-state-change blocks of the OKs, one after the other (CLIENT_SESSION_TRACK);
+	 * last, so that a new summary clears the fields above only */
+	uint8_t track[JG_TRACK_MAX];
 };
 
 struct jg_result_stage {

@@ -356,6 +356,34 @@ JG_TEST(pkt_ok_plain_and_deprecate_eof)
 	CHECK_EQ_INT(jg_pkt_parse_ok_head(b, 6, CAPS41, &ok), JG_ERR_PROTO);
 }
 
+JG_TEST(pkt_ok_status_reads_what_the_head_reads)
+{
+	uint8_t b[64];
+	struct jg_pkt_ok ok;
+	uint16_t st;
+	size_t n;
+	static const char *const oks[] = {
+		"00 00 00 02 00 00 00", "fe 00 00 22 00 00 00", "00 03 00 22 00 00 00 28 52 6f 77 73",
+		"00 fd 40 42 0f fe 00 00 00 00 01 00 00 00 03 00 05 00", "00 fc 10 27 00 0a 00",
+	};
+
+	for (size_t i = 0; i < JG_ARRAY_LEN(oks); i++) {
+		n = hex(b, sizeof(b), oks[i]);
+		/* every prefix: the same verdict and status as the head reader, never a read past */
+		for (size_t k = 0; k <= n; k++) {
+			uint8_t *cut = malloc(k ? k : 1);
+			int want = jg_pkt_parse_ok_head(memcpy(cut, b, k), k, CAPS41, &ok);
+
+			st = 0xbeef;
+			CHECK_EQ_INT(jg_pkt_ok_status(cut, k, &st), want);
+			CHECK(want == JG_OK ? st == ok.status : st == 0xbeef);
+			free(cut);
+		}
+	}
+	CHECK_EQ_INT(jg_pkt_ok_status((const uint8_t *)"\x00\xfb\x00\x02\x00", 5, &st), JG_ERR_PROTO);
+	CHECK_EQ_INT(jg_pkt_ok_status((const uint8_t *)"\xff\x00\x00\x02\x00", 5, &st), JG_ERR_PROTO);
+}
+
 JG_TEST(pkt_ok_with_info)
 {
 	uint8_t b[128];
