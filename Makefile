@@ -122,12 +122,12 @@ layout: $(OBJS) $(BUILD)/src/cli/main.o
 	@/usr/bin/python3 tests/layout.py --self-test --cc '$(CC)'
 	@/usr/bin/python3 tests/layout.py --build '$(BUILD)'
 
-# Protocol machine cases (tests/proto/*.case) and datapath cases (tests/datapath/*.case: a
+# Protocol machine cases (tests/proto/*.case) and datapath cases (tests/proto/datapath/*.case: a
 # session's packets from both sides through the command and result stages) are run by the unit
 # binary's runners; the last line sums both.
 proto: $(BUILD)/unit
 	@$(BUILD)/unit proto tests/proto | tee $(BUILD)/proto.log; \
-	$(BUILD)/unit datapath tests/datapath | tee -a $(BUILD)/proto.log; \
+	$(BUILD)/unit datapath tests/proto/datapath | tee -a $(BUILD)/proto.log; \
 	p=$$(grep -Eo '[0-9]+ passed' $(BUILD)/proto.log | awk '{s+=$$1} END {print s+0}'); \
 	f=$$(grep -Eo '[0-9]+ failed' $(BUILD)/proto.log | awk '{s+=$$1} END {print s+0}'); \
 	echo "proto+datapath: $$p passed, $$f failed"; [ $$f -eq 0 ]

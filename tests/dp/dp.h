@@ -1,5 +1,5 @@
 /*
- * dp.h: drives a session's data path without sockets, for the datapath cases (tests/datapath)
+ * dp.h: drives a session's data path without sockets, for the datapath cases (tests/proto/datapath)
  * and the datapath fuzz target (fuzz/datapath). A session in phase COMMAND gets the product's
  * stages (jg_session_stages), or test stages in their slots; bytes from "the client" and "the
  * database" go into its direction buffers as the pump would put them, the command and result

@@ -1,5 +1,5 @@
 /*
- * dp_cases.c: runs the datapath case files under tests/datapath: a whole session's packets from
+ * dp_cases.c: runs the datapath case files under tests/proto/datapath: a whole session's packets from
  * both sides through the command and result stages (tests/dp/dp.h), and what reaches each side.
  * A file holds cases; each starts with a "## title" line; directives, one a line ('#' starts a
  * comment outside quotes):
