@@ -299,12 +299,9 @@ int jg_command_parse(struct jg_session *s, int *progress)
 			*progress = 1;
 			continue;
 		}
-		avail = d->end - d->r;
-		if (avail < JG_FRAME_HDR)
+		if (jg_dir_peek(d, &peek) != JG_OK)
 			return JG_WAIT;
-		peek = d->f;
-		jg_frame_parse_header(&peek, d->buf + d->r);
-		jg_frame_begin(&peek);
+		avail = d->end - d->r;
 		if (!peek.first) {              /* the next physical packet of the same command */
 			d->f = peek;
 			d->r += JG_FRAME_HDR;

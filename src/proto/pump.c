@@ -71,11 +71,8 @@ int jg_pump_write(struct jg_conn *to, struct jg_dir *d, int *progress)
 	return JG_OK;
 }
 
-int jg_pump_read(struct jg_conn *from, struct jg_dir *d, int *progress)
+void jg_dir_compact(struct jg_dir *d)
 {
-	size_t got;
-	int rc;
-
 	if (d->w == d->end) {
 		d->w = d->r = d->end = 0;
 	} else if (d->end == JG_DIR_BUF && d->w > 0) {
@@ -84,6 +81,14 @@ int jg_pump_read(struct jg_conn *from, struct jg_dir *d, int *progress)
 		d->end -= d->w;
 		d->w = 0;
 	}
+}
+
+int jg_pump_read(struct jg_conn *from, struct jg_dir *d, int *progress)
+{
+	size_t got;
+	int rc;
+
+	jg_dir_compact(d);
 	if (d->end == JG_DIR_BUF)
 		return JG_WAIT;
 	rc = jg_conn_read(from, d->buf + d->end, JG_DIR_BUF - d->end, &got);

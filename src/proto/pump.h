@@ -76,6 +76,25 @@ static inline int jg_dir_idle(const struct jg_dir *d)
 }
 
 /*
+ * jg_dir_peek: the header of the physical packet at r, as it would follow the current one
+ * (first / in_cont / left set), without consuming it. JG_WAIT while fewer than JG_FRAME_HDR
+ * bytes are read.
+ */
+static inline int jg_dir_peek(const struct jg_dir *d, struct jg_frame *peek)
+{
+	if (d->end - d->r < JG_FRAME_HDR)
+		return JG_WAIT;
+	*peek = d->f;
+	jg_frame_parse_header(peek, d->buf + d->r);
+	jg_frame_begin(peek);
+	return JG_OK;
+}
+
+/* jg_dir_compact: makes room after end: back to the start when all was written, or [w, end)
+ * moved to the start when the buffer is full. */
+void jg_dir_compact(struct jg_dir *d);
+
+/*
  * jg_pump_write: side output, then [w, r), to the leg `to`. JG_OK when the leg took all of it
  * (a TLS leg may hold it until jg_conn_flush, which the caller calls once it has written all it
  * will for now), JG_WAIT when the leg is full, or the leg's error.

@@ -281,14 +281,7 @@ static void feed(struct dp_bytes *q, struct jg_dir *d, int *moved)
 {
 	size_t n;
 
-	if (d->w == d->end) {
-		d->w = d->r = d->end = 0;
-	} else if (d->end == JG_DIR_BUF && d->w > 0) {
-		memmove(d->buf, d->buf + d->w, d->end - d->w);
-		d->r -= d->w;
-		d->end -= d->w;
-		d->w = 0;
-	}
+	jg_dir_compact(d);
 	n = JG_MIN(JG_DIR_BUF - d->end, q->len - q->off);
 	if (!n)
 		return;

@@ -23,62 +23,20 @@
  * Every client or server directive runs the data path until nothing moves.
  */
 #include "unit.h"
+#include "cases.h"
 
 #include "../dp/dp.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <stdlib.h>
 
 struct dcase {
-	const char *file;
-	char dir[4096];
-	int line;
-	char title[160];
+	struct jg_cases cases;          /* first: the reader's callbacks get it */
 	struct dp dp;
 	int live;                       /* dp initialised */
 	uint8_t sseq;                   /* next sequence id of the database */
-	int failed, active;
 };
 
-static void bad(struct dcase *c, const char *fmt, const char *a)
-{
-	fprintf(stderr, "%s:%d: [%s] ", c->file, c->line, c->title);
-	fprintf(stderr, fmt, a);
-	fputc('\n', stderr);
-	c->failed = 1;
-}
-
-/* bytes: HEX bytes and "strings" into out; the count or -1. */
-static int bytes(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (*s) {
-		if (isspace((unsigned char)*s)) {
-			s++;
-		} else if (*s == '"') {
-			for (s++; *s && *s != '"'; s++) {
-				if (n >= cap)
-					return -1;
-				out[n++] = (uint8_t)*s;
-			}
-			if (*s != '"')
-				return -1;
-			s++;
-		} else if (isxdigit((unsigned char)s[0]) && isxdigit((unsigned char)s[1])) {
-			char hex[3] = { s[0], s[1], 0 };
-
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)strtoul(hex, NULL, 16);
-			s += 2;
-		} else {
-			return -1;
-		}
-	}
-	return (int)n;
-}
+#define bad(c, fmt, a) jg_cases_fail(&(c)->cases, fmt, a)
 
 static char *slurp(const char *path)
 {
@@ -116,7 +74,7 @@ static void start(struct dcase *c, char *rest)
 		else if (strcmp(tok, "wait") == 0)
 			flags |= DP_WAIT;
 		else if (strncmp(tok, "policy=", 7) == 0) {
-			snprintf(path, sizeof(path), "%s/%s", c->dir, tok + 7);
+			snprintf(path, sizeof(path), "%s/%s", c->cases.dir, tok + 7);
 			if (!(policy = slurp(path)))
 				return bad(c, "cannot read %s", path);
 		} else if (strncmp(tok, "statement=", 10) == 0)
@@ -147,9 +105,9 @@ static uint8_t *big(struct dcase *c, char *rest, uint8_t fill, size_t *len)
 
 	if (sep) {
 		*sep = '\0';
-		t = bytes(sep + 4, tail, sizeof(tail));
+		t = jg_cases_bytes(sep + 4, tail, sizeof(tail));
 	}
-	h = bytes(p, head, sizeof(head));
+	h = jg_cases_bytes(p, head, sizeof(head));
 	if (h < 0 || t < 0 || (unsigned long)h + (unsigned long)t > n || !(buf = malloc(n ? n : 1))) {
 		bad(c, "bad big packet: %s", rest);
 		return NULL;
@@ -171,7 +129,7 @@ static void transmit(struct dcase *c, const char *kw, char *rest)
 		if (!(p = big(c, rest, client ? 'x' : 'y', &len)))
 			return;
 	} else {
-		if ((n = bytes(rest, buf, sizeof(buf))) < 0)
+		if ((n = jg_cases_bytes(rest, buf, sizeof(buf))) < 0)
 			return bad(c, "bad bytes: %s", rest);
 		len = (size_t)n;
 	}
@@ -216,7 +174,7 @@ static void receive(struct dcase *c, const char *kw, char *rest)
 	if (strstr(kw, "-big")) {
 		char *p;
 		unsigned long wlen = strtoul(rest, &p, 10);
-		int b = bytes(p, want, sizeof(want));
+		int b = jg_cases_bytes(p, want, sizeof(want));
 
 		if (len != wlen || (b > 0 && (len < (size_t)b || memcmp(got, want, (size_t)b) != 0))) {
 			snprintf(msg, sizeof(msg), "%.20s: a packet of %zu bytes, expected %lu", kw, len, wlen);
@@ -230,7 +188,7 @@ static void receive(struct dcase *c, const char *kw, char *rest)
 			         len ? got[0] : 0, len >= 3 ? jg_le16(got + 1) : 0);
 			bad(c, "%s", msg);
 		}
-	} else if ((n = bytes(rest, want, sizeof(want))) < 0) {
+	} else if ((n = jg_cases_bytes(rest, want, sizeof(want))) < 0) {
 		bad(c, "bad bytes: %s", rest);
 	} else if ((size_t)n != len || memcmp(got, want, len) != 0) {
 		snprintf(msg, sizeof(msg), "%.20s: got %zu bytes starting %02x %02x %02x, expected %d", kw,
@@ -291,112 +249,41 @@ static void directive(struct dcase *c, char *kw, char *rest)
 		bad(c, "unknown directive %s", kw);
 }
 
-static void finish(struct dcase *c, int *passed, int *failed)
+static void start_case(struct jg_cases *cases)
 {
-	if (!c->active)
-		return;
+	struct dcase *c = (struct dcase *)cases;
+
+	c->live = 0;
+	c->sseq = 0;
+}
+
+static void line(struct jg_cases *cases, char *kw, char *rest)
+{
+	directive((struct dcase *)cases, kw, rest);
+}
+
+static void finish(struct jg_cases *cases)
+{
+	struct dcase *c = (struct dcase *)cases;
+
 	if (c->live)
 		dp_free(&c->dp);
 	c->live = 0;
-	if (c->failed) {
-		printf("FAIL %s: %s\n", c->file, c->title);
-		(*failed)++;
-	} else {
-		(*passed)++;
-	}
-	c->active = 0;
-}
-
-static void run_file(const char *path, const char *dir, int *passed, int *failed)
-{
-	FILE *f = fopen(path, "r");
-	static struct dcase c;
-	char line[8192];
-
-	memset(&c, 0, sizeof(c));
-	c.file = path;
-	snprintf(c.dir, sizeof(c.dir), "%s", dir);
-	if (!f) {
-		fprintf(stderr, "%s: cannot open\n", path);
-		(*failed)++;
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line, *kw, *end;
-
-		c.line++;
-		line[strcspn(line, "\r\n")] = '\0';
-		if (strncmp(line, "## ", 3) == 0) {
-			finish(&c, passed, failed);
-			snprintf(c.title, sizeof(c.title), "%.150s", line + 3);
-			c.failed = 0;
-			c.active = 1;
-			continue;
-		}
-		for (int q = 0; *p; p++) {
-			if (*p == '"')
-				q = !q;
-			else if (*p == '#' && !q) {
-				*p = '\0';
-				break;
-			}
-		}
-		p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			continue;
-		if (!c.active) {
-			fprintf(stderr, "%s:%d: directive before the first ## title\n", path, c.line);
-			(*failed)++;
-			continue;
-		}
-		kw = p;
-		while (*p && !isspace((unsigned char)*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-		while (isspace((unsigned char)*p))
-			p++;
-		end = p + strlen(p);
-		while (end > p && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		directive(&c, kw, p);
-	}
-	finish(&c, passed, failed);
-	fclose(f);
-}
-
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-static int is_case(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return n > 5 && strcmp(d->d_name + n - 5, ".case") == 0;
 }
 
 int jg_datapath_run_cases(const char *dir, int *passed, int *failed);
 
 int jg_datapath_run_cases(const char *dir, int *passed, int *failed)
 {
-	struct dirent **list;
-	char path[4096];
-	int n = scandir(dir, &list, is_case, by_name);
+	static struct dcase c;
+	int rc;
 
-	if (n <= 0) {
-		fprintf(stderr, "%s: no .case files\n", dir);
-		(*failed)++;
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
-		run_file(path, dir, passed, failed);
-		free(list[i]);
-	}
-	free(list);
-	return 0;
+	memset(&c, 0, sizeof(c));
+	c.cases.start = start_case;
+	c.cases.directive = line;
+	c.cases.finish = finish;
+	rc = jg_cases_run(&c.cases, dir);
+	*passed += c.cases.passed_total;
+	*failed += c.cases.failed_total;
+	return rc;
 }
