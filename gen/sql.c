@@ -5,11 +5,12 @@
  * sql.re: MySQL and MariaDB SQL tokens for the statement classifier (src/sql/sql.c).
  * re2c --no-generation-date --no-version spec/sql.re -> gen/sql.c (make gen).
  *
- * Sources: MySQL 8.0 Reference Manual 11.1 (literals), 11.2 (identifiers), 11.7 (comments,
- * executable comments), 7.1.11 (sql_mode: ANSI_QUOTES, NO_BACKSLASH_ESCAPES); MariaDB KB
- * "Comment Syntax" (the M-bang form), "String Literals". sql/sql_lex.cc is the reference for the
- * corner cases: "--" starts a comment only before whitespace or a control character (end of
- * input counts), "*" "/" closes an executable comment and is two operators elsewhere.
+ * The truth is the server's lexer, MariaDB/server sql/sql_lex.cc (lex_one_token,
+ * consume_comment) and mysql-server's: "--" starts a comment only before white space or a
+ * control character of the client's character set (end of input counts; 0xa0 is white space in
+ * latin1), "*" "/" closes an executable comment and is two operators elsewhere, and an
+ * executable comment runs or is skipped by the rules in exec_comment below. The manuals
+ * (MySQL 11.7, MariaDB "Comment Syntax") summarise them and are wrong in the corners.
  *
  * Input is read through an index (YYPEEK below): past the end every byte reads as NUL, so the
  * NUL rule of each block sees "end of input" when pos > len and "a NUL byte in the text"
@@ -18,7 +19,7 @@
 #include "sql/sql_lex.h"
 #include "sql/sql.h"
 
-#line 36 "spec/sql.re"
+#line 37 "spec/sql.re"
 
 
 #define AT_END(lx) ((lx)->pos > (lx)->len)
@@ -29,7 +30,7 @@ static int sq_escaped(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 32 "gen/sql.c"
+#line 33 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -41,14 +42,14 @@ static int sq_escaped(struct jg_sql_lexer *lx)
 	}
 yy1:
 	++lx->pos;
-#line 49 "spec/sql.re"
+#line 50 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 46 "gen/sql.c"
+#line 47 "gen/sql.c"
 yy2:
 	++lx->pos;
-#line 50 "spec/sql.re"
+#line 51 "spec/sql.re"
 	{ continue; }
-#line 51 "gen/sql.c"
+#line 52 "gen/sql.c"
 yy3:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -57,24 +58,24 @@ yy3:
 		default: goto yy4;
 	}
 yy4:
-#line 47 "spec/sql.re"
+#line 48 "spec/sql.re"
 	{ return 1; }
-#line 62 "gen/sql.c"
+#line 63 "gen/sql.c"
 yy5:
 	++lx->pos;
 	goto yy7;
 yy6:
 	++lx->pos;
-#line 46 "spec/sql.re"
+#line 47 "spec/sql.re"
 	{ continue; }
-#line 70 "gen/sql.c"
+#line 71 "gen/sql.c"
 yy7:
 	++lx->pos;
-#line 48 "spec/sql.re"
+#line 49 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 75 "gen/sql.c"
+#line 76 "gen/sql.c"
 }
-#line 51 "spec/sql.re"
+#line 52 "spec/sql.re"
 
 	}
 }
@@ -83,7 +84,7 @@ static int sq_raw(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 86 "gen/sql.c"
+#line 87 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -94,14 +95,14 @@ static int sq_raw(struct jg_sql_lexer *lx)
 	}
 yy9:
 	++lx->pos;
-#line 61 "spec/sql.re"
+#line 62 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 99 "gen/sql.c"
+#line 100 "gen/sql.c"
 yy10:
 	++lx->pos;
-#line 62 "spec/sql.re"
+#line 63 "spec/sql.re"
 	{ continue; }
-#line 104 "gen/sql.c"
+#line 105 "gen/sql.c"
 yy11:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -110,16 +111,16 @@ yy11:
 		default: goto yy12;
 	}
 yy12:
-#line 60 "spec/sql.re"
+#line 61 "spec/sql.re"
 	{ return 1; }
-#line 115 "gen/sql.c"
+#line 116 "gen/sql.c"
 yy13:
 	++lx->pos;
-#line 59 "spec/sql.re"
+#line 60 "spec/sql.re"
 	{ continue; }
-#line 120 "gen/sql.c"
+#line 121 "gen/sql.c"
 }
-#line 63 "spec/sql.re"
+#line 64 "spec/sql.re"
 
 	}
 }
@@ -128,7 +129,7 @@ static int dq_escaped(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 131 "gen/sql.c"
+#line 132 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -140,14 +141,14 @@ static int dq_escaped(struct jg_sql_lexer *lx)
 	}
 yy15:
 	++lx->pos;
-#line 74 "spec/sql.re"
+#line 75 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 145 "gen/sql.c"
+#line 146 "gen/sql.c"
 yy16:
 	++lx->pos;
-#line 75 "spec/sql.re"
+#line 76 "spec/sql.re"
 	{ continue; }
-#line 150 "gen/sql.c"
+#line 151 "gen/sql.c"
 yy17:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -156,24 +157,24 @@ yy17:
 		default: goto yy18;
 	}
 yy18:
-#line 72 "spec/sql.re"
+#line 73 "spec/sql.re"
 	{ return 1; }
-#line 161 "gen/sql.c"
+#line 162 "gen/sql.c"
 yy19:
 	++lx->pos;
 	goto yy21;
 yy20:
 	++lx->pos;
-#line 71 "spec/sql.re"
+#line 72 "spec/sql.re"
 	{ continue; }
-#line 169 "gen/sql.c"
+#line 170 "gen/sql.c"
 yy21:
 	++lx->pos;
-#line 73 "spec/sql.re"
+#line 74 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 174 "gen/sql.c"
+#line 175 "gen/sql.c"
 }
-#line 76 "spec/sql.re"
+#line 77 "spec/sql.re"
 
 	}
 }
@@ -183,7 +184,7 @@ static int dq_raw(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 186 "gen/sql.c"
+#line 187 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -194,14 +195,14 @@ static int dq_raw(struct jg_sql_lexer *lx)
 	}
 yy23:
 	++lx->pos;
-#line 87 "spec/sql.re"
+#line 88 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 199 "gen/sql.c"
+#line 200 "gen/sql.c"
 yy24:
 	++lx->pos;
-#line 88 "spec/sql.re"
+#line 89 "spec/sql.re"
 	{ continue; }
-#line 204 "gen/sql.c"
+#line 205 "gen/sql.c"
 yy25:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -210,16 +211,16 @@ yy25:
 		default: goto yy26;
 	}
 yy26:
-#line 86 "spec/sql.re"
+#line 87 "spec/sql.re"
 	{ return 1; }
-#line 215 "gen/sql.c"
+#line 216 "gen/sql.c"
 yy27:
 	++lx->pos;
-#line 85 "spec/sql.re"
+#line 86 "spec/sql.re"
 	{ continue; }
-#line 220 "gen/sql.c"
+#line 221 "gen/sql.c"
 }
-#line 89 "spec/sql.re"
+#line 90 "spec/sql.re"
 
 	}
 }
@@ -228,7 +229,7 @@ static int backtick(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 231 "gen/sql.c"
+#line 232 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -239,14 +240,14 @@ static int backtick(struct jg_sql_lexer *lx)
 	}
 yy29:
 	++lx->pos;
-#line 99 "spec/sql.re"
+#line 100 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 244 "gen/sql.c"
+#line 245 "gen/sql.c"
 yy30:
 	++lx->pos;
-#line 100 "spec/sql.re"
+#line 101 "spec/sql.re"
 	{ continue; }
-#line 249 "gen/sql.c"
+#line 250 "gen/sql.c"
 yy31:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -255,16 +256,16 @@ yy31:
 		default: goto yy32;
 	}
 yy32:
-#line 98 "spec/sql.re"
+#line 99 "spec/sql.re"
 	{ return 1; }
-#line 260 "gen/sql.c"
+#line 261 "gen/sql.c"
 yy33:
 	++lx->pos;
-#line 97 "spec/sql.re"
+#line 98 "spec/sql.re"
 	{ continue; }
-#line 265 "gen/sql.c"
+#line 266 "gen/sql.c"
 }
-#line 101 "spec/sql.re"
+#line 102 "spec/sql.re"
 
 	}
 }
@@ -274,7 +275,7 @@ static int block_comment(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 277 "gen/sql.c"
+#line 278 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -285,15 +286,15 @@ static int block_comment(struct jg_sql_lexer *lx)
 	}
 yy35:
 	++lx->pos;
-#line 111 "spec/sql.re"
+#line 112 "spec/sql.re"
 	{ if (AT_END(lx)) return 0; continue; }
-#line 290 "gen/sql.c"
+#line 291 "gen/sql.c"
 yy36:
 	++lx->pos;
 yy37:
-#line 112 "spec/sql.re"
+#line 113 "spec/sql.re"
 	{ continue; }
-#line 296 "gen/sql.c"
+#line 297 "gen/sql.c"
 yy38:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -303,13 +304,114 @@ yy38:
 	}
 yy39:
 	++lx->pos;
-#line 110 "spec/sql.re"
+#line 111 "spec/sql.re"
 	{ return 1; }
-#line 308 "gen/sql.c"
+#line 309 "gen/sql.c"
 }
-#line 113 "spec/sql.re"
+#line 114 "spec/sql.re"
 
 	}
+}
+
+/* A versioned comment the server skips (consume_comment(1) in sql_lex.cc): to its first "*" "/"
+ * that does not close one ordinary comment nested in it; 1 when closed. */
+static int skipped_comment(struct jg_sql_lexer *lx)
+{
+	for (;;) {
+	
+#line 322 "gen/sql.c"
+{
+	unsigned char yych;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00: goto yy41;
+		case '*': goto yy44;
+		case '/': goto yy45;
+		default: goto yy42;
+	}
+yy41:
+	++lx->pos;
+#line 126 "spec/sql.re"
+	{ if (AT_END(lx)) return 0; continue; }
+#line 336 "gen/sql.c"
+yy42:
+	++lx->pos;
+yy43:
+#line 127 "spec/sql.re"
+	{ continue; }
+#line 342 "gen/sql.c"
+yy44:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '/': goto yy46;
+		default: goto yy43;
+	}
+yy45:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '*': goto yy47;
+		default: goto yy43;
+	}
+yy46:
+	++lx->pos;
+#line 124 "spec/sql.re"
+	{ return 1; }
+#line 361 "gen/sql.c"
+yy47:
+	++lx->pos;
+#line 125 "spec/sql.re"
+	{ if (!block_comment(lx)) return 0; continue; }
+#line 366 "gen/sql.c"
+}
+#line 128 "spec/sql.re"
+
+	}
+}
+
+/*
+ * exec_comment: "/" "*" ["M"] "!" then digits, read up to lx->pos. As the server does:
+ *  - "/" "*" "M" "!" is MariaDB's; MySQL reads it as an ordinary comment.
+ *  - Five digits (MariaDB: six when a sixth follows) are a version; fewer are not, and they are
+ *    then code. Without a version the contents are code.
+ *  - With one, the contents are code when version <= the server's and, on MariaDB, the version
+ *    is not a MySQL-only one (50700..99999) unless the comment is the M form; otherwise the
+ *    comment is skipped whole (one ordinary comment may nest in it).
+ *  - Inside executable code, another executable comment would end where the server's state
+ *    does not follow (its "*" "/" closes both): an error, unless it is one the server skips.
+ * An unknown server version (0) reads the contents as code and marks the text ambiguous.
+ * Returns 0, or -1 for an error token.
+ */
+static int exec_comment(struct jg_sql_lexer *lx, size_t start)
+{
+	int m = lx->s[start + 2] == 'M';
+	size_t at = start + 3 + (size_t)m, ndig = lx->pos - at, vlen;
+	uint32_t v = 0;
+	int run = 1;
+
+	if (m && lx->mysql) {
+		lx->pos = start + 2;
+		return block_comment(lx) ? 0 : -1;
+	}
+	if (ndig >= 5) {
+		vlen = !lx->mysql && ndig >= 6 ? 6 : 5;
+		for (size_t i = 0; i < vlen; i++)
+			v = v * 10 + (uint32_t)(lx->s[at + i] - '0');
+		at += vlen;
+		if (!lx->version)
+			lx->ambiguous = 1;
+		else
+			run = v <= lx->version && (lx->mysql || v < 50700 || v > 99999 || m);
+	}
+	lx->pos = at;
+	if (!run)
+		return skipped_comment(lx) ? 0 : -1;
+	if (lx->in_exec)
+		return -1;
+	lx->in_exec = 1;
+	lx->exec_seen = 1;
+	return 0;
 }
 
 /* "#" and "-- " comments end at a newline; a NUL byte ends them too (sql_lex.cc), and is then
@@ -318,32 +420,32 @@ static void line_comment(struct jg_sql_lexer *lx)
 {
 	for (;;) {
 	
-#line 321 "gen/sql.c"
+#line 423 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy41;
-		case '\n': goto yy43;
-		default: goto yy42;
+		case 0x00: goto yy49;
+		case '\n': goto yy51;
+		default: goto yy50;
 	}
-yy41:
+yy49:
 	++lx->pos;
-#line 124 "spec/sql.re"
+#line 183 "spec/sql.re"
 	{ lx->pos--; return; }
-#line 334 "gen/sql.c"
-yy42:
+#line 436 "gen/sql.c"
+yy50:
 	++lx->pos;
-#line 125 "spec/sql.re"
+#line 184 "spec/sql.re"
 	{ continue; }
-#line 339 "gen/sql.c"
-yy43:
+#line 441 "gen/sql.c"
+yy51:
 	++lx->pos;
-#line 123 "spec/sql.re"
+#line 182 "spec/sql.re"
 	{ return; }
-#line 344 "gen/sql.c"
+#line 446 "gen/sql.c"
 }
-#line 126 "spec/sql.re"
+#line 185 "spec/sql.re"
 
 	}
 }
@@ -368,13 +470,13 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 	for (;;) {
 		*start = lx->pos;
 	
-#line 371 "gen/sql.c"
+#line 473 "gen/sql.c"
 {
 	unsigned char yych;
 	unsigned int yyaccept = 0;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy45;
+		case 0x00: goto yy53;
 		case 0x01:
 		case 0x02:
 		case 0x03:
@@ -403,17 +505,17 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 		case 0x1F:
 		case '[':
 		case ']':
-		case 0x7F: goto yy46;
+		case 0x7F: goto yy54;
 		case '\t':
 		case '\n':
 		case '\v':
 		case '\f':
 		case '\r':
-		case ' ': goto yy47;
+		case ' ': goto yy55;
 		case '!':
-		case ':': goto yy49;
-		case '"': goto yy51;
-		case '#': goto yy52;
+		case ':': goto yy57;
+		case '"': goto yy59;
+		case '#': goto yy60;
 		case '%':
 		case '+':
 		case '=':
@@ -421,17 +523,17 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 		case '^':
 		case '{':
 		case '}':
-		case '~': goto yy56;
-		case '&': goto yy57;
-		case '\'': goto yy58;
-		case '(': goto yy59;
-		case ')': goto yy60;
-		case '*': goto yy61;
-		case ',': goto yy62;
-		case '-': goto yy63;
-		case '.': goto yy64;
-		case '/': goto yy66;
-		case '0': goto yy67;
+		case '~': goto yy64;
+		case '&': goto yy65;
+		case '\'': goto yy66;
+		case '(': goto yy67;
+		case ')': goto yy68;
+		case '*': goto yy69;
+		case ',': goto yy70;
+		case '-': goto yy71;
+		case '.': goto yy72;
+		case '/': goto yy74;
+		case '0': goto yy75;
 		case '1':
 		case '2':
 		case '3':
@@ -440,26 +542,26 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy69;
-		case ';': goto yy71;
-		case '<': goto yy72;
-		case '>': goto yy73;
-		case '?': goto yy74;
-		case '@': goto yy75;
+		case '9': goto yy77;
+		case ';': goto yy79;
+		case '<': goto yy80;
+		case '>': goto yy81;
+		case '?': goto yy82;
+		case '@': goto yy83;
 		case 'B':
-		case 'b': goto yy77;
+		case 'b': goto yy85;
 		case 'N':
-		case 'n': goto yy78;
+		case 'n': goto yy86;
 		case 'X':
-		case 'x': goto yy79;
-		case '_': goto yy80;
-		case '`': goto yy81;
-		case '|': goto yy82;
-		default: goto yy53;
+		case 'x': goto yy87;
+		case '_': goto yy88;
+		case '`': goto yy89;
+		case '|': goto yy90;
+		default: goto yy61;
 	}
-yy45:
+yy53:
 	++lx->pos;
-#line 150 "spec/sql.re"
+#line 209 "spec/sql.re"
 	{
 			if (!AT_END(lx))
 				return JG_TOK_ERR;      /* a NUL byte inside the text */
@@ -470,13 +572,13 @@ yy45:
 			}
 			return JG_TOK_END;
 		}
-#line 473 "gen/sql.c"
-yy46:
+#line 575 "gen/sql.c"
+yy54:
 	++lx->pos;
-#line 224 "spec/sql.re"
+#line 283 "spec/sql.re"
 	{ return JG_TOK_ERR; }
-#line 478 "gen/sql.c"
-yy47:
+#line 580 "gen/sql.c"
+yy55:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -485,40 +587,40 @@ yy47:
 		case '\v':
 		case '\f':
 		case '\r':
-		case ' ': goto yy47;
-		default: goto yy48;
+		case ' ': goto yy55;
+		default: goto yy56;
 	}
-yy48:
-#line 160 "spec/sql.re"
+yy56:
+#line 219 "spec/sql.re"
 	{ continue; }
-#line 494 "gen/sql.c"
-yy49:
+#line 596 "gen/sql.c"
+yy57:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '=': goto yy56;
-		default: goto yy50;
+		case '=': goto yy64;
+		default: goto yy58;
 	}
-yy50:
-#line 220 "spec/sql.re"
+yy58:
+#line 279 "spec/sql.re"
 	{
 			return JG_TOK_OP;
 		}
-#line 507 "gen/sql.c"
-yy51:
+#line 609 "gen/sql.c"
+yy59:
 	++lx->pos;
-#line 185 "spec/sql.re"
+#line 244 "spec/sql.re"
 	{ return dquote(lx); }
-#line 512 "gen/sql.c"
-yy52:
+#line 614 "gen/sql.c"
+yy60:
 	++lx->pos;
-#line 161 "spec/sql.re"
+#line 220 "spec/sql.re"
 	{ line_comment(lx); continue; }
-#line 517 "gen/sql.c"
-yy53:
+#line 619 "gen/sql.c"
+yy61:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-yy54:
+yy62:
 	switch (yych) {
 		case 0x00:
 		case 0x01:
@@ -583,61 +685,61 @@ yy54:
 		case '|':
 		case '}':
 		case '~':
-		case 0x7F: goto yy55;
-		default: goto yy53;
+		case 0x7F: goto yy63;
+		default: goto yy61;
 	}
-yy55:
-#line 203 "spec/sql.re"
-	{ return JG_TOK_WORD; }
-#line 592 "gen/sql.c"
-yy56:
-	++lx->pos;
-	goto yy50;
-yy57:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '&': goto yy56;
-		default: goto yy50;
-	}
-yy58:
-	++lx->pos;
-#line 184 "spec/sql.re"
-	{ return squote(lx) ? JG_TOK_STRING : JG_TOK_ERR; }
-#line 607 "gen/sql.c"
-yy59:
-	++lx->pos;
-#line 214 "spec/sql.re"
-	{ return JG_TOK_LPAREN; }
-#line 612 "gen/sql.c"
-yy60:
-	++lx->pos;
-#line 215 "spec/sql.re"
-	{ return JG_TOK_RPAREN; }
-#line 617 "gen/sql.c"
-yy61:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '/': goto yy83;
-		default: goto yy50;
-	}
-yy62:
-	++lx->pos;
-#line 216 "spec/sql.re"
-	{ return JG_TOK_COMMA; }
-#line 629 "gen/sql.c"
 yy63:
+#line 262 "spec/sql.re"
+	{ return JG_TOK_WORD; }
+#line 694 "gen/sql.c"
+yy64:
+	++lx->pos;
+	goto yy58;
+yy65:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '&': goto yy64;
+		default: goto yy58;
+	}
+yy66:
+	++lx->pos;
+#line 243 "spec/sql.re"
+	{ return squote(lx) ? JG_TOK_STRING : JG_TOK_ERR; }
+#line 709 "gen/sql.c"
+yy67:
+	++lx->pos;
+#line 273 "spec/sql.re"
+	{ return JG_TOK_LPAREN; }
+#line 714 "gen/sql.c"
+yy68:
+	++lx->pos;
+#line 274 "spec/sql.re"
+	{ return JG_TOK_RPAREN; }
+#line 719 "gen/sql.c"
+yy69:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '/': goto yy91;
+		default: goto yy58;
+	}
+yy70:
+	++lx->pos;
+#line 275 "spec/sql.re"
+	{ return JG_TOK_COMMA; }
+#line 731 "gen/sql.c"
+yy71:
 	yyaccept = 0;
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '-': goto yy84;
-		case '>': goto yy86;
-		default: goto yy50;
+		case '-': goto yy92;
+		case '>': goto yy94;
+		default: goto yy58;
 	}
-yy64:
+yy72:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -650,38 +752,38 @@ yy64:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy87;
-		default: goto yy65;
+		case '9': goto yy95;
+		default: goto yy73;
 	}
-yy65:
-#line 217 "spec/sql.re"
+yy73:
+#line 276 "spec/sql.re"
 	{ return JG_TOK_DOT; }
-#line 659 "gen/sql.c"
-yy66:
+#line 761 "gen/sql.c"
+yy74:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '*': goto yy88;
-		default: goto yy50;
+		case '*': goto yy96;
+		default: goto yy58;
 	}
-yy67:
+yy75:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'b': goto yy91;
-		case 'x': goto yy92;
-		default: goto yy70;
+		case 'b': goto yy99;
+		case 'x': goto yy100;
+		default: goto yy78;
 	}
-yy68:
-#line 200 "spec/sql.re"
+yy76:
+#line 259 "spec/sql.re"
 	{
 			return JG_TOK_NUMBER;
 		}
-#line 680 "gen/sql.c"
-yy69:
+#line 782 "gen/sql.c"
+yy77:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-yy70:
+yy78:
 	switch (yych) {
 		case 0x00:
 		case 0x01:
@@ -745,8 +847,8 @@ yy70:
 		case '|':
 		case '}':
 		case '~':
-		case 0x7F: goto yy68;
-		case '.': goto yy87;
+		case 0x7F: goto yy76;
+		case '.': goto yy95;
 		case '0':
 		case '1':
 		case '2':
@@ -756,39 +858,39 @@ yy70:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy69;
+		case '9': goto yy77;
 		case 'E':
-		case 'e': goto yy90;
-		default: goto yy53;
+		case 'e': goto yy98;
+		default: goto yy61;
 	}
-yy71:
+yy79:
 	++lx->pos;
-#line 218 "spec/sql.re"
+#line 277 "spec/sql.re"
 	{ return JG_TOK_SEMI; }
-#line 768 "gen/sql.c"
-yy72:
+#line 870 "gen/sql.c"
+yy80:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case '<':
-		case '>': goto yy56;
-		case '=': goto yy86;
-		default: goto yy50;
+		case '>': goto yy64;
+		case '=': goto yy94;
+		default: goto yy58;
 	}
-yy73:
+yy81:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case '=':
-		case '>': goto yy56;
-		default: goto yy50;
+		case '>': goto yy64;
+		default: goto yy58;
 	}
-yy74:
+yy82:
 	++lx->pos;
-#line 213 "spec/sql.re"
+#line 272 "spec/sql.re"
 	{ return JG_TOK_PARAM; }
-#line 790 "gen/sql.c"
-yy75:
+#line 892 "gen/sql.c"
+yy83:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -850,61 +952,61 @@ yy75:
 		case '|':
 		case '}':
 		case '~':
-		case 0x7F: goto yy76;
-		case '"': goto yy93;
-		case '\'': goto yy96;
-		case '@': goto yy97;
-		case '`': goto yy99;
-		default: goto yy94;
+		case 0x7F: goto yy84;
+		case '"': goto yy101;
+		case '\'': goto yy104;
+		case '@': goto yy105;
+		case '`': goto yy107;
+		default: goto yy102;
 	}
-yy76:
-#line 223 "spec/sql.re"
+yy84:
+#line 282 "spec/sql.re"
 	{ return JG_TOK_OP; }
-#line 863 "gen/sql.c"
-yy77:
+#line 965 "gen/sql.c"
+yy85:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy100;
-		default: goto yy54;
+		case '\'': goto yy108;
+		default: goto yy62;
 	}
-yy78:
+yy86:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy102;
-		default: goto yy54;
+		case '\'': goto yy110;
+		default: goto yy62;
 	}
-yy79:
+yy87:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy103;
-		default: goto yy54;
+		case '\'': goto yy111;
+		default: goto yy62;
 	}
-yy80:
+yy88:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case '"':
-		case '\'': goto yy55;
-		default: goto yy105;
+		case '\'': goto yy63;
+		default: goto yy113;
 	}
-yy81:
+yy89:
 	++lx->pos;
-#line 186 "spec/sql.re"
+#line 245 "spec/sql.re"
 	{ return backtick(lx) ? JG_TOK_QIDENT : JG_TOK_ERR; }
-#line 897 "gen/sql.c"
-yy82:
+#line 999 "gen/sql.c"
+yy90:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '|': goto yy56;
-		default: goto yy50;
+		case '|': goto yy64;
+		default: goto yy58;
 	}
-yy83:
+yy91:
 	++lx->pos;
-#line 175 "spec/sql.re"
+#line 234 "spec/sql.re"
 	{
 			if (lx->in_exec) {
 				lx->in_exec = 0;
@@ -913,8 +1015,8 @@ yy83:
 			lx->pos--;                      /* "*" then "/" */
 			return JG_TOK_OP;
 		}
-#line 916 "gen/sql.c"
-yy84:
+#line 1018 "gen/sql.c"
+yy92:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -951,27 +1053,27 @@ yy84:
 		case 0x1E:
 		case 0x1F:
 		case ' ':
-		case 0x7F: goto yy106;
-		default: goto yy85;
+		case 0x7F: goto yy114;
+		case 0xA0: goto yy115;
+		default: goto yy93;
 	}
-yy85:
+yy93:
 	lx->pos = lx->mar;
 	switch (yyaccept) {
-		case 0: goto yy50;
-		case 1: goto yy68;
-		case 2: goto yy89;
-		case 3: goto yy55;
-		case 4: goto yy101;
+		case 0: goto yy58;
+		case 1: goto yy76;
+		case 2: goto yy97;
+		case 3: goto yy63;
 		default: goto yy109;
 	}
-yy86:
+yy94:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '>': goto yy56;
-		default: goto yy50;
+		case '>': goto yy64;
+		default: goto yy58;
 	}
-yy87:
+yy95:
 	yyaccept = 1;
 	++lx->pos;
 	lx->mar = lx->pos;
@@ -986,34 +1088,33 @@ yy87:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy87;
+		case '9': goto yy95;
 		case 'E':
-		case 'e': goto yy107;
-		default: goto yy68;
+		case 'e': goto yy116;
+		default: goto yy76;
 	}
-yy88:
+yy96:
 	yyaccept = 2;
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '!': goto yy108;
-		case 'M':
-		case 'm': goto yy110;
-		default: goto yy89;
+		case '!': goto yy117;
+		case 'M': goto yy119;
+		default: goto yy97;
 	}
-yy89:
-#line 174 "spec/sql.re"
+yy97:
+#line 233 "spec/sql.re"
 	{ if (!block_comment(lx)) return JG_TOK_ERR; continue; }
-#line 1008 "gen/sql.c"
-yy90:
+#line 1109 "gen/sql.c"
+yy98:
 	yyaccept = 3;
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case '+':
-		case '-': goto yy111;
+		case '-': goto yy120;
 		case '0':
 		case '1':
 		case '2':
@@ -1023,18 +1124,18 @@ yy90:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy112;
-		default: goto yy54;
+		case '9': goto yy121;
+		default: goto yy62;
 	}
-yy91:
+yy99:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case '0':
-		case '1': goto yy113;
-		default: goto yy54;
+		case '1': goto yy122;
+		default: goto yy62;
 	}
-yy92:
+yy100:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -1059,15 +1160,15 @@ yy92:
 		case 'c':
 		case 'd':
 		case 'e':
-		case 'f': goto yy115;
-		default: goto yy54;
+		case 'f': goto yy124;
+		default: goto yy62;
 	}
-yy93:
+yy101:
 	++lx->pos;
-#line 206 "spec/sql.re"
+#line 265 "spec/sql.re"
 	{ return dquote(lx) != JG_TOK_ERR ? JG_TOK_VAR : JG_TOK_ERR; }
-#line 1069 "gen/sql.c"
-yy94:
+#line 1170 "gen/sql.c"
+yy102:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -1133,19 +1234,19 @@ yy94:
 		case '|':
 		case '}':
 		case '~':
-		case 0x7F: goto yy95;
-		default: goto yy94;
+		case 0x7F: goto yy103;
+		default: goto yy102;
 	}
-yy95:
-#line 208 "spec/sql.re"
+yy103:
+#line 267 "spec/sql.re"
 	{ return JG_TOK_VAR; }
-#line 1142 "gen/sql.c"
-yy96:
+#line 1243 "gen/sql.c"
+yy104:
 	++lx->pos;
-#line 205 "spec/sql.re"
-	{ return sq_escaped(lx) ? JG_TOK_VAR : JG_TOK_ERR; }
-#line 1147 "gen/sql.c"
-yy97:
+#line 264 "spec/sql.re"
+	{ return squote(lx) ? JG_TOK_VAR : JG_TOK_ERR; }
+#line 1248 "gen/sql.c"
+yy105:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -1211,48 +1312,48 @@ yy97:
 		case '|':
 		case '}':
 		case '~':
-		case 0x7F: goto yy98;
-		default: goto yy97;
+		case 0x7F: goto yy106;
+		default: goto yy105;
 	}
-yy98:
-#line 209 "spec/sql.re"
+yy106:
+#line 268 "spec/sql.re"
 	{
 			/* @@global.x, @@session.x, @@x; @@`x` is rare and read as @@ then `x` */
 			return JG_TOK_SYSVAR;
 		}
-#line 1223 "gen/sql.c"
-yy99:
+#line 1324 "gen/sql.c"
+yy107:
 	++lx->pos;
-#line 207 "spec/sql.re"
+#line 266 "spec/sql.re"
 	{ return backtick(lx) ? JG_TOK_VAR : JG_TOK_ERR; }
-#line 1228 "gen/sql.c"
-yy100:
+#line 1329 "gen/sql.c"
+yy108:
 	yyaccept = 4;
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy117;
+		case '\'': goto yy126;
 		case '0':
-		case '1': goto yy118;
-		default: goto yy101;
+		case '1': goto yy127;
+		default: goto yy109;
 	}
-yy101:
-#line 197 "spec/sql.re"
+yy109:
+#line 256 "spec/sql.re"
 	{ return JG_TOK_ERR; }
-#line 1243 "gen/sql.c"
-yy102:
+#line 1344 "gen/sql.c"
+yy110:
 	++lx->pos;
-#line 187 "spec/sql.re"
+#line 246 "spec/sql.re"
 	{ return squote(lx) ? JG_TOK_STRING : JG_TOK_ERR; }
-#line 1248 "gen/sql.c"
-yy103:
+#line 1349 "gen/sql.c"
+yy111:
 	yyaccept = 4;
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy119;
+		case '\'': goto yy128;
 		case '0':
 		case '1':
 		case '2':
@@ -1274,240 +1375,13 @@ yy103:
 		case 'c':
 		case 'd':
 		case 'e':
-		case 'f': goto yy120;
-		default: goto yy101;
-	}
-yy104:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-yy105:
-	switch (yych) {
-		case 0x00:
-		case 0x01:
-		case 0x02:
-		case 0x03:
-		case 0x04:
-		case 0x05:
-		case 0x06:
-		case 0x07:
-		case 0x08:
-		case '\t':
-		case '\n':
-		case '\v':
-		case '\f':
-		case '\r':
-		case 0x0E:
-		case 0x0F:
-		case 0x10:
-		case 0x11:
-		case 0x12:
-		case 0x13:
-		case 0x14:
-		case 0x15:
-		case 0x16:
-		case 0x17:
-		case 0x18:
-		case 0x19:
-		case 0x1A:
-		case 0x1B:
-		case 0x1C:
-		case 0x1D:
-		case 0x1E:
-		case 0x1F:
-		case ' ':
-		case '!':
-		case '#':
-		case '%':
-		case '&':
-		case '(':
-		case ')':
-		case '*':
-		case '+':
-		case ',':
-		case '-':
-		case '.':
-		case '/':
-		case ':':
-		case ';':
-		case '<':
-		case '=':
-		case '>':
-		case '?':
-		case '@':
-		case '[':
-		case '\\':
-		case ']':
-		case '^':
-		case '`':
-		case '{':
-		case '|':
-		case '}':
-		case '~':
-		case 0x7F: goto yy55;
-		case '"': goto yy121;
-		case '\'': goto yy102;
-		default: goto yy104;
-	}
-yy106:
-	++lx->pos;
-#line 162 "spec/sql.re"
-	{ lx->pos--; line_comment(lx); continue; }
-#line 1355 "gen/sql.c"
-yy107:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '+':
-		case '-': goto yy111;
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy122;
-		default: goto yy85;
-	}
-yy108:
-	yyaccept = 5;
-	++lx->pos;
-	lx->mar = lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy123;
+		case 'f': goto yy129;
 		default: goto yy109;
-	}
-yy109:
-#line 164 "spec/sql.re"
-	{
-			/* Executable: the server runs the contents (MySQL, MariaDB; a version above
-			 * the server's makes MySQL skip them, but we cannot know the version that
-			 * matters, so the contents are always read as code). No nesting. */
-			if (lx->in_exec)
-				return JG_TOK_ERR;
-			lx->in_exec = 1;
-			lx->exec_seen = 1;
-			continue;
-		}
-#line 1404 "gen/sql.c"
-yy110:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '!': goto yy108;
-		default: goto yy85;
-	}
-yy111:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy122;
-		default: goto yy85;
 	}
 yy112:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 0x00:
-		case 0x01:
-		case 0x02:
-		case 0x03:
-		case 0x04:
-		case 0x05:
-		case 0x06:
-		case 0x07:
-		case 0x08:
-		case '\t':
-		case '\n':
-		case '\v':
-		case '\f':
-		case '\r':
-		case 0x0E:
-		case 0x0F:
-		case 0x10:
-		case 0x11:
-		case 0x12:
-		case 0x13:
-		case 0x14:
-		case 0x15:
-		case 0x16:
-		case 0x17:
-		case 0x18:
-		case 0x19:
-		case 0x1A:
-		case 0x1B:
-		case 0x1C:
-		case 0x1D:
-		case 0x1E:
-		case 0x1F:
-		case ' ':
-		case '!':
-		case '"':
-		case '#':
-		case '%':
-		case '&':
-		case '\'':
-		case '(':
-		case ')':
-		case '*':
-		case '+':
-		case ',':
-		case '-':
-		case '.':
-		case '/':
-		case ':':
-		case ';':
-		case '<':
-		case '=':
-		case '>':
-		case '?':
-		case '@':
-		case '[':
-		case '\\':
-		case ']':
-		case '^':
-		case '`':
-		case '{':
-		case '|':
-		case '}':
-		case '~':
-		case 0x7F: goto yy68;
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy112;
-		default: goto yy53;
-	}
 yy113:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 0x00:
 		case 0x01:
@@ -1543,11 +1417,9 @@ yy113:
 		case 0x1F:
 		case ' ':
 		case '!':
-		case '"':
 		case '#':
 		case '%':
 		case '&':
-		case '\'':
 		case '(':
 		case ')':
 		case '*':
@@ -1572,83 +1444,35 @@ yy113:
 		case '|':
 		case '}':
 		case '~':
-		case 0x7F: goto yy114;
-		case '0':
-		case '1': goto yy113;
-		default: goto yy53;
+		case 0x7F: goto yy63;
+		case '"': goto yy130;
+		case '\'': goto yy110;
+		default: goto yy112;
 	}
 yy114:
-#line 199 "spec/sql.re"
-	{ return JG_TOK_BIT; }
-#line 1583 "gen/sql.c"
+	++lx->pos;
+#line 221 "spec/sql.re"
+	{ lx->pos--; line_comment(lx); continue; }
+#line 1456 "gen/sql.c"
 yy115:
+	++lx->pos;
+#line 222 "spec/sql.re"
+	{
+			if (lx->cs == JG_SQL_CS_LATIN1) {   /* white space in latin1 */
+				lx->pos--;
+				line_comment(lx);
+				continue;
+			}
+			lx->pos = *start + 1;
+			return JG_TOK_OP;
+		}
+#line 1469 "gen/sql.c"
+yy116:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00:
-		case 0x01:
-		case 0x02:
-		case 0x03:
-		case 0x04:
-		case 0x05:
-		case 0x06:
-		case 0x07:
-		case 0x08:
-		case '\t':
-		case '\n':
-		case '\v':
-		case '\f':
-		case '\r':
-		case 0x0E:
-		case 0x0F:
-		case 0x10:
-		case 0x11:
-		case 0x12:
-		case 0x13:
-		case 0x14:
-		case 0x15:
-		case 0x16:
-		case 0x17:
-		case 0x18:
-		case 0x19:
-		case 0x1A:
-		case 0x1B:
-		case 0x1C:
-		case 0x1D:
-		case 0x1E:
-		case 0x1F:
-		case ' ':
-		case '!':
-		case '"':
-		case '#':
-		case '%':
-		case '&':
-		case '\'':
-		case '(':
-		case ')':
-		case '*':
 		case '+':
-		case ',':
-		case '-':
-		case '.':
-		case '/':
-		case ':':
-		case ';':
-		case '<':
-		case '=':
-		case '>':
-		case '?':
-		case '@':
-		case '[':
-		case '\\':
-		case ']':
-		case '^':
-		case '`':
-		case '{':
-		case '|':
-		case '}':
-		case '~':
-		case 0x7F: goto yy116;
+		case '-': goto yy120;
 		case '0':
 		case '1':
 		case '2':
@@ -1658,49 +1482,276 @@ yy115:
 		case '6':
 		case '7':
 		case '8':
-		case '9':
-		case 'A':
-		case 'B':
-		case 'C':
-		case 'D':
-		case 'E':
-		case 'F':
-		case 'a':
-		case 'b':
-		case 'c':
-		case 'd':
-		case 'e':
-		case 'f': goto yy115;
-		default: goto yy53;
+		case '9': goto yy131;
+		default: goto yy93;
 	}
-yy116:
-#line 198 "spec/sql.re"
-	{ return JG_TOK_HEX; }
-#line 1679 "gen/sql.c"
 yy117:
-	++lx->pos;
-#line 196 "spec/sql.re"
-	{ return JG_TOK_BIT; }
-#line 1684 "gen/sql.c"
-yy118:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy117;
 		case '0':
-		case '1': goto yy118;
-		default: goto yy85;
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy117;
+		default: goto yy118;
 	}
+yy118:
+#line 232 "spec/sql.re"
+	{ if (exec_comment(lx, *start) != 0) return JG_TOK_ERR; continue; }
+#line 1507 "gen/sql.c"
 yy119:
 	++lx->pos;
-#line 195 "spec/sql.re"
-	{ return JG_TOK_HEX; }
-#line 1698 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '!': goto yy117;
+		default: goto yy93;
+	}
 yy120:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '\'': goto yy119;
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy131;
+		default: goto yy93;
+	}
+yy121:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00:
+		case 0x01:
+		case 0x02:
+		case 0x03:
+		case 0x04:
+		case 0x05:
+		case 0x06:
+		case 0x07:
+		case 0x08:
+		case '\t':
+		case '\n':
+		case '\v':
+		case '\f':
+		case '\r':
+		case 0x0E:
+		case 0x0F:
+		case 0x10:
+		case 0x11:
+		case 0x12:
+		case 0x13:
+		case 0x14:
+		case 0x15:
+		case 0x16:
+		case 0x17:
+		case 0x18:
+		case 0x19:
+		case 0x1A:
+		case 0x1B:
+		case 0x1C:
+		case 0x1D:
+		case 0x1E:
+		case 0x1F:
+		case ' ':
+		case '!':
+		case '"':
+		case '#':
+		case '%':
+		case '&':
+		case '\'':
+		case '(':
+		case ')':
+		case '*':
+		case '+':
+		case ',':
+		case '-':
+		case '.':
+		case '/':
+		case ':':
+		case ';':
+		case '<':
+		case '=':
+		case '>':
+		case '?':
+		case '@':
+		case '[':
+		case '\\':
+		case ']':
+		case '^':
+		case '`':
+		case '{':
+		case '|':
+		case '}':
+		case '~':
+		case 0x7F: goto yy76;
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9': goto yy121;
+		default: goto yy61;
+	}
+yy122:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00:
+		case 0x01:
+		case 0x02:
+		case 0x03:
+		case 0x04:
+		case 0x05:
+		case 0x06:
+		case 0x07:
+		case 0x08:
+		case '\t':
+		case '\n':
+		case '\v':
+		case '\f':
+		case '\r':
+		case 0x0E:
+		case 0x0F:
+		case 0x10:
+		case 0x11:
+		case 0x12:
+		case 0x13:
+		case 0x14:
+		case 0x15:
+		case 0x16:
+		case 0x17:
+		case 0x18:
+		case 0x19:
+		case 0x1A:
+		case 0x1B:
+		case 0x1C:
+		case 0x1D:
+		case 0x1E:
+		case 0x1F:
+		case ' ':
+		case '!':
+		case '"':
+		case '#':
+		case '%':
+		case '&':
+		case '\'':
+		case '(':
+		case ')':
+		case '*':
+		case '+':
+		case ',':
+		case '-':
+		case '.':
+		case '/':
+		case ':':
+		case ';':
+		case '<':
+		case '=':
+		case '>':
+		case '?':
+		case '@':
+		case '[':
+		case '\\':
+		case ']':
+		case '^':
+		case '`':
+		case '{':
+		case '|':
+		case '}':
+		case '~':
+		case 0x7F: goto yy123;
+		case '0':
+		case '1': goto yy122;
+		default: goto yy61;
+	}
+yy123:
+#line 258 "spec/sql.re"
+	{ return JG_TOK_BIT; }
+#line 1686 "gen/sql.c"
+yy124:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00:
+		case 0x01:
+		case 0x02:
+		case 0x03:
+		case 0x04:
+		case 0x05:
+		case 0x06:
+		case 0x07:
+		case 0x08:
+		case '\t':
+		case '\n':
+		case '\v':
+		case '\f':
+		case '\r':
+		case 0x0E:
+		case 0x0F:
+		case 0x10:
+		case 0x11:
+		case 0x12:
+		case 0x13:
+		case 0x14:
+		case 0x15:
+		case 0x16:
+		case 0x17:
+		case 0x18:
+		case 0x19:
+		case 0x1A:
+		case 0x1B:
+		case 0x1C:
+		case 0x1D:
+		case 0x1E:
+		case 0x1F:
+		case ' ':
+		case '!':
+		case '"':
+		case '#':
+		case '%':
+		case '&':
+		case '\'':
+		case '(':
+		case ')':
+		case '*':
+		case '+':
+		case ',':
+		case '-':
+		case '.':
+		case '/':
+		case ':':
+		case ';':
+		case '<':
+		case '=':
+		case '>':
+		case '?':
+		case '@':
+		case '[':
+		case '\\':
+		case ']':
+		case '^':
+		case '`':
+		case '{':
+		case '|':
+		case '}':
+		case '~':
+		case 0x7F: goto yy125;
 		case '0':
 		case '1':
 		case '2':
@@ -1722,12 +1773,64 @@ yy120:
 		case 'c':
 		case 'd':
 		case 'e':
-		case 'f': goto yy120;
-		default: goto yy85;
+		case 'f': goto yy124;
+		default: goto yy61;
 	}
-yy121:
+yy125:
+#line 257 "spec/sql.re"
+	{ return JG_TOK_HEX; }
+#line 1782 "gen/sql.c"
+yy126:
 	++lx->pos;
-#line 188 "spec/sql.re"
+#line 255 "spec/sql.re"
+	{ return JG_TOK_BIT; }
+#line 1787 "gen/sql.c"
+yy127:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '\'': goto yy126;
+		case '0':
+		case '1': goto yy127;
+		default: goto yy93;
+	}
+yy128:
+	++lx->pos;
+#line 254 "spec/sql.re"
+	{ return JG_TOK_HEX; }
+#line 1801 "gen/sql.c"
+yy129:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '\'': goto yy128;
+		case '0':
+		case '1':
+		case '2':
+		case '3':
+		case '4':
+		case '5':
+		case '6':
+		case '7':
+		case '8':
+		case '9':
+		case 'A':
+		case 'B':
+		case 'C':
+		case 'D':
+		case 'E':
+		case 'F':
+		case 'a':
+		case 'b':
+		case 'c':
+		case 'd':
+		case 'e':
+		case 'f': goto yy129;
+		default: goto yy93;
+	}
+yy130:
+	++lx->pos;
+#line 247 "spec/sql.re"
 	{
 			if (lx->mode & JG_SQL_MODE_ANSI_QUOTES) {
 				lx->pos--;              /* an identifier, then a quoted identifier */
@@ -1735,8 +1838,8 @@ yy121:
 			}
 			return dquote(lx);
 		}
-#line 1738 "gen/sql.c"
-yy122:
+#line 1841 "gen/sql.c"
+yy131:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
@@ -1749,96 +1852,40 @@ yy122:
 		case '6':
 		case '7':
 		case '8':
-		case '9': goto yy122;
-		default: goto yy68;
+		case '9': goto yy131;
+		default: goto yy76;
 	}
-yy123:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy124;
-		default: goto yy85;
-	}
-yy124:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy125;
-		default: goto yy85;
-	}
-yy125:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy126;
-		default: goto yy85;
-	}
-yy126:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy127;
-		default: goto yy85;
-	}
-yy127:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '0':
-		case '1':
-		case '2':
-		case '3':
-		case '4':
-		case '5':
-		case '6':
-		case '7':
-		case '8':
-		case '9': goto yy128;
-		default: goto yy109;
-	}
-yy128:
-	++lx->pos;
-	goto yy109;
 }
-#line 225 "spec/sql.re"
+#line 284 "spec/sql.re"
 
 	}
+}
+
+/*
+ * latin1_cut: in latin1 the byte 0xa0 is white space to the server, where the rules above read
+ * it as part of a name. A word, variable or number token that holds one ends before it (and one
+ * that starts with it was white space: returns 1 to lex again from after it).
+ */
+static int latin1_cut(struct jg_sql_lexer *lx, enum jg_sql_tok_type *type, size_t start)
+{
+	size_t end = lx->pos > lx->len ? lx->len : lx->pos, i;
+	int digits = 1;
+
+	if (*type != JG_TOK_WORD && *type != JG_TOK_VAR && *type != JG_TOK_SYSVAR &&
+	    *type != JG_TOK_NUMBER)
+		return 0;
+	for (i = start; i < end && (unsigned char)lx->s[i] != 0xa0; i++)
+		digits &= lx->s[i] >= '0' && lx->s[i] <= '9';
+	if (i == end)
+		return 0;
+	if (i == start) {
+		lx->pos = start + 1;
+		return 1;
+	}
+	lx->pos = i;
+	if (*type == JG_TOK_WORD && digits)
+		*type = JG_TOK_NUMBER;
+	return 0;
 }
 
 /* see sql_lex.h */
@@ -1846,7 +1893,9 @@ void jg_sql_lex(struct jg_sql_lexer *lx, struct jg_sql_tok *t)
 {
 	size_t start = lx->pos;
 
-	t->type = lex_main(lx, &start);
+	do
+		t->type = lex_main(lx, &start);
+	while (lx->cs == JG_SQL_CS_LATIN1 && latin1_cut(lx, &t->type, start));
 	t->kw = JG_KW_NONE;
 	if (start > lx->len)
 		start = lx->len;
@@ -1865,266 +1914,221 @@ enum jg_sql_kw jg_sql_keyword(const char *s, size_t n)
 	struct jg_sql_lexer *lx = &k;
 
 	
-#line 1868 "gen/sql.c"
+#line 1917 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy132;
+		case 'a': goto yy135;
 		case 'B':
-		case 'b': goto yy133;
+		case 'b': goto yy136;
 		case 'C':
-		case 'c': goto yy134;
+		case 'c': goto yy137;
 		case 'D':
-		case 'd': goto yy135;
+		case 'd': goto yy138;
 		case 'E':
-		case 'e': goto yy136;
+		case 'e': goto yy139;
 		case 'F':
-		case 'f': goto yy137;
+		case 'f': goto yy140;
 		case 'G':
-		case 'g': goto yy138;
+		case 'g': goto yy141;
 		case 'H':
-		case 'h': goto yy139;
+		case 'h': goto yy142;
 		case 'I':
-		case 'i': goto yy140;
+		case 'i': goto yy143;
 		case 'J':
-		case 'j': goto yy141;
+		case 'j': goto yy144;
 		case 'K':
-		case 'k': goto yy142;
+		case 'k': goto yy145;
 		case 'L':
-		case 'l': goto yy143;
+		case 'l': goto yy146;
 		case 'N':
-		case 'n': goto yy144;
+		case 'n': goto yy147;
 		case 'O':
-		case 'o': goto yy145;
+		case 'o': goto yy148;
 		case 'P':
-		case 'p': goto yy146;
+		case 'p': goto yy149;
 		case 'Q':
-		case 'q': goto yy147;
+		case 'q': goto yy150;
 		case 'R':
-		case 'r': goto yy148;
+		case 'r': goto yy151;
 		case 'S':
-		case 's': goto yy149;
+		case 's': goto yy152;
 		case 'T':
-		case 't': goto yy150;
+		case 't': goto yy153;
 		case 'U':
-		case 'u': goto yy151;
+		case 'u': goto yy154;
 		case 'V':
-		case 'v': goto yy152;
+		case 'v': goto yy155;
 		case 'W':
-		case 'w': goto yy153;
+		case 'w': goto yy156;
 		case 'X':
-		case 'x': goto yy154;
-		default: goto yy130;
-	}
-yy130:
-	++lx->pos;
-yy131:
-#line 417 "spec/sql.re"
-	{ return JG_KW_NONE; }
-#line 1926 "gen/sql.c"
-yy132:
-	++lx->pos;
-	lx->mar = lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'D':
-		case 'd': goto yy155;
-		case 'G':
-		case 'g': goto yy157;
-		case 'L':
-		case 'l': goto yy158;
-		case 'N':
-		case 'n': goto yy159;
-		case 'S':
-		case 's': goto yy160;
-		default: goto yy131;
+		case 'x': goto yy157;
+		default: goto yy133;
 	}
 yy133:
 	++lx->pos;
-	lx->mar = lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy161;
-		case 'I':
-		case 'i': goto yy162;
-		case 'Y':
-		case 'y': goto yy163;
-		default: goto yy131;
-	}
 yy134:
-	++lx->pos;
-	lx->mar = lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy164;
-		case 'H':
-		case 'h': goto yy165;
-		case 'O':
-		case 'o': goto yy166;
-		case 'R':
-		case 'r': goto yy167;
-		default: goto yy131;
-	}
+#line 505 "spec/sql.re"
+	{ return JG_KW_NONE; }
+#line 1975 "gen/sql.c"
 yy135:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy168;
-		case 'E':
-		case 'e': goto yy169;
-		case 'I':
-		case 'i': goto yy170;
-		case 'O':
-		case 'o': goto yy171;
-		case 'R':
-		case 'r': goto yy172;
-		case 'U':
-		case 'u': goto yy173;
-		default: goto yy131;
+		case 'D':
+		case 'd': goto yy158;
+		case 'G':
+		case 'g': goto yy160;
+		case 'L':
+		case 'l': goto yy161;
+		case 'N':
+		case 'n': goto yy162;
+		case 'S':
+		case 's': goto yy163;
+		default: goto yy134;
 	}
 yy136:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy174;
-		case 'N':
-		case 'n': goto yy175;
-		case 'V':
-		case 'v': goto yy176;
-		case 'X':
-		case 'x': goto yy177;
-		default: goto yy131;
+		case 'E':
+		case 'e': goto yy164;
+		case 'I':
+		case 'i': goto yy165;
+		case 'Y':
+		case 'y': goto yy166;
+		default: goto yy134;
 	}
 yy137:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy178;
-		case 'L':
-		case 'l': goto yy179;
+		case 'A':
+		case 'a': goto yy167;
+		case 'H':
+		case 'h': goto yy168;
 		case 'O':
-		case 'o': goto yy180;
+		case 'o': goto yy169;
 		case 'R':
-		case 'r': goto yy181;
-		case 'U':
-		case 'u': goto yy182;
-		default: goto yy131;
+		case 'r': goto yy170;
+		default: goto yy134;
 	}
 yy138:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy183;
+		case 'A':
+		case 'a': goto yy171;
+		case 'E':
+		case 'e': goto yy172;
+		case 'I':
+		case 'i': goto yy173;
+		case 'O':
+		case 'o': goto yy174;
 		case 'R':
-		case 'r': goto yy184;
-		default: goto yy131;
+		case 'r': goto yy175;
+		case 'U':
+		case 'u': goto yy176;
+		default: goto yy134;
 	}
 yy139:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy185;
-		case 'E':
-		case 'e': goto yy186;
-		case 'I':
-		case 'i': goto yy187;
-		default: goto yy131;
+		case 'L':
+		case 'l': goto yy177;
+		case 'N':
+		case 'n': goto yy178;
+		case 'V':
+		case 'v': goto yy179;
+		case 'X':
+		case 'x': goto yy180;
+		default: goto yy134;
 	}
 yy140:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'F':
-		case 'f': goto yy188;
-		case 'G':
-		case 'g': goto yy189;
-		case 'M':
-		case 'm': goto yy190;
-		case 'N':
-		case 'n': goto yy191;
-		case 'S':
-		case 's': goto yy192;
-		default: goto yy131;
+		case 'I':
+		case 'i': goto yy181;
+		case 'L':
+		case 'l': goto yy182;
+		case 'O':
+		case 'o': goto yy183;
+		case 'R':
+		case 'r': goto yy184;
+		case 'U':
+		case 'u': goto yy185;
+		default: goto yy134;
 	}
 yy141:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy193;
-		default: goto yy131;
+		case 'L':
+		case 'l': goto yy186;
+		case 'R':
+		case 'r': goto yy187;
+		default: goto yy134;
 	}
 yy142:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 'A':
+		case 'a': goto yy188;
 		case 'E':
-		case 'e': goto yy194;
+		case 'e': goto yy189;
 		case 'I':
-		case 'i': goto yy195;
-		default: goto yy131;
+		case 'i': goto yy190;
+		default: goto yy134;
 	}
 yy143:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy196;
-		case 'E':
-		case 'e': goto yy197;
-		case 'I':
-		case 'i': goto yy198;
-		case 'O':
-		case 'o': goto yy199;
-		default: goto yy131;
+		case 'F':
+		case 'f': goto yy191;
+		case 'G':
+		case 'g': goto yy192;
+		case 'M':
+		case 'm': goto yy193;
+		case 'N':
+		case 'n': goto yy194;
+		case 'S':
+		case 's': goto yy195;
+		default: goto yy134;
 	}
 yy144:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy200;
 		case 'O':
-		case 'o': goto yy201;
-		case 'U':
-		case 'u': goto yy202;
-		default: goto yy131;
+		case 'o': goto yy196;
+		default: goto yy134;
 	}
 yy145:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'F':
-		case 'f': goto yy203;
-		case 'N':
-		case 'n': goto yy204;
-		case 'P':
-		case 'p': goto yy205;
-		case 'R':
-		case 'r': goto yy206;
-		case 'U':
-		case 'u': goto yy207;
-		default: goto yy131;
+		case 'E':
+		case 'e': goto yy197;
+		case 'I':
+		case 'i': goto yy198;
+		default: goto yy134;
 	}
 yy146:
 	++lx->pos;
@@ -2132,36 +2136,44 @@ yy146:
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy208;
+		case 'a': goto yy199;
 		case 'E':
-		case 'e': goto yy209;
-		case 'L':
-		case 'l': goto yy210;
-		case 'R':
-		case 'r': goto yy211;
-		default: goto yy131;
+		case 'e': goto yy200;
+		case 'I':
+		case 'i': goto yy201;
+		case 'O':
+		case 'o': goto yy202;
+		default: goto yy134;
 	}
 yy147:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 'A':
+		case 'a': goto yy203;
+		case 'O':
+		case 'o': goto yy204;
 		case 'U':
-		case 'u': goto yy212;
-		default: goto yy131;
+		case 'u': goto yy205;
+		default: goto yy134;
 	}
 yy148:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy213;
-		case 'I':
-		case 'i': goto yy214;
-		case 'O':
-		case 'o': goto yy215;
-		default: goto yy131;
+		case 'F':
+		case 'f': goto yy206;
+		case 'N':
+		case 'n': goto yy207;
+		case 'P':
+		case 'p': goto yy208;
+		case 'R':
+		case 'r': goto yy209;
+		case 'U':
+		case 'u': goto yy210;
+		default: goto yy134;
 	}
 yy149:
 	++lx->pos;
@@ -2169,52 +2181,36 @@ yy149:
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy216;
-		case 'C':
-		case 'c': goto yy217;
+		case 'a': goto yy211;
 		case 'E':
-		case 'e': goto yy218;
-		case 'H':
-		case 'h': goto yy219;
-		case 'O':
-		case 'o': goto yy220;
-		case 'P':
-		case 'p': goto yy221;
-		case 'Q':
-		case 'q': goto yy222;
-		case 'T':
-		case 't': goto yy223;
-		default: goto yy131;
+		case 'e': goto yy212;
+		case 'L':
+		case 'l': goto yy213;
+		case 'R':
+		case 'r': goto yy214;
+		default: goto yy134;
 	}
 yy150:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy224;
-		case 'E':
-		case 'e': goto yy225;
-		case 'H':
-		case 'h': goto yy226;
-		case 'O':
-		case 'o': goto yy227;
-		case 'R':
-		case 'r': goto yy228;
-		default: goto yy131;
+		case 'U':
+		case 'u': goto yy215;
+		default: goto yy134;
 	}
 yy151:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy229;
-		case 'P':
-		case 'p': goto yy230;
-		case 'S':
-		case 's': goto yy231;
-		default: goto yy131;
+		case 'E':
+		case 'e': goto yy216;
+		case 'I':
+		case 'i': goto yy217;
+		case 'O':
+		case 'o': goto yy218;
+		default: goto yy134;
 	}
 yy152:
 	++lx->pos;
@@ -2222,1071 +2218,1103 @@ yy152:
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy232;
-		case 'I':
-		case 'i': goto yy233;
-		default: goto yy131;
+		case 'a': goto yy219;
+		case 'C':
+		case 'c': goto yy220;
+		case 'E':
+		case 'e': goto yy221;
+		case 'H':
+		case 'h': goto yy222;
+		case 'O':
+		case 'o': goto yy223;
+		case 'P':
+		case 'p': goto yy224;
+		case 'Q':
+		case 'q': goto yy225;
+		case 'T':
+		case 't': goto yy226;
+		default: goto yy134;
 	}
 yy153:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 'A':
+		case 'a': goto yy227;
+		case 'E':
+		case 'e': goto yy228;
 		case 'H':
-		case 'h': goto yy234;
-		case 'I':
-		case 'i': goto yy235;
+		case 'h': goto yy229;
 		case 'O':
-		case 'o': goto yy236;
+		case 'o': goto yy230;
 		case 'R':
-		case 'r': goto yy237;
-		default: goto yy131;
+		case 'r': goto yy231;
+		default: goto yy134;
 	}
 yy154:
 	++lx->pos;
 	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy238;
-		case 'M':
-		case 'm': goto yy239;
-		default: goto yy131;
+		case 'N':
+		case 'n': goto yy232;
+		case 'P':
+		case 'p': goto yy233;
+		case 'S':
+		case 's': goto yy234;
+		default: goto yy134;
 	}
 yy155:
 	++lx->pos;
+	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy240;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy235;
+		case 'I':
+		case 'i': goto yy236;
+		default: goto yy134;
 	}
 yy156:
-	lx->pos = lx->mar;
-	goto yy131;
-yy157:
 	++lx->pos;
+	lx->mar = lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy241;
-		default: goto yy156;
+		case 'H':
+		case 'h': goto yy237;
+		case 'I':
+		case 'i': goto yy238;
+		case 'O':
+		case 'o': goto yy239;
+		case 'R':
+		case 'r': goto yy240;
+		default: goto yy134;
+	}
+yy157:
+	++lx->pos;
+	lx->mar = lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy241;
+		case 'M':
+		case 'm': goto yy242;
+		default: goto yy134;
 	}
 yy158:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy242;
-		case 'L':
-		case 'l': goto yy243;
-		case 'T':
-		case 't': goto yy244;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy243;
+		default: goto yy159;
 	}
 yy159:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy245;
-		case 'D':
-		case 'd': goto yy246;
-		case 'S':
-		case 's': goto yy247;
-		default: goto yy156;
-	}
+	lx->pos = lx->mar;
+	goto yy134;
 yy160:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy248;
-		case 'C':
-		case 'c': goto yy249;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy244;
+		default: goto yy159;
 	}
 yy161:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'G':
-		case 'g': goto yy250;
+		case 'g': goto yy245;
+		case 'L':
+		case 'l': goto yy246;
 		case 'T':
-		case 't': goto yy251;
-		default: goto yy156;
+		case 't': goto yy247;
+		default: goto yy159;
 	}
 yy162:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy252;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy248;
+		case 'D':
+		case 'd': goto yy249;
+		case 'S':
+		case 's': goto yy250;
+		default: goto yy159;
 	}
 yy163:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy253;
-	goto yy156;
+	switch (yych) {
+		case 0x00: goto yy251;
+		case 'C':
+		case 'c': goto yy252;
+		default: goto yy159;
+	}
 yy164:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy254;
-		case 'S':
-		case 's': goto yy255;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy253;
+		case 'T':
+		case 't': goto yy254;
+		default: goto yy159;
 	}
 yy165:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy256;
-		case 'E':
-		case 'e': goto yy257;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy255;
+		default: goto yy159;
 	}
 yy166:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy258;
-		case 'M':
-		case 'm': goto yy259;
-		case 'N':
-		case 'n': goto yy260;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy256;
+	goto yy159;
 yy167:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy261;
-		case 'O':
-		case 'o': goto yy262;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy257;
+		case 'S':
+		case 's': goto yy258;
+		default: goto yy159;
 	}
 yy168:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy263;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy259;
+		case 'E':
+		case 'e': goto yy260;
+		default: goto yy159;
 	}
 yy169:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy264;
-		case 'F':
-		case 'f': goto yy265;
 		case 'L':
-		case 'l': goto yy266;
-		case 'S':
-		case 's': goto yy267;
-		default: goto yy156;
+		case 'l': goto yy261;
+		case 'M':
+		case 'm': goto yy262;
+		case 'N':
+		case 'n': goto yy263;
+		default: goto yy159;
 	}
 yy170:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy268;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy264;
+		case 'O':
+		case 'o': goto yy265;
+		default: goto yy159;
 	}
 yy171:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy269;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy266;
+		default: goto yy159;
+	}
 yy172:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy270;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy267;
+		case 'F':
+		case 'f': goto yy268;
+		case 'L':
+		case 'l': goto yy269;
+		case 'S':
+		case 's': goto yy270;
+		default: goto yy159;
 	}
 yy173:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy271;
-		case 'M':
-		case 'm': goto yy272;
-		case 'P':
-		case 'p': goto yy273;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy271;
+		default: goto yy159;
 	}
 yy174:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'S':
-		case 's': goto yy274;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy272;
+	goto yy159;
 yy175:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy275;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy273;
+		default: goto yy159;
 	}
 yy176:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy276;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy274;
+		case 'M':
+		case 'm': goto yy275;
+		case 'P':
+		case 'p': goto yy276;
+		default: goto yy159;
 	}
 yy177:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy277;
-		case 'E':
-		case 'e': goto yy278;
-		case 'I':
-		case 'i': goto yy279;
-		case 'P':
-		case 'p': goto yy280;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy277;
+		default: goto yy159;
 	}
 yy178:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy281;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy278;
+		default: goto yy159;
 	}
 yy179:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy282;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy279;
+		default: goto yy159;
 	}
 yy180:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy283;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy280;
+		case 'E':
+		case 'e': goto yy281;
+		case 'I':
+		case 'i': goto yy282;
+		case 'P':
+		case 'p': goto yy283;
+		default: goto yy159;
 	}
 yy181:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy284;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy284;
+		default: goto yy159;
 	}
 yy182:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy285;
-		case 'N':
-		case 'n': goto yy286;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy285;
+		default: goto yy159;
 	}
 yy183:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy287;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy286;
+		default: goto yy159;
 	}
 yy184:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy288;
 		case 'O':
-		case 'o': goto yy289;
-		default: goto yy156;
+		case 'o': goto yy287;
+		default: goto yy159;
 	}
 yy185:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 'L':
+		case 'l': goto yy288;
 		case 'N':
-		case 'n': goto yy290;
-		case 'V':
-		case 'v': goto yy291;
-		default: goto yy156;
+		case 'n': goto yy289;
+		default: goto yy159;
 	}
 yy186:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy292;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy290;
+		default: goto yy159;
 	}
 yy187:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy293;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy291;
+		case 'O':
+		case 'o': goto yy292;
+		default: goto yy159;
 	}
 yy188:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy294;
-	goto yy156;
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy293;
+		case 'V':
+		case 'v': goto yy294;
+		default: goto yy159;
+	}
 yy189:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy295;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy295;
+		default: goto yy159;
 	}
 yy190:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy296;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy296;
+		default: goto yy159;
 	}
 yy191:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 0x00: goto yy297;
-		case 'D':
-		case 'd': goto yy298;
-		case 'F':
-		case 'f': goto yy299;
-		case 'N':
-		case 'n': goto yy300;
-		case 'S':
-		case 's': goto yy301;
-		case 'T':
-		case 't': goto yy302;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy297;
+	goto yy159;
 yy192:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy303;
-	goto yy156;
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy298;
+		default: goto yy159;
+	}
 yy193:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy304;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy299;
+		default: goto yy159;
 	}
 yy194:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'Y':
-		case 'y': goto yy305;
-		default: goto yy156;
+		case 0x00: goto yy300;
+		case 'D':
+		case 'd': goto yy301;
+		case 'F':
+		case 'f': goto yy302;
+		case 'N':
+		case 'n': goto yy303;
+		case 'S':
+		case 's': goto yy304;
+		case 'T':
+		case 't': goto yy305;
+		default: goto yy159;
 	}
 yy195:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy306;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy306;
+	goto yy159;
 yy196:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy307;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy307;
+		default: goto yy159;
 	}
 yy197:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'F':
-		case 'f': goto yy308;
-		default: goto yy156;
+		case 'Y':
+		case 'y': goto yy308;
+		default: goto yy159;
 	}
 yy198:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'K':
-		case 'k': goto yy309;
-		case 'M':
-		case 'm': goto yy310;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy309;
+		default: goto yy159;
 	}
 yy199:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy311;
-		case 'C':
-		case 'c': goto yy312;
-		case 'W':
-		case 'w': goto yy313;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy310;
+		default: goto yy159;
 	}
 yy200:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy314;
-		case 'T':
-		case 't': goto yy315;
-		default: goto yy156;
+		case 'F':
+		case 'f': goto yy311;
+		default: goto yy159;
 	}
 yy201:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy316;
-		default: goto yy156;
+		case 'K':
+		case 'k': goto yy312;
+		case 'M':
+		case 'm': goto yy313;
+		default: goto yy159;
 	}
 yy202:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy317;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy314;
+		case 'C':
+		case 'c': goto yy315;
+		case 'W':
+		case 'w': goto yy316;
+		default: goto yy159;
 	}
 yy203:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'F':
-		case 'f': goto yy318;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy317;
+		case 'T':
+		case 't': goto yy318;
+		default: goto yy159;
 	}
 yy204:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy319;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy319;
+		default: goto yy159;
+	}
 yy205:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy320;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy320;
+		default: goto yy159;
 	}
 yy206:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy321;
-		case 'D':
-		case 'd': goto yy322;
-		default: goto yy156;
+		case 'F':
+		case 'f': goto yy321;
+		default: goto yy159;
 	}
 yy207:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy322;
+	goto yy159;
+yy208:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
 		case 't': goto yy323;
-		default: goto yy156;
-	}
-yy208:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy324;
-		case 'S':
-		case 's': goto yy325;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy209:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy326;
-		default: goto yy156;
+		case 0x00: goto yy324;
+		case 'D':
+		case 'd': goto yy325;
+		default: goto yy159;
 	}
 yy210:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy327;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy326;
+		default: goto yy159;
 	}
 yy211:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy328;
-		case 'O':
-		case 'o': goto yy329;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy327;
+		case 'S':
+		case 's': goto yy328;
+		default: goto yy159;
 	}
 yy212:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy330;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy329;
+		default: goto yy159;
 	}
 yy213:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy331;
-		case 'C':
-		case 'c': goto yy332;
-		case 'L':
-		case 'l': goto yy333;
-		case 'N':
-		case 'n': goto yy334;
-		case 'P':
-		case 'p': goto yy335;
-		case 'S':
-		case 's': goto yy336;
-		case 'T':
-		case 't': goto yy337;
-		case 'V':
-		case 'v': goto yy338;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy330;
+		default: goto yy159;
 	}
 yy214:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy339;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy331;
+		case 'O':
+		case 'o': goto yy332;
+		default: goto yy159;
 	}
 yy215:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy340;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy333;
+		default: goto yy159;
 	}
 yy216:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 'A':
+		case 'a': goto yy334;
+		case 'C':
+		case 'c': goto yy335;
+		case 'L':
+		case 'l': goto yy336;
+		case 'N':
+		case 'n': goto yy337;
+		case 'P':
+		case 'p': goto yy338;
+		case 'S':
+		case 's': goto yy339;
+		case 'T':
+		case 't': goto yy340;
 		case 'V':
 		case 'v': goto yy341;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy217:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'H':
-		case 'h': goto yy342;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy342;
+		default: goto yy159;
 	}
 yy218:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy343;
 		case 'L':
-		case 'l': goto yy344;
-		case 'Q':
-		case 'q': goto yy345;
-		case 'R':
-		case 'r': goto yy346;
-		case 'S':
-		case 's': goto yy347;
-		case 'T':
-		case 't': goto yy348;
-		default: goto yy156;
+		case 'l': goto yy343;
+		default: goto yy159;
 	}
 yy219:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy349;
-		case 'U':
-		case 'u': goto yy350;
-		default: goto yy156;
+		case 'V':
+		case 'v': goto yy344;
+		default: goto yy159;
 	}
 yy220:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy351;
-		default: goto yy156;
+		case 'H':
+		case 'h': goto yy345;
+		default: goto yy159;
 	}
 yy221:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy352;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy346;
+		case 'L':
+		case 'l': goto yy347;
+		case 'Q':
+		case 'q': goto yy348;
+		case 'R':
+		case 'r': goto yy349;
+		case 'S':
+		case 's': goto yy350;
+		case 'T':
+		case 't': goto yy351;
+		default: goto yy159;
 	}
 yy222:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy353;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy352;
+		case 'U':
+		case 'u': goto yy353;
+		default: goto yy159;
 	}
 yy223:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy354;
-		case 'R':
-		case 'r': goto yy355;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy354;
+		default: goto yy159;
 	}
 yy224:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'B':
-		case 'b': goto yy356;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy355;
+		default: goto yy159;
 	}
 yy225:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy357;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy356;
+		default: goto yy159;
 	}
 yy226:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy358;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy357;
+		case 'R':
+		case 'r': goto yy358;
+		default: goto yy159;
 	}
 yy227:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy359;
-	goto yy156;
+	switch (yych) {
+		case 'B':
+		case 'b': goto yy359;
+		default: goto yy159;
+	}
 yy228:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy360;
-		case 'I':
-		case 'i': goto yy361;
-		case 'U':
-		case 'u': goto yy362;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy360;
+		default: goto yy159;
 	}
 yy229:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy363;
-		case 'L':
-		case 'l': goto yy364;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy361;
+		default: goto yy159;
 	}
 yy230:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'D':
-		case 'd': goto yy365;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy362;
+	goto yy159;
 yy231:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy366;
+		case 'A':
+		case 'a': goto yy363;
 		case 'I':
-		case 'i': goto yy367;
-		default: goto yy156;
+		case 'i': goto yy364;
+		case 'U':
+		case 'u': goto yy365;
+		default: goto yy159;
 	}
 yy232:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 'I':
+		case 'i': goto yy366;
 		case 'L':
-		case 'l': goto yy368;
-		default: goto yy156;
+		case 'l': goto yy367;
+		default: goto yy159;
 	}
 yy233:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy369;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy368;
+		default: goto yy159;
 	}
 yy234:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy370;
-		default: goto yy156;
+		case 'e': goto yy369;
+		case 'I':
+		case 'i': goto yy370;
+		default: goto yy159;
 	}
 yy235:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy371;
-		case 'T':
-		case 't': goto yy372;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy371;
+		default: goto yy159;
 	}
 yy236:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy373;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy372;
+		default: goto yy159;
 	}
 yy237:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy374;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy373;
+		default: goto yy159;
 	}
 yy238:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy375;
-	goto yy156;
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy374;
+		case 'T':
+		case 't': goto yy375;
+		default: goto yy159;
+	}
 yy239:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy376;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy376;
+		default: goto yy159;
 	}
 yy240:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy377;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy377;
+		default: goto yy159;
+	}
 yy241:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy378;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy378;
+	goto yy159;
 yy242:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy379;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy379;
+		default: goto yy159;
 	}
 yy243:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy380;
-	goto yy156;
+	goto yy159;
 yy244:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy381;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy381;
+		default: goto yy159;
 	}
 yy245:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy382;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy382;
+		default: goto yy159;
 	}
 yy246:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy383;
-	goto yy156;
+	goto yy159;
 yy247:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy384;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy384;
+		default: goto yy159;
 	}
 yy248:
 	++lx->pos;
-#line 261 "spec/sql.re"
-	{ return JG_KW_AS; }
-#line 3072 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'L':
+		case 'l': goto yy385;
+		default: goto yy159;
+	}
 yy249:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy385;
-	goto yy156;
+	if (yych <= 0x00) goto yy386;
+	goto yy159;
 yy250:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'I':
-		case 'i': goto yy386;
-		default: goto yy156;
+		case 'i': goto yy387;
+		default: goto yy159;
 	}
 yy251:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'W':
-		case 'w': goto yy387;
-		default: goto yy156;
-	}
+#line 349 "spec/sql.re"
+	{ return JG_KW_AS; }
+#line 3121 "gen/sql.c"
 yy252:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy388;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy388;
+	goto yy159;
 yy253:
 	++lx->pos;
-#line 266 "spec/sql.re"
-	{ return JG_KW_BY; }
-#line 3106 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy389;
+		default: goto yy159;
+	}
 yy254:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy389;
-		default: goto yy156;
+		case 'W':
+		case 'w': goto yy390;
+		default: goto yy159;
 	}
 yy255:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy390;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy391;
+		default: goto yy159;
 	}
 yy256:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy391;
-		case 'R':
-		case 'r': goto yy392;
-		default: goto yy156;
-	}
+#line 354 "spec/sql.re"
+	{ return JG_KW_BY; }
+#line 3155 "gen/sql.c"
 yy257:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy393;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy392;
+		default: goto yy159;
 	}
 yy258:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy394;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy393;
+		default: goto yy159;
 	}
 yy259:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy395;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy394;
+		case 'R':
+		case 'r': goto yy395;
+		default: goto yy159;
 	}
 yy260:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy396;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy396;
+		default: goto yy159;
 	}
 yy261:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy397;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy397;
+		default: goto yy159;
 	}
 yy262:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy398;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy398;
+		default: goto yy159;
 	}
 yy263:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy399;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy399;
+		default: goto yy159;
 	}
 yy264:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy400;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy400;
+		default: goto yy159;
 	}
 yy265:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy401;
-		case 'I':
-		case 'i': goto yy402;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy401;
+		default: goto yy159;
 	}
 yy266:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy403;
-		case 'E':
-		case 'e': goto yy404;
-		default: goto yy156;
+		case 'a': goto yy402;
+		default: goto yy159;
 	}
 yy267:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy405;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy403;
+		default: goto yy159;
 	}
 yy268:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy406;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy404;
+		case 'I':
+		case 'i': goto yy405;
+		default: goto yy159;
 	}
 yy269:
 	++lx->pos;
-#line 291 "spec/sql.re"
-	{ return JG_KW_DO; }
-#line 3237 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy406;
+		case 'E':
+		case 'e': goto yy407;
+		default: goto yy159;
+	}
 yy270:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'P':
-		case 'p': goto yy407;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy408;
+		default: goto yy159;
 	}
 yy271:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy408;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy409;
+		default: goto yy159;
 	}
 yy272:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'P':
-		case 'p': goto yy409;
-		default: goto yy156;
-	}
+#line 379 "spec/sql.re"
+	{ return JG_KW_DO; }
+#line 3286 "gen/sql.c"
 yy273:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy410;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy410;
+		default: goto yy159;
 	}
 yy274:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy411;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy411;
+		default: goto yy159;
 	}
 yy275:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy412;
-	goto yy156;
+	switch (yych) {
+		case 'P':
+		case 'p': goto yy412;
+		default: goto yy159;
+	}
 yy276:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy413;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy413;
+		default: goto yy159;
 	}
 yy277:
 	++lx->pos;
@@ -3294,39 +3322,36 @@ yy277:
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy414;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy278:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy415;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy415;
+	goto yy159;
 yy279:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy416;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy416;
+		default: goto yy159;
 	}
 yy280:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy417;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy417;
+		default: goto yy159;
 	}
 yy281:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy418;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy418;
+		default: goto yy159;
 	}
 yy282:
 	++lx->pos;
@@ -3334,490 +3359,490 @@ yy282:
 	switch (yych) {
 		case 'S':
 		case 's': goto yy419;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy283:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy420;
-		case 'C':
-		case 'c': goto yy421;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy420;
+		default: goto yy159;
 	}
 yy284:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy422;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy421;
+		default: goto yy159;
 	}
 yy285:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy423;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy422;
+		default: goto yy159;
 	}
 yy286:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 0x00: goto yy423;
 		case 'C':
 		case 'c': goto yy424;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy287:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'B':
-		case 'b': goto yy425;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy425;
+		default: goto yy159;
 	}
 yy288:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy426;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy426;
+		default: goto yy159;
 	}
 yy289:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy427;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy427;
+		default: goto yy159;
 	}
 yy290:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy428;
-		default: goto yy156;
+		case 'B':
+		case 'b': goto yy428;
+		default: goto yy159;
 	}
 yy291:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy429;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy429;
+		default: goto yy159;
 	}
 yy292:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'P':
-		case 'p': goto yy430;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy430;
+		default: goto yy159;
 	}
 yy293:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'H':
-		case 'h': goto yy431;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy431;
+		default: goto yy159;
 	}
 yy294:
 	++lx->pos;
-#line 318 "spec/sql.re"
-	{ return JG_KW_IF; }
-#line 3432 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy432;
+		default: goto yy159;
+	}
 yy295:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy432;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy433;
+		default: goto yy159;
 	}
 yy296:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy433;
-		default: goto yy156;
+		case 'H':
+		case 'h': goto yy434;
+		default: goto yy159;
 	}
 yy297:
 	++lx->pos;
-#line 321 "spec/sql.re"
-	{ return JG_KW_IN; }
-#line 3453 "gen/sql.c"
+#line 406 "spec/sql.re"
+	{ return JG_KW_IF; }
+#line 3481 "gen/sql.c"
 yy298:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy434;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy435;
+		default: goto yy159;
 	}
 yy299:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy435;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy436;
+		default: goto yy159;
 	}
 yy300:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy436;
-		default: goto yy156;
-	}
+#line 409 "spec/sql.re"
+	{ return JG_KW_IN; }
+#line 3502 "gen/sql.c"
 yy301:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy437;
-		case 'T':
-		case 't': goto yy438;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy302:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy439;
-		case 'O':
-		case 'o': goto yy440;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy438;
+		default: goto yy159;
 	}
 yy303:
 	++lx->pos;
-#line 330 "spec/sql.re"
-	{ return JG_KW_IS; }
-#line 3502 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy439;
+		default: goto yy159;
+	}
 yy304:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy441;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy440;
+		case 'T':
+		case 't': goto yy441;
+		default: goto yy159;
 	}
 yy305:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy442;
-		case 'S':
-		case 's': goto yy443;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy442;
+		case 'O':
+		case 'o': goto yy443;
+		default: goto yy159;
 	}
 yy306:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy444;
-		default: goto yy156;
-	}
+#line 418 "spec/sql.re"
+	{ return JG_KW_IS; }
+#line 3551 "gen/sql.c"
 yy307:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy445;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy444;
+		default: goto yy159;
 	}
 yy308:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy446;
-		default: goto yy156;
+		case 0x00: goto yy445;
+		case 'S':
+		case 's': goto yy446;
+		default: goto yy159;
 	}
 yy309:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy447;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy447;
+		default: goto yy159;
 	}
 yy310:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy448;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy448;
+		default: goto yy159;
 	}
 yy311:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy449;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy449;
+		default: goto yy159;
 	}
 yy312:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy450;
-		case 'K':
-		case 'k': goto yy451;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy450;
+		default: goto yy159;
 	}
 yy313:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '_': goto yy452;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy451;
+		default: goto yy159;
 	}
 yy314:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy453;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy452;
+		default: goto yy159;
 	}
 yy315:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy454;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy453;
+		case 'K':
+		case 'k': goto yy454;
+		default: goto yy159;
 	}
 yy316:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy455;
-	goto yy156;
+	switch (yych) {
+		case '_': goto yy455;
+		default: goto yy159;
+	}
 yy317:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy456;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy456;
+		default: goto yy159;
 	}
 yy318:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy457;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy457;
+		default: goto yy159;
 	}
 yy319:
 	++lx->pos;
-#line 348 "spec/sql.re"
-	{ return JG_KW_ON; }
-#line 3626 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy458;
+	goto yy159;
 yy320:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy458;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy459;
+		default: goto yy159;
 	}
 yy321:
-	++lx->pos;
-#line 350 "spec/sql.re"
-	{ return JG_KW_OR; }
-#line 3639 "gen/sql.c"
-yy322:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy459;
-		default: goto yy156;
-	}
-yy323:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy460;
-		case 'F':
-		case 'f': goto yy461;
-		default: goto yy156;
-	}
-yy324:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy462;
-		default: goto yy156;
-	}
-yy325:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'S':
-		case 's': goto yy463;
-		default: goto yy156;
+		case 's': goto yy460;
+		default: goto yy159;
+	}
+yy322:
+	++lx->pos;
+#line 436 "spec/sql.re"
+	{ return JG_KW_ON; }
+#line 3675 "gen/sql.c"
+yy323:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy461;
+		default: goto yy159;
+	}
+yy324:
+	++lx->pos;
+#line 438 "spec/sql.re"
+	{ return JG_KW_OR; }
+#line 3688 "gen/sql.c"
+yy325:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy462;
+		default: goto yy159;
 	}
 yy326:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy464;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy463;
+		case 'F':
+		case 'f': goto yy464;
+		default: goto yy159;
 	}
 yy327:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy465;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy465;
+		default: goto yy159;
 	}
 yy328:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'P':
-		case 'p': goto yy466;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy466;
+		default: goto yy159;
 	}
 yy329:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy467;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy467;
+		default: goto yy159;
 	}
 yy330:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy468;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy468;
+		default: goto yy159;
 	}
 yy331:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy469;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy469;
+		default: goto yy159;
 	}
 yy332:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy470;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy470;
+		default: goto yy159;
 	}
 yy333:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy471;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy471;
+		default: goto yy159;
 	}
 yy334:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy472;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy472;
+		default: goto yy159;
 	}
 yy335:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy473;
-		case 'L':
-		case 'l': goto yy474;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy473;
+		default: goto yy159;
 	}
 yy336:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy475;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy474;
+		default: goto yy159;
 	}
 yy337:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy476;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy475;
+		default: goto yy159;
 	}
 yy338:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy477;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy476;
+		case 'L':
+		case 'l': goto yy477;
+		default: goto yy159;
 	}
 yy339:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'H':
-		case 'h': goto yy478;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy478;
+		default: goto yy159;
 	}
 yy340:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy479;
-		case 'L':
-		case 'l': goto yy480;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy479;
+		default: goto yy159;
 	}
 yy341:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy481;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy480;
+		default: goto yy159;
 	}
 yy342:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy482;
-		default: goto yy156;
+		case 'H':
+		case 'h': goto yy481;
+		default: goto yy159;
 	}
 yy343:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy483;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy482;
+		case 'L':
+		case 'l': goto yy483;
+		default: goto yy159;
 	}
 yy344:
 	++lx->pos;
@@ -3825,205 +3850,205 @@ yy344:
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy484;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy345:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy485;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy485;
+		default: goto yy159;
 	}
 yy346:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'V':
-		case 'v': goto yy486;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy486;
+		default: goto yy159;
 	}
 yy347:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy487;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy487;
+		default: goto yy159;
 	}
 yy348:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy488;
-	goto yy156;
+	switch (yych) {
+		case 'U':
+		case 'u': goto yy488;
+		default: goto yy159;
+	}
 yy349:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'W':
-		case 'w': goto yy489;
-		default: goto yy156;
+		case 'V':
+		case 'v': goto yy489;
+		default: goto yy159;
 	}
 yy350:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy490;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy490;
+		default: goto yy159;
 	}
 yy351:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy491;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy491;
+	goto yy159;
 yy352:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy492;
-		default: goto yy156;
+		case 'W':
+		case 'w': goto yy492;
+		default: goto yy159;
 	}
 yy353:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy493;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy493;
+		default: goto yy159;
+	}
 yy354:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy494;
-		case 'T':
-		case 't': goto yy495;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy494;
+		default: goto yy159;
 	}
 yy355:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy496;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy495;
+		default: goto yy159;
 	}
 yy356:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy497;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy496;
+	goto yy159;
 yy357:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'P':
-		case 'p': goto yy498;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy497;
+		case 'T':
+		case 't': goto yy498;
+		default: goto yy159;
 	}
 yy358:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy499;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy499;
+		default: goto yy159;
 	}
 yy359:
 	++lx->pos;
-#line 394 "spec/sql.re"
-	{ return JG_KW_TO; }
-#line 3942 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'L':
+		case 'l': goto yy500;
+		default: goto yy159;
+	}
 yy360:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy500;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy501;
+		default: goto yy159;
 	}
 yy361:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy501;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy502;
+		default: goto yy159;
 	}
 yy362:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy502;
-		default: goto yy156;
-	}
+#line 482 "spec/sql.re"
+	{ return JG_KW_TO; }
+#line 3991 "gen/sql.c"
 yy363:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
 		case 'n': goto yy503;
-		case 'O':
-		case 'o': goto yy504;
-		case 'Q':
-		case 'q': goto yy505;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy364:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy506;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy504;
+		default: goto yy159;
 	}
 yy365:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy507;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy505;
+		default: goto yy159;
 	}
 yy366:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy508;
-		case 'R':
-		case 'r': goto yy509;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy506;
+		case 'O':
+		case 'o': goto yy507;
+		case 'Q':
+		case 'q': goto yy508;
+		default: goto yy159;
 	}
 yy367:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy510;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy509;
+		default: goto yy159;
 	}
 yy368:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy511;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy510;
+		default: goto yy159;
 	}
 yy369:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'W':
-		case 'w': goto yy512;
-		default: goto yy156;
+		case 0x00: goto yy511;
+		case 'R':
+		case 'r': goto yy512;
+		default: goto yy159;
 	}
 yy370:
 	++lx->pos;
@@ -4031,509 +4056,509 @@ yy370:
 	switch (yych) {
 		case 'N':
 		case 'n': goto yy513;
-		case 'R':
-		case 'r': goto yy514;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy371:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy515;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy514;
+		default: goto yy159;
 	}
 yy372:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'H':
-		case 'h': goto yy516;
-		default: goto yy156;
+		case 'W':
+		case 'w': goto yy515;
+		default: goto yy159;
 	}
 yy373:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'K':
-		case 'k': goto yy517;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy516;
+		case 'R':
+		case 'r': goto yy517;
+		default: goto yy159;
 	}
 yy374:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy518;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy518;
+		default: goto yy159;
 	}
 yy375:
 	++lx->pos;
-#line 415 "spec/sql.re"
-	{ return JG_KW_XA; }
-#line 4074 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'H':
+		case 'h': goto yy519;
+		default: goto yy159;
+	}
 yy376:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy519;
-	goto yy156;
+	switch (yych) {
+		case 'K':
+		case 'k': goto yy520;
+		default: goto yy159;
+	}
 yy377:
-	++lx->pos;
-#line 253 "spec/sql.re"
-	{ return JG_KW_ADD; }
-#line 4084 "gen/sql.c"
-yy378:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy520;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy521;
+		default: goto yy159;
 	}
+yy378:
+	++lx->pos;
+#line 503 "spec/sql.re"
+	{ return JG_KW_XA; }
+#line 4123 "gen/sql.c"
 yy379:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy521;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy522;
+	goto yy159;
 yy380:
 	++lx->pos;
-#line 256 "spec/sql.re"
-	{ return JG_KW_ALL; }
-#line 4105 "gen/sql.c"
+#line 341 "spec/sql.re"
+	{ return JG_KW_ADD; }
+#line 4133 "gen/sql.c"
 yy381:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy522;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy523;
+		default: goto yy159;
 	}
 yy382:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'Y':
-		case 'y': goto yy523;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy524;
+		default: goto yy159;
 	}
 yy383:
 	++lx->pos;
-#line 259 "spec/sql.re"
-	{ return JG_KW_AND; }
-#line 4126 "gen/sql.c"
+#line 344 "spec/sql.re"
+	{ return JG_KW_ALL; }
+#line 4154 "gen/sql.c"
 yy384:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy524;
-	goto yy156;
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy525;
+		default: goto yy159;
+	}
 yy385:
 	++lx->pos;
-#line 262 "spec/sql.re"
-	{ return JG_KW_ASC; }
-#line 4136 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'Y':
+		case 'y': goto yy526;
+		default: goto yy159;
+	}
 yy386:
+	++lx->pos;
+#line 347 "spec/sql.re"
+	{ return JG_KW_AND; }
+#line 4175 "gen/sql.c"
+yy387:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy527;
+	goto yy159;
+yy388:
+	++lx->pos;
+#line 350 "spec/sql.re"
+	{ return JG_KW_ASC; }
+#line 4185 "gen/sql.c"
+yy389:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy525;
-		default: goto yy156;
+		case 'n': goto yy528;
+		default: goto yy159;
 	}
-yy387:
+yy390:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy526;
-		default: goto yy156;
+		case 'e': goto yy529;
+		default: goto yy159;
 	}
-yy388:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy527;
-		default: goto yy156;
-	}
-yy389:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy528;
-	goto yy156;
-yy390:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy529;
-	goto yy156;
 yy391:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy530;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy530;
+		default: goto yy159;
 	}
 yy392:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy531;
-		case 'S':
-		case 's': goto yy532;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy531;
+	goto yy159;
 yy393:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'K':
-		case 'k': goto yy533;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy532;
+	goto yy159;
 yy394:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy534;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy533;
+		default: goto yy159;
 	}
 yy395:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy535;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy534;
+		case 'S':
+		case 's': goto yy535;
+		default: goto yy159;
 	}
 yy396:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy536;
-		default: goto yy156;
+		case 'K':
+		case 'k': goto yy536;
+		default: goto yy159;
 	}
 yy397:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy537;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy537;
+		default: goto yy159;
 	}
 yy398:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy538;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy538;
+		default: goto yy159;
 	}
 yy399:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy539;
-		case 'B':
-		case 'b': goto yy540;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy539;
+		default: goto yy159;
 	}
 yy400:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy541;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy540;
+		default: goto yy159;
 	}
 yy401:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy542;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy541;
+		default: goto yy159;
 	}
 yy402:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy543;
-		default: goto yy156;
+		case 0x00: goto yy542;
+		case 'B':
+		case 'b': goto yy543;
+		default: goto yy159;
 	}
 yy403:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'Y':
-		case 'y': goto yy544;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy544;
+		default: goto yy159;
 	}
 yy404:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy545;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy545;
+		default: goto yy159;
 	}
 yy405:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy546;
-		case 'R':
-		case 'r': goto yy547;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy546;
+		default: goto yy159;
 	}
 yy406:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy548;
-		default: goto yy156;
+		case 'Y':
+		case 'y': goto yy547;
+		default: goto yy159;
 	}
 yy407:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy549;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy548;
+		default: goto yy159;
+	}
 yy408:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy550;
-	goto yy156;
+	switch (yych) {
+		case 0x00: goto yy549;
+		case 'R':
+		case 'r': goto yy550;
+		default: goto yy159;
+	}
 yy409:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'F':
-		case 'f': goto yy551;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy551;
+		default: goto yy159;
 	}
 yy410:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy552;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy552;
+	goto yy159;
 yy411:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy553;
-	goto yy156;
+	goto yy159;
 yy412:
 	++lx->pos;
-#line 297 "spec/sql.re"
-	{ return JG_KW_END; }
-#line 4338 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'F':
+		case 'f': goto yy554;
+		default: goto yy159;
+	}
 yy413:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy554;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy555;
+		default: goto yy159;
 	}
 yy414:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'P':
-		case 'p': goto yy555;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy556;
+	goto yy159;
 yy415:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'U':
-		case 'u': goto yy556;
-		default: goto yy156;
-	}
+#line 385 "spec/sql.re"
+	{ return JG_KW_END; }
+#line 4387 "gen/sql.c"
 yy416:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
 		case 't': goto yy557;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy417:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy558;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy558;
+		default: goto yy159;
 	}
 yy418:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy559;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy559;
+		default: goto yy159;
 	}
 yy419:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'H':
-		case 'h': goto yy560;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy560;
+		default: goto yy159;
 	}
 yy420:
-	++lx->pos;
-#line 305 "spec/sql.re"
-	{ return JG_KW_FOR; }
-#line 4399 "gen/sql.c"
-yy421:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy561;
-		default: goto yy156;
-	}
-yy422:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy562;
-	goto yy156;
-yy423:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 0x00: goto yy563;
-		case 'T':
-		case 't': goto yy564;
-		default: goto yy156;
-	}
-yy424:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy565;
-		default: goto yy156;
-	}
-yy425:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy566;
-		default: goto yy156;
+		case 'a': goto yy561;
+		default: goto yy159;
 	}
+yy421:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'D':
+		case 'd': goto yy562;
+		default: goto yy159;
+	}
+yy422:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'H':
+		case 'h': goto yy563;
+		default: goto yy159;
+	}
+yy423:
+	++lx->pos;
+#line 393 "spec/sql.re"
+	{ return JG_KW_FOR; }
+#line 4448 "gen/sql.c"
+yy424:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy564;
+		default: goto yy159;
+	}
+yy425:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy565;
+	goto yy159;
 yy426:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
+		case 0x00: goto yy566;
 		case 'T':
 		case 't': goto yy567;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy427:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'P':
-		case 'p': goto yy568;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy568;
+		default: goto yy159;
 	}
 yy428:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy569;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy569;
+		default: goto yy159;
 	}
 yy429:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy570;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy570;
+		default: goto yy159;
 	}
 yy430:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy571;
-	goto yy156;
+	switch (yych) {
+		case 'P':
+		case 'p': goto yy571;
+		default: goto yy159;
+	}
 yy431:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case '_': goto yy572;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy572;
+		default: goto yy159;
 	}
 yy432:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy573;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy573;
+		default: goto yy159;
 	}
 yy433:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'D':
-		case 'd': goto yy574;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy574;
+	goto yy159;
 yy434:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'X':
-		case 'x': goto yy575;
-		default: goto yy156;
+		case '_': goto yy575;
+		default: goto yy159;
 	}
 yy435:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy576;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy576;
+		default: goto yy159;
 	}
 yy436:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy577;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy577;
+		default: goto yy159;
 	}
 yy437:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy578;
-		default: goto yy156;
+		case 'X':
+		case 'x': goto yy578;
+		default: goto yy159;
 	}
 yy438:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy579;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy579;
+		default: goto yy159;
 	}
 yy439:
 	++lx->pos;
@@ -4541,166 +4566,166 @@ yy439:
 	switch (yych) {
 		case 'R':
 		case 'r': goto yy580;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy440:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy581;
-	goto yy156;
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy581;
+		default: goto yy159;
+	}
 yy441:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy582;
-	goto yy156;
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy582;
+		default: goto yy159;
+	}
 yy442:
-	++lx->pos;
-#line 332 "spec/sql.re"
-	{ return JG_KW_KEY; }
-#line 4560 "gen/sql.c"
-yy443:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy583;
-	goto yy156;
-yy444:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy584;
-	goto yy156;
-yy445:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'R':
-		case 'r': goto yy585;
-		default: goto yy156;
+		case 'r': goto yy583;
+		default: goto yy159;
 	}
+yy443:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy584;
+	goto yy159;
+yy444:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy585;
+	goto yy159;
+yy445:
+	++lx->pos;
+#line 420 "spec/sql.re"
+	{ return JG_KW_KEY; }
+#line 4609 "gen/sql.c"
 yy446:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy586;
-	goto yy156;
+	goto yy159;
 yy447:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy587;
-	goto yy156;
+	goto yy159;
 yy448:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy588;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy588;
+		default: goto yy159;
 	}
 yy449:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy589;
-	goto yy156;
+	goto yy159;
 yy450:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy590;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy590;
+	goto yy159;
 yy451:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy591;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy591;
+		default: goto yy159;
+	}
 yy452:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'P':
-		case 'p': goto yy592;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy592;
+	goto yy159;
 yy453:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy593;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy593;
+		default: goto yy159;
 	}
 yy454:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy594;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy594;
+	goto yy159;
 yy455:
 	++lx->pos;
-#line 345 "spec/sql.re"
-	{ return JG_KW_NOT; }
-#line 4643 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'P':
+		case 'p': goto yy595;
+		default: goto yy159;
+	}
 yy456:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy595;
-	goto yy156;
+	switch (yych) {
+		case 'S':
+		case 's': goto yy596;
+		default: goto yy159;
+	}
 yy457:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy596;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy597;
+		default: goto yy159;
 	}
 yy458:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'M':
-		case 'm': goto yy597;
-		default: goto yy156;
-	}
+#line 433 "spec/sql.re"
+	{ return JG_KW_NOT; }
+#line 4692 "gen/sql.c"
 yy459:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy598;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy598;
+	goto yy159;
 yy460:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy599;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy599;
+		default: goto yy159;
 	}
 yy461:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy600;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy600;
+		default: goto yy159;
 	}
 yy462:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy601;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy601;
+		default: goto yy159;
 	}
 yy463:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'W':
-		case 'w': goto yy602;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy602;
+		default: goto yy159;
 	}
 yy464:
 	++lx->pos;
@@ -4708,7 +4733,7 @@ yy464:
 	switch (yych) {
 		case 'I':
 		case 'i': goto yy603;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy465:
 	++lx->pos;
@@ -4716,68 +4741,68 @@ yy465:
 	switch (yych) {
 		case 'I':
 		case 'i': goto yy604;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy466:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy605;
-		default: goto yy156;
+		case 'W':
+		case 'w': goto yy605;
+		default: goto yy159;
 	}
 yy467:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy606;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy606;
+		default: goto yy159;
 	}
 yy468:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'K':
-		case 'k': goto yy607;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy607;
+		default: goto yy159;
 	}
 yy469:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy608;
-	goto yy156;
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy608;
+		default: goto yy159;
+	}
 yy470:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy609;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy609;
+		default: goto yy159;
 	}
 yy471:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy610;
-		default: goto yy156;
+		case 'K':
+		case 'k': goto yy610;
+		default: goto yy159;
 	}
 yy472:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'M':
-		case 'm': goto yy611;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy611;
+	goto yy159;
 yy473:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy612;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy612;
+		default: goto yy159;
 	}
 yy474:
 	++lx->pos;
@@ -4785,3338 +4810,3362 @@ yy474:
 	switch (yych) {
 		case 'A':
 		case 'a': goto yy613;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy475:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy614;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy614;
+		default: goto yy159;
 	}
 yy476:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy615;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy615;
+		default: goto yy159;
 	}
 yy477:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'K':
-		case 'k': goto yy616;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy616;
+		default: goto yy159;
 	}
 yy478:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy617;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy617;
+		default: goto yy159;
 	}
 yy479:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy618;
-	goto yy156;
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy618;
+		default: goto yy159;
+	}
 yy480:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'B':
-		case 'b': goto yy619;
-		default: goto yy156;
+		case 'K':
+		case 'k': goto yy619;
+		default: goto yy159;
 	}
 yy481:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'P':
-		case 'p': goto yy620;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy620;
+		default: goto yy159;
 	}
 yy482:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'M':
-		case 'm': goto yy621;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy621;
+	goto yy159;
 yy483:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy622;
-		default: goto yy156;
+		case 'B':
+		case 'b': goto yy622;
+		default: goto yy159;
 	}
 yy484:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy623;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy623;
+		default: goto yy159;
 	}
 yy485:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy624;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy624;
+		default: goto yy159;
 	}
 yy486:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy625;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy625;
+		default: goto yy159;
 	}
 yy487:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy626;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy626;
+		default: goto yy159;
 	}
 yy488:
 	++lx->pos;
-#line 381 "spec/sql.re"
-	{ return JG_KW_SET; }
-#line 4895 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy627;
+		default: goto yy159;
+	}
 yy489:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy627;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy628;
+		default: goto yy159;
+	}
 yy490:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy628;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy629;
+		default: goto yy159;
 	}
 yy491:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'M':
-		case 'm': goto yy629;
-		default: goto yy156;
-	}
+#line 469 "spec/sql.re"
+	{ return JG_KW_SET; }
+#line 4944 "gen/sql.c"
 yy492:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy630;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy630;
+	goto yy159;
 yy493:
 	++lx->pos;
-#line 386 "spec/sql.re"
-	{ return JG_KW_SQL; }
-#line 4929 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'D':
+		case 'd': goto yy631;
+		default: goto yy159;
+	}
 yy494:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy631;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy632;
+		default: goto yy159;
 	}
 yy495:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy632;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy633;
+		default: goto yy159;
 	}
 yy496:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy633;
-		default: goto yy156;
-	}
+#line 474 "spec/sql.re"
+	{ return JG_KW_SQL; }
+#line 4978 "gen/sql.c"
 yy497:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy634;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy634;
+		default: goto yy159;
 	}
 yy498:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy635;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy635;
+		default: goto yy159;
 	}
 yy499:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy636;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy636;
+		default: goto yy159;
+	}
 yy500:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy637;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy637;
+		default: goto yy159;
 	}
 yy501:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy638;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy638;
+		default: goto yy159;
 	}
 yy502:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy639;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy639;
+	goto yy159;
 yy503:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'S':
 		case 's': goto yy640;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy504:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy641;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy641;
+		default: goto yy159;
 	}
 yy505:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy642;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy642;
+		default: goto yy159;
 	}
 yy506:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy643;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy643;
+		default: goto yy159;
 	}
 yy507:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy644;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy644;
+		default: goto yy159;
 	}
 yy508:
 	++lx->pos;
-#line 403 "spec/sql.re"
-	{ return JG_KW_USE; }
-#line 5043 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'U':
+		case 'u': goto yy645;
+		default: goto yy159;
+	}
 yy509:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy645;
-	goto yy156;
+	switch (yych) {
+		case 'C':
+		case 'c': goto yy646;
+		default: goto yy159;
+	}
 yy510:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy646;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy647;
+		default: goto yy159;
 	}
 yy511:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy647;
-		default: goto yy156;
-	}
+#line 491 "spec/sql.re"
+	{ return JG_KW_USE; }
+#line 5092 "gen/sql.c"
 yy512:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy648;
-	goto yy156;
+	goto yy159;
 yy513:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy649;
-	goto yy156;
+	switch (yych) {
+		case 'G':
+		case 'g': goto yy649;
+		default: goto yy159;
+	}
 yy514:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy650;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy515:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy651;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy651;
+	goto yy159;
 yy516:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy652;
-	goto yy156;
+	goto yy159;
 yy517:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy653;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy653;
+		default: goto yy159;
+	}
 yy518:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy654;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy654;
+		default: goto yy159;
 	}
 yy519:
 	++lx->pos;
-#line 416 "spec/sql.re"
-	{ return JG_KW_XML; }
-#line 5113 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy655;
+	goto yy159;
 yy520:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'G':
-		case 'g': goto yy655;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy656;
+	goto yy159;
 yy521:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy656;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy657;
+		default: goto yy159;
 	}
 yy522:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy657;
-	goto yy156;
+#line 504 "spec/sql.re"
+	{ return JG_KW_XML; }
+#line 5162 "gen/sql.c"
 yy523:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'Z':
-		case 'z': goto yy658;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy658;
+		default: goto yy159;
 	}
 yy524:
 	++lx->pos;
-#line 260 "spec/sql.re"
-	{ return JG_KW_ANSI; }
-#line 5147 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy659;
+		default: goto yy159;
+	}
 yy525:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy659;
-	goto yy156;
+	if (yych <= 0x00) goto yy660;
+	goto yy159;
 yy526:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy660;
-		default: goto yy156;
+		case 'Z':
+		case 'z': goto yy661;
+		default: goto yy159;
 	}
 yy527:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'G':
-		case 'g': goto yy661;
-		default: goto yy156;
-	}
+#line 348 "spec/sql.re"
+	{ return JG_KW_ANSI; }
+#line 5196 "gen/sql.c"
 yy528:
 	++lx->pos;
-#line 267 "spec/sql.re"
-	{ return JG_KW_CALL; }
-#line 5173 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy662;
+	goto yy159;
 yy529:
 	++lx->pos;
-#line 268 "spec/sql.re"
-	{ return JG_KW_CASE; }
-#line 5178 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy663;
+		default: goto yy159;
+	}
 yy530:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy662;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy664;
+		default: goto yy159;
 	}
 yy531:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy663;
-		default: goto yy156;
-	}
+#line 355 "spec/sql.re"
+	{ return JG_KW_CALL; }
+#line 5222 "gen/sql.c"
 yy532:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy664;
-		default: goto yy156;
-	}
+#line 356 "spec/sql.re"
+	{ return JG_KW_CASE; }
+#line 5227 "gen/sql.c"
 yy533:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy665;
-		case 'S':
-		case 's': goto yy666;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy665;
+		default: goto yy159;
 	}
 yy534:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy667;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy666;
+		default: goto yy159;
 	}
 yy535:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy668;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy667;
+		default: goto yy159;
 	}
 yy536:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy669;
-		default: goto yy156;
+		case 0x00: goto yy668;
+		case 'S':
+		case 's': goto yy669;
+		default: goto yy159;
 	}
 yy537:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy670;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy670;
+		default: goto yy159;
 	}
 yy538:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy671;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy671;
+		default: goto yy159;
+	}
 yy539:
 	++lx->pos;
-#line 279 "spec/sql.re"
-	{ return JG_KW_DATA; }
-#line 5253 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'C':
+		case 'c': goto yy672;
+		default: goto yy159;
+	}
 yy540:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy672;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy673;
+		default: goto yy159;
 	}
 yy541:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy673;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy674;
+	goto yy159;
 yy542:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy674;
-		default: goto yy156;
-	}
+#line 367 "spec/sql.re"
+	{ return JG_KW_DATA; }
+#line 5302 "gen/sql.c"
 yy543:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy675;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy675;
+		default: goto yy159;
 	}
 yy544:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy676;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy676;
+		default: goto yy159;
 	}
 yy545:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy677;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy677;
+		default: goto yy159;
 	}
 yy546:
 	++lx->pos;
-#line 287 "spec/sql.re"
-	{ return JG_KW_DESC; }
-#line 5306 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy678;
+		default: goto yy159;
+	}
 yy547:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy678;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy679;
+		default: goto yy159;
 	}
 yy548:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy679;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy680;
+		default: goto yy159;
 	}
 yy549:
 	++lx->pos;
-#line 292 "spec/sql.re"
-	{ return JG_KW_DROP; }
-#line 5327 "gen/sql.c"
+#line 375 "spec/sql.re"
+	{ return JG_KW_DESC; }
+#line 5355 "gen/sql.c"
 yy550:
 	++lx->pos;
-#line 293 "spec/sql.re"
-	{ return JG_KW_DUAL; }
-#line 5332 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy681;
+		default: goto yy159;
+	}
 yy551:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy680;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy682;
+		default: goto yy159;
 	}
 yy552:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy681;
-		default: goto yy156;
-	}
+#line 380 "spec/sql.re"
+	{ return JG_KW_DROP; }
+#line 5376 "gen/sql.c"
 yy553:
 	++lx->pos;
-#line 296 "spec/sql.re"
-	{ return JG_KW_ELSE; }
-#line 5353 "gen/sql.c"
+#line 381 "spec/sql.re"
+	{ return JG_KW_DUAL; }
+#line 5381 "gen/sql.c"
 yy554:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy682;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy683;
+		default: goto yy159;
+	}
 yy555:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy683;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy684;
+		default: goto yy159;
 	}
 yy556:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy684;
-		default: goto yy156;
-	}
+#line 384 "spec/sql.re"
+	{ return JG_KW_ELSE; }
+#line 5402 "gen/sql.c"
 yy557:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'S':
-		case 's': goto yy685;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy685;
+	goto yy159;
 yy558:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy686;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy686;
+		default: goto yy159;
 	}
 yy559:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy687;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy687;
+		default: goto yy159;
 	}
 yy560:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy688;
-	goto yy156;
-yy561:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy689;
-	goto yy156;
-yy562:
-	++lx->pos;
-#line 307 "spec/sql.re"
-	{ return JG_KW_FROM; }
-#line 5413 "gen/sql.c"
-yy563:
-	++lx->pos;
-#line 308 "spec/sql.re"
-	{ return JG_KW_FULL; }
-#line 5418 "gen/sql.c"
-yy564:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy690;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy688;
+		default: goto yy159;
 	}
-yy565:
+yy561:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'I':
-		case 'i': goto yy691;
-		default: goto yy156;
+		case 'i': goto yy689;
+		default: goto yy159;
 	}
-yy566:
+yy562:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy692;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy690;
+		default: goto yy159;
 	}
+yy563:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy691;
+	goto yy159;
+yy564:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy692;
+	goto yy159;
+yy565:
+	++lx->pos;
+#line 395 "spec/sql.re"
+	{ return JG_KW_FROM; }
+#line 5462 "gen/sql.c"
+yy566:
+	++lx->pos;
+#line 396 "spec/sql.re"
+	{ return JG_KW_FULL; }
+#line 5467 "gen/sql.c"
 yy567:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy693;
-	goto yy156;
-yy568:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy694;
-	goto yy156;
-yy569:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy695;
-		default: goto yy156;
+		case 'e': goto yy693;
+		default: goto yy159;
+	}
+yy568:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy694;
+		default: goto yy159;
+	}
+yy569:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'L':
+		case 'l': goto yy695;
+		default: goto yy159;
 	}
 yy570:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'G':
-		case 'g': goto yy696;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy696;
+	goto yy159;
 yy571:
 	++lx->pos;
-#line 316 "spec/sql.re"
-	{ return JG_KW_HELP; }
-#line 5473 "gen/sql.c"
-yy572:
-	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'P':
-		case 'p': goto yy697;
-		default: goto yy156;
-	}
-yy573:
+	if (yych <= 0x00) goto yy697;
+	goto yy159;
+yy572:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy698;
-		default: goto yy156;
+		default: goto yy159;
 	}
-yy574:
+yy573:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy699;
-		default: goto yy156;
+		case 'G':
+		case 'g': goto yy699;
+		default: goto yy159;
 	}
+yy574:
+	++lx->pos;
+#line 404 "spec/sql.re"
+	{ return JG_KW_HELP; }
+#line 5522 "gen/sql.c"
 yy575:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy700;
-		case 'E':
-		case 'e': goto yy701;
-		default: goto yy156;
+		case 'P':
+		case 'p': goto yy700;
+		default: goto yy159;
 	}
 yy576:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy702;
-		default: goto yy156;
+		case 'e': goto yy701;
+		default: goto yy159;
 	}
 yy577:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy703;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy702;
+		default: goto yy159;
+	}
 yy578:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy704;
-		default: goto yy156;
+		case 0x00: goto yy703;
+		case 'E':
+		case 'e': goto yy704;
+		default: goto yy159;
 	}
 yy579:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy705;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy705;
+		default: goto yy159;
 	}
 yy580:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'S':
-		case 's': goto yy706;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy706;
+	goto yy159;
 yy581:
-	++lx->pos;
-#line 329 "spec/sql.re"
-	{ return JG_KW_INTO; }
-#line 5548 "gen/sql.c"
-yy582:
-	++lx->pos;
-#line 331 "spec/sql.re"
-	{ return JG_KW_JOIN; }
-#line 5553 "gen/sql.c"
-yy583:
-	++lx->pos;
-#line 333 "spec/sql.re"
-	{ return JG_KW_KEYS; }
-#line 5558 "gen/sql.c"
-yy584:
-	++lx->pos;
-#line 334 "spec/sql.re"
-	{ return JG_KW_KILL; }
-#line 5563 "gen/sql.c"
-yy585:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy707;
-		default: goto yy156;
-	}
-yy586:
-	++lx->pos;
-#line 336 "spec/sql.re"
-	{ return JG_KW_LEFT; }
-#line 5576 "gen/sql.c"
-yy587:
-	++lx->pos;
-#line 337 "spec/sql.re"
-	{ return JG_KW_LIKE; }
-#line 5581 "gen/sql.c"
-yy588:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy708;
-	goto yy156;
-yy589:
-	++lx->pos;
-#line 339 "spec/sql.re"
-	{ return JG_KW_LOAD; }
-#line 5591 "gen/sql.c"
-yy590:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy709;
-	goto yy156;
-yy591:
-	++lx->pos;
-#line 341 "spec/sql.re"
-	{ return JG_KW_LOCK; }
-#line 5601 "gen/sql.c"
-yy592:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy710;
-		default: goto yy156;
-	}
-yy593:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy711;
-	goto yy156;
-yy594:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy712;
-		default: goto yy156;
-	}
-yy595:
-	++lx->pos;
-#line 346 "spec/sql.re"
-	{ return JG_KW_NULL; }
-#line 5627 "gen/sql.c"
-yy596:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
-		case 't': goto yy713;
-		default: goto yy156;
+		case 't': goto yy707;
+		default: goto yy159;
 	}
-yy597:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy714;
-		default: goto yy156;
-	}
-yy598:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy715;
-	goto yy156;
-yy599:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy716;
-	goto yy156;
-yy600:
+yy582:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'L':
-		case 'l': goto yy717;
-		default: goto yy156;
+		case 'l': goto yy708;
+		default: goto yy159;
 	}
-yy601:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy718;
-		default: goto yy156;
-	}
-yy602:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy719;
-		default: goto yy156;
-	}
-yy603:
+yy583:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'S':
-		case 's': goto yy720;
-		default: goto yy156;
+		case 's': goto yy709;
+		default: goto yy159;
+	}
+yy584:
+	++lx->pos;
+#line 417 "spec/sql.re"
+	{ return JG_KW_INTO; }
+#line 5597 "gen/sql.c"
+yy585:
+	++lx->pos;
+#line 419 "spec/sql.re"
+	{ return JG_KW_JOIN; }
+#line 5602 "gen/sql.c"
+yy586:
+	++lx->pos;
+#line 421 "spec/sql.re"
+	{ return JG_KW_KEYS; }
+#line 5607 "gen/sql.c"
+yy587:
+	++lx->pos;
+#line 422 "spec/sql.re"
+	{ return JG_KW_KILL; }
+#line 5612 "gen/sql.c"
+yy588:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy710;
+		default: goto yy159;
+	}
+yy589:
+	++lx->pos;
+#line 424 "spec/sql.re"
+	{ return JG_KW_LEFT; }
+#line 5625 "gen/sql.c"
+yy590:
+	++lx->pos;
+#line 425 "spec/sql.re"
+	{ return JG_KW_LIKE; }
+#line 5630 "gen/sql.c"
+yy591:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy711;
+	goto yy159;
+yy592:
+	++lx->pos;
+#line 427 "spec/sql.re"
+	{ return JG_KW_LOAD; }
+#line 5640 "gen/sql.c"
+yy593:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy712;
+	goto yy159;
+yy594:
+	++lx->pos;
+#line 429 "spec/sql.re"
+	{ return JG_KW_LOCK; }
+#line 5650 "gen/sql.c"
+yy595:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy713;
+		default: goto yy159;
+	}
+yy596:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy714;
+	goto yy159;
+yy597:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy715;
+		default: goto yy159;
+	}
+yy598:
+	++lx->pos;
+#line 434 "spec/sql.re"
+	{ return JG_KW_NULL; }
+#line 5676 "gen/sql.c"
+yy599:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy716;
+		default: goto yy159;
+	}
+yy600:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy717;
+		default: goto yy159;
+	}
+yy601:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy718;
+	goto yy159;
+yy602:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy719;
+	goto yy159;
+yy603:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'L':
+		case 'l': goto yy720;
+		default: goto yy159;
 	}
 yy604:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy721;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy721;
+		default: goto yy159;
 	}
 yy605:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy722;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy722;
+		default: goto yy159;
 	}
 yy606:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy723;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy723;
+		default: goto yy159;
 	}
 yy607:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy724;
-	goto yy156;
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy724;
+		default: goto yy159;
+	}
 yy608:
-	++lx->pos;
-#line 362 "spec/sql.re"
-	{ return JG_KW_READ; }
-#line 5719 "gen/sql.c"
-yy609:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'S':
-		case 's': goto yy725;
-		default: goto yy156;
-	}
-yy610:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'S':
-		case 's': goto yy726;
-		default: goto yy156;
-	}
-yy611:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy727;
-		default: goto yy156;
-	}
-yy612:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'R':
-		case 'r': goto yy728;
-		default: goto yy156;
+		case 'r': goto yy725;
+		default: goto yy159;
+	}
+yy609:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'D':
+		case 'd': goto yy726;
+		default: goto yy159;
+	}
+yy610:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy727;
+	goto yy159;
+yy611:
+	++lx->pos;
+#line 450 "spec/sql.re"
+	{ return JG_KW_READ; }
+#line 5768 "gen/sql.c"
+yy612:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'S':
+		case 's': goto yy728;
+		default: goto yy159;
 	}
 yy613:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy729;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy729;
+		default: goto yy159;
 	}
 yy614:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy730;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy730;
+		default: goto yy159;
 	}
 yy615:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy731;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy731;
+		default: goto yy159;
 	}
 yy616:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy732;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy732;
+		default: goto yy159;
 	}
 yy617:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy733;
-	goto yy156;
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy733;
+		default: goto yy159;
+	}
 yy618:
 	++lx->pos;
-#line 372 "spec/sql.re"
-	{ return JG_KW_ROLE; }
-#line 5793 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy734;
+		default: goto yy159;
+	}
 yy619:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy734;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy735;
+		default: goto yy159;
 	}
 yy620:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy735;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy736;
+	goto yy159;
 yy621:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy736;
-		default: goto yy156;
-	}
+#line 460 "spec/sql.re"
+	{ return JG_KW_ROLE; }
+#line 5842 "gen/sql.c"
 yy622:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy737;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy737;
+		default: goto yy159;
 	}
 yy623:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy738;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy738;
+		default: goto yy159;
 	}
 yy624:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy739;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy739;
+		default: goto yy159;
 	}
 yy625:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy740;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy740;
+		default: goto yy159;
 	}
 yy626:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy741;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy741;
+		default: goto yy159;
 	}
 yy627:
 	++lx->pos;
-#line 382 "spec/sql.re"
-	{ return JG_KW_SHOW; }
-#line 5862 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy742;
+		default: goto yy159;
+	}
 yy628:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy742;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy743;
+		default: goto yy159;
 	}
 yy629:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy743;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy744;
+		default: goto yy159;
 	}
 yy630:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy744;
-		default: goto yy156;
-	}
+#line 470 "spec/sql.re"
+	{ return JG_KW_SHOW; }
+#line 5911 "gen/sql.c"
 yy631:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy745;
-	goto yy156;
+	switch (yych) {
+		case 'O':
+		case 'o': goto yy745;
+		default: goto yy159;
+	}
 yy632:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy746;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy746;
+		default: goto yy159;
 	}
 yy633:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'G':
-		case 'g': goto yy747;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy747;
+		default: goto yy159;
 	}
 yy634:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 0x00: goto yy748;
-		case 'S':
-		case 's': goto yy749;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy748;
+	goto yy159;
 yy635:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy750;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy749;
+		default: goto yy159;
 	}
 yy636:
 	++lx->pos;
-#line 393 "spec/sql.re"
-	{ return JG_KW_THEN; }
-#line 5929 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'G':
+		case 'g': goto yy750;
+		default: goto yy159;
+	}
 yy637:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy751;
-		default: goto yy156;
+		case 0x00: goto yy751;
+		case 'S':
+		case 's': goto yy752;
+		default: goto yy159;
 	}
 yy638:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy752;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy753;
+		default: goto yy159;
 	}
 yy639:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy753;
-		default: goto yy156;
-	}
+#line 481 "spec/sql.re"
+	{ return JG_KW_THEN; }
+#line 5978 "gen/sql.c"
 yy640:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy754;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy754;
+		default: goto yy159;
 	}
 yy641:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy755;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy755;
+		default: goto yy159;
+	}
 yy642:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy756;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy756;
+		default: goto yy159;
 	}
 yy643:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'K':
-		case 'k': goto yy757;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy757;
+		default: goto yy159;
 	}
 yy644:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy758;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy758;
+	goto yy159;
 yy645:
 	++lx->pos;
-#line 404 "spec/sql.re"
-	{ return JG_KW_USER; }
-#line 5995 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy759;
+		default: goto yy159;
+	}
 yy646:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy759;
-	goto yy156;
+	switch (yych) {
+		case 'K':
+		case 'k': goto yy760;
+		default: goto yy159;
+	}
 yy647:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy760;
-		case 'S':
-		case 's': goto yy761;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy761;
+		default: goto yy159;
 	}
 yy648:
 	++lx->pos;
-#line 408 "spec/sql.re"
-	{ return JG_KW_VIEW; }
-#line 6014 "gen/sql.c"
+#line 492 "spec/sql.re"
+	{ return JG_KW_USER; }
+#line 6044 "gen/sql.c"
 yy649:
-	++lx->pos;
-#line 409 "spec/sql.re"
-	{ return JG_KW_WHEN; }
-#line 6019 "gen/sql.c"
-yy650:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy762;
-	goto yy156;
+	goto yy159;
+yy650:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00: goto yy763;
+		case 'S':
+		case 's': goto yy764;
+		default: goto yy159;
+	}
 yy651:
+	++lx->pos;
+#line 496 "spec/sql.re"
+	{ return JG_KW_VIEW; }
+#line 6063 "gen/sql.c"
+yy652:
+	++lx->pos;
+#line 497 "spec/sql.re"
+	{ return JG_KW_WHEN; }
+#line 6068 "gen/sql.c"
+yy653:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy765;
+	goto yy159;
+yy654:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'W':
-		case 'w': goto yy763;
-		default: goto yy156;
+		case 'w': goto yy766;
+		default: goto yy159;
 	}
-yy652:
-	++lx->pos;
-#line 412 "spec/sql.re"
-	{ return JG_KW_WITH; }
-#line 6037 "gen/sql.c"
-yy653:
-	++lx->pos;
-#line 413 "spec/sql.re"
-	{ return JG_KW_WORK; }
-#line 6042 "gen/sql.c"
-yy654:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy764;
-	goto yy156;
 yy655:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'A':
-		case 'a': goto yy765;
-		default: goto yy156;
-	}
+#line 500 "spec/sql.re"
+	{ return JG_KW_WITH; }
+#line 6086 "gen/sql.c"
 yy656:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy766;
-		default: goto yy156;
-	}
+#line 501 "spec/sql.re"
+	{ return JG_KW_WORK; }
+#line 6091 "gen/sql.c"
 yy657:
 	++lx->pos;
-#line 257 "spec/sql.re"
-	{ return JG_KW_ALTER; }
-#line 6068 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy767;
+	goto yy159;
 yy658:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy767;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy768;
+		default: goto yy159;
 	}
 yy659:
 	++lx->pos;
-#line 263 "spec/sql.re"
-	{ return JG_KW_BEGIN; }
-#line 6081 "gen/sql.c"
-yy660:
-	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy768;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy769;
+		default: goto yy159;
 	}
+yy660:
+	++lx->pos;
+#line 345 "spec/sql.re"
+	{ return JG_KW_ALTER; }
+#line 6117 "gen/sql.c"
 yy661:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy769;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy770;
+		default: goto yy159;
+	}
 yy662:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy770;
-	goto yy156;
+#line 351 "spec/sql.re"
+	{ return JG_KW_BEGIN; }
+#line 6130 "gen/sql.c"
 yy663:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy771;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy771;
+		default: goto yy159;
 	}
 yy664:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy772;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy772;
+	goto yy159;
 yy665:
 	++lx->pos;
-#line 272 "spec/sql.re"
-	{ return JG_KW_CHECK; }
-#line 6120 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy773;
+	goto yy159;
 yy666:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy773;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy774;
+		default: goto yy159;
 	}
 yy667:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy774;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy775;
+		default: goto yy159;
 	}
 yy668:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy775;
-	goto yy156;
+#line 360 "spec/sql.re"
+	{ return JG_KW_CHECK; }
+#line 6169 "gen/sql.c"
 yy669:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy776;
-		default: goto yy156;
+		case 'U':
+		case 'u': goto yy776;
+		default: goto yy159;
 	}
 yy670:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy777;
-	goto yy156;
+	switch (yych) {
+		case 'S':
+		case 's': goto yy777;
+		default: goto yy159;
+	}
 yy671:
 	++lx->pos;
-#line 278 "spec/sql.re"
-	{ return JG_KW_CROSS; }
-#line 6159 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy778;
+	goto yy159;
 yy672:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'S':
-		case 's': goto yy778;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy779;
+		default: goto yy159;
 	}
 yy673:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy779;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy780;
+	goto yy159;
 yy674:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy780;
-		default: goto yy156;
-	}
+#line 366 "spec/sql.re"
+	{ return JG_KW_CROSS; }
+#line 6208 "gen/sql.c"
 yy675:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy781;
-		default: goto yy156;
+		case 'S':
+		case 's': goto yy781;
+		default: goto yy159;
 	}
 yy676:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'D':
-		case 'd': goto yy782;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy782;
+		default: goto yy159;
 	}
 yy677:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy783;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy783;
+		default: goto yy159;
+	}
 yy678:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'B':
-		case 'b': goto yy784;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy784;
+		default: goto yy159;
 	}
 yy679:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy785;
-		default: goto yy156;
+		case 'D':
+		case 'd': goto yy785;
+		default: goto yy159;
 	}
 yy680:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy786;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy786;
+	goto yy159;
 yy681:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy787;
-		default: goto yy156;
+		case 'B':
+		case 'b': goto yy787;
+		default: goto yy159;
 	}
 yy682:
 	++lx->pos;
-#line 298 "spec/sql.re"
-	{ return JG_KW_EVENT; }
-#line 6241 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'C':
+		case 'c': goto yy788;
+		default: goto yy159;
+	}
 yy683:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy788;
-	goto yy156;
+	switch (yych) {
+		case 'L':
+		case 'l': goto yy789;
+		default: goto yy159;
+	}
 yy684:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy789;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy790;
+		default: goto yy159;
 	}
 yy685:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy790;
-	goto yy156;
+#line 386 "spec/sql.re"
+	{ return JG_KW_EVENT; }
+#line 6290 "gen/sql.c"
 yy686:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy791;
+	goto yy159;
+yy687:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy792;
+		default: goto yy159;
+	}
+yy688:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy793;
+	goto yy159;
+yy689:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy791;
-		default: goto yy156;
+		case 'n': goto yy794;
+		default: goto yy159;
 	}
-yy687:
+yy690:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy792;
-	goto yy156;
-yy688:
+	if (yych <= 0x00) goto yy795;
+	goto yy159;
+yy691:
 	++lx->pos;
-#line 304 "spec/sql.re"
+#line 392 "spec/sql.re"
 	{ return JG_KW_FLUSH; }
-#line 6277 "gen/sql.c"
-yy689:
+#line 6326 "gen/sql.c"
+yy692:
 	++lx->pos;
-#line 306 "spec/sql.re"
+#line 394 "spec/sql.re"
 	{ return JG_KW_FORCE; }
-#line 6282 "gen/sql.c"
-yy690:
+#line 6331 "gen/sql.c"
+yy693:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'X':
-		case 'x': goto yy793;
-		default: goto yy156;
+		case 'x': goto yy796;
+		default: goto yy159;
 	}
-yy691:
+yy694:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'O':
-		case 'o': goto yy794;
-		default: goto yy156;
+		case 'o': goto yy797;
+		default: goto yy159;
 	}
-yy692:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy795;
-	goto yy156;
-yy693:
-	++lx->pos;
-#line 312 "spec/sql.re"
-	{ return JG_KW_GRANT; }
-#line 6308 "gen/sql.c"
-yy694:
-	++lx->pos;
-#line 313 "spec/sql.re"
-	{ return JG_KW_GROUP; }
-#line 6313 "gen/sql.c"
 yy695:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy796;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy798;
+	goto yy159;
 yy696:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy797;
-	goto yy156;
+#line 400 "spec/sql.re"
+	{ return JG_KW_GRANT; }
+#line 6357 "gen/sql.c"
 yy697:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy798;
-		default: goto yy156;
-	}
+#line 401 "spec/sql.re"
+	{ return JG_KW_GROUP; }
+#line 6362 "gen/sql.c"
 yy698:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy799;
-	goto yy156;
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy799;
+		default: goto yy159;
+	}
 yy699:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy800;
+	goto yy159;
+yy700:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy801;
+		default: goto yy159;
+	}
+yy701:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy802;
+	goto yy159;
+yy702:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'A':
-		case 'a': goto yy800;
-		default: goto yy156;
+		case 'a': goto yy803;
+		default: goto yy159;
 	}
-yy700:
+yy703:
 	++lx->pos;
-#line 322 "spec/sql.re"
+#line 410 "spec/sql.re"
 	{ return JG_KW_INDEX; }
-#line 6352 "gen/sql.c"
-yy701:
+#line 6401 "gen/sql.c"
+yy704:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'S':
-		case 's': goto yy801;
-		default: goto yy156;
+		case 's': goto yy804;
+		default: goto yy159;
 	}
-yy702:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy802;
-	goto yy156;
-yy703:
-	++lx->pos;
-#line 325 "spec/sql.re"
-	{ return JG_KW_INNER; }
-#line 6370 "gen/sql.c"
-yy704:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy803;
-	goto yy156;
 yy705:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy805;
+	goto yy159;
+yy706:
+	++lx->pos;
+#line 413 "spec/sql.re"
+	{ return JG_KW_INNER; }
+#line 6419 "gen/sql.c"
+yy707:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy806;
+	goto yy159;
+yy708:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'L':
-		case 'l': goto yy804;
-		default: goto yy156;
+		case 'l': goto yy807;
+		default: goto yy159;
 	}
-yy706:
+yy709:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy805;
-		default: goto yy156;
+		case 'e': goto yy808;
+		default: goto yy159;
 	}
-yy707:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'L':
-		case 'l': goto yy806;
-		default: goto yy156;
-	}
-yy708:
-	++lx->pos;
-#line 338 "spec/sql.re"
-	{ return JG_KW_LIMIT; }
-#line 6404 "gen/sql.c"
-yy709:
-	++lx->pos;
-#line 340 "spec/sql.re"
-	{ return JG_KW_LOCAL; }
-#line 6409 "gen/sql.c"
 yy710:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy807;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy809;
+		default: goto yy159;
 	}
 yy711:
 	++lx->pos;
-#line 343 "spec/sql.re"
-	{ return JG_KW_NAMES; }
-#line 6422 "gen/sql.c"
+#line 426 "spec/sql.re"
+	{ return JG_KW_LIMIT; }
+#line 6453 "gen/sql.c"
 yy712:
+	++lx->pos;
+#line 428 "spec/sql.re"
+	{ return JG_KW_LOCAL; }
+#line 6458 "gen/sql.c"
+yy713:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy810;
+		default: goto yy159;
+	}
+yy714:
+	++lx->pos;
+#line 431 "spec/sql.re"
+	{ return JG_KW_NAMES; }
+#line 6471 "gen/sql.c"
+yy715:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'L':
-		case 'l': goto yy808;
-		default: goto yy156;
+		case 'l': goto yy811;
+		default: goto yy159;
 	}
-yy713:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy809;
-	goto yy156;
-yy714:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'Z':
-		case 'z': goto yy810;
-		default: goto yy156;
-	}
-yy715:
-	++lx->pos;
-#line 351 "spec/sql.re"
-	{ return JG_KW_ORDER; }
-#line 6448 "gen/sql.c"
 yy716:
 	++lx->pos;
-#line 352 "spec/sql.re"
-	{ return JG_KW_OUTER; }
-#line 6453 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy812;
+	goto yy159;
 yy717:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy811;
-		default: goto yy156;
+		case 'Z':
+		case 'z': goto yy813;
+		default: goto yy159;
 	}
 yy718:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy812;
-		default: goto yy156;
-	}
+#line 439 "spec/sql.re"
+	{ return JG_KW_ORDER; }
+#line 6497 "gen/sql.c"
 yy719:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy813;
-		default: goto yy156;
-	}
+#line 440 "spec/sql.re"
+	{ return JG_KW_OUTER; }
+#line 6502 "gen/sql.c"
 yy720:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy814;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy814;
+		default: goto yy159;
 	}
 yy721:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy815;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy815;
+		default: goto yy159;
+	}
 yy722:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy816;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy816;
+		default: goto yy159;
 	}
 yy723:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'U':
-		case 'u': goto yy817;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy817;
+		default: goto yy159;
 	}
 yy724:
 	++lx->pos;
-#line 361 "spec/sql.re"
-	{ return JG_KW_QUICK; }
-#line 6511 "gen/sql.c"
-yy725:
-	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy818;
-		default: goto yy156;
-	}
-yy726:
+	if (yych <= 0x00) goto yy818;
+	goto yy159;
+yy725:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy819;
-		default: goto yy156;
+		default: goto yy159;
+	}
+yy726:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'U':
+		case 'u': goto yy820;
+		default: goto yy159;
 	}
 yy727:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy820;
-	goto yy156;
+#line 449 "spec/sql.re"
+	{ return JG_KW_QUICK; }
+#line 6560 "gen/sql.c"
 yy728:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy821;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy821;
+		default: goto yy159;
+	}
 yy729:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
 		case 'e': goto yy822;
-		default: goto yy156;
+		default: goto yy159;
 	}
 yy730:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy823;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy823;
+	goto yy159;
 yy731:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy824;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy824;
+	goto yy159;
 yy732:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy825;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy825;
+		default: goto yy159;
+	}
 yy733:
-	++lx->pos;
-#line 371 "spec/sql.re"
-	{ return JG_KW_RIGHT; }
-#line 6571 "gen/sql.c"
-yy734:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'C':
-		case 'c': goto yy826;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy826;
+		default: goto yy159;
 	}
-yy735:
+yy734:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'I':
 		case 'i': goto yy827;
-		default: goto yy156;
+		default: goto yy159;
 	}
-yy736:
+yy735:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy828;
-	goto yy156;
+	goto yy159;
+yy736:
+	++lx->pos;
+#line 459 "spec/sql.re"
+	{ return JG_KW_RIGHT; }
+#line 6620 "gen/sql.c"
 yy737:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy829;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy829;
+		default: goto yy159;
 	}
 yy738:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy830;
-	goto yy156;
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy830;
+		default: goto yy159;
+	}
 yy739:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy831;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy831;
+	goto yy159;
 yy740:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy832;
-	goto yy156;
+	switch (yych) {
+		case 'T':
+		case 't': goto yy832;
+		default: goto yy159;
+	}
 yy741:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy833;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy833;
+	goto yy159;
 yy742:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'W':
-		case 'w': goto yy834;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy834;
+		default: goto yy159;
 	}
 yy743:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy835;
-	goto yy156;
+	goto yy159;
 yy744:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy836;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy836;
+		default: goto yy159;
 	}
 yy745:
 	++lx->pos;
-#line 387 "spec/sql.re"
-	{ return JG_KW_START; }
-#line 6652 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'W':
+		case 'w': goto yy837;
+		default: goto yy159;
+	}
 yy746:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy837;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy838;
+	goto yy159;
 yy747:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'H':
-		case 'h': goto yy838;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy839;
+		default: goto yy159;
 	}
 yy748:
 	++lx->pos;
-#line 390 "spec/sql.re"
-	{ return JG_KW_TABLE; }
-#line 6673 "gen/sql.c"
+#line 475 "spec/sql.re"
+	{ return JG_KW_START; }
+#line 6701 "gen/sql.c"
 yy749:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy839;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy840;
+		default: goto yy159;
+	}
 yy750:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy840;
-		default: goto yy156;
+		case 'H':
+		case 'h': goto yy841;
+		default: goto yy159;
 	}
 yy751:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy841;
-		default: goto yy156;
-	}
+#line 478 "spec/sql.re"
+	{ return JG_KW_TABLE; }
+#line 6722 "gen/sql.c"
 yy752:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy842;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy842;
+	goto yy159;
 yy753:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy843;
-		default: goto yy156;
+		case 'A':
+		case 'a': goto yy843;
+		default: goto yy159;
 	}
 yy754:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy844;
-		default: goto yy156;
+		case 'C':
+		case 'c': goto yy844;
+		default: goto yy159;
 	}
 yy755:
 	++lx->pos;
-#line 399 "spec/sql.re"
-	{ return JG_KW_UNION; }
-#line 6723 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy845;
+		default: goto yy159;
+	}
 yy756:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy845;
-	goto yy156;
-yy757:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy846;
-	goto yy156;
-yy758:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy847;
-	goto yy156;
-yy759:
-	++lx->pos;
-#line 405 "spec/sql.re"
-	{ return JG_KW_USING; }
-#line 6743 "gen/sql.c"
-yy760:
-	++lx->pos;
-#line 406 "spec/sql.re"
-	{ return JG_KW_VALUE; }
-#line 6748 "gen/sql.c"
-yy761:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy848;
-	goto yy156;
-yy762:
-	++lx->pos;
-#line 410 "spec/sql.re"
-	{ return JG_KW_WHERE; }
-#line 6758 "gen/sql.c"
-yy763:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy849;
-	goto yy156;
-yy764:
-	++lx->pos;
-#line 414 "spec/sql.re"
-	{ return JG_KW_WRITE; }
-#line 6768 "gen/sql.c"
-yy765:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
-		case 't': goto yy850;
-		default: goto yy156;
+		case 't': goto yy846;
+		default: goto yy159;
 	}
+yy757:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy847;
+		default: goto yy159;
+	}
+yy758:
+	++lx->pos;
+#line 487 "spec/sql.re"
+	{ return JG_KW_UNION; }
+#line 6772 "gen/sql.c"
+yy759:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy848;
+	goto yy159;
+yy760:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy849;
+	goto yy159;
+yy761:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy850;
+	goto yy159;
+yy762:
+	++lx->pos;
+#line 493 "spec/sql.re"
+	{ return JG_KW_USING; }
+#line 6792 "gen/sql.c"
+yy763:
+	++lx->pos;
+#line 494 "spec/sql.re"
+	{ return JG_KW_VALUE; }
+#line 6797 "gen/sql.c"
+yy764:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy851;
+	goto yy159;
+yy765:
+	++lx->pos;
+#line 498 "spec/sql.re"
+	{ return JG_KW_WHERE; }
+#line 6807 "gen/sql.c"
 yy766:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy852;
+	goto yy159;
+yy767:
+	++lx->pos;
+#line 502 "spec/sql.re"
+	{ return JG_KW_WRITE; }
+#line 6817 "gen/sql.c"
+yy768:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy853;
+		default: goto yy159;
+	}
+yy769:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'H':
-		case 'h': goto yy851;
-		default: goto yy156;
+		case 'h': goto yy854;
+		default: goto yy159;
 	}
-yy767:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy852;
-	goto yy156;
-yy768:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy853;
-	goto yy156;
-yy769:
-	++lx->pos;
-#line 265 "spec/sql.re"
-	{ return JG_KW_BINLOG; }
-#line 6799 "gen/sql.c"
 yy770:
 	++lx->pos;
-#line 269 "spec/sql.re"
-	{ return JG_KW_CHANGE; }
-#line 6804 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy855;
+	goto yy159;
 yy771:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy856;
+	goto yy159;
+yy772:
+	++lx->pos;
+#line 353 "spec/sql.re"
+	{ return JG_KW_BINLOG; }
+#line 6848 "gen/sql.c"
+yy773:
+	++lx->pos;
+#line 357 "spec/sql.re"
+	{ return JG_KW_CHANGE; }
+#line 6853 "gen/sql.c"
+yy774:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy854;
-		default: goto yy156;
+		case 'e': goto yy857;
+		default: goto yy159;
 	}
-yy772:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy855;
-	goto yy156;
-yy773:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'M':
-		case 'm': goto yy856;
-		default: goto yy156;
-	}
-yy774:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy857;
-	goto yy156;
 yy775:
 	++lx->pos;
-#line 275 "spec/sql.re"
-	{ return JG_KW_COMMIT; }
-#line 6835 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy858;
+	goto yy159;
 yy776:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy858;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy859;
+		default: goto yy159;
 	}
 yy777:
 	++lx->pos;
-#line 277 "spec/sql.re"
-	{ return JG_KW_CREATE; }
-#line 6848 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy860;
+	goto yy159;
 yy778:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy859;
-		default: goto yy156;
-	}
+#line 363 "spec/sql.re"
+	{ return JG_KW_COMMIT; }
+#line 6884 "gen/sql.c"
 yy779:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'A':
-		case 'a': goto yy860;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy861;
+		default: goto yy159;
 	}
 yy780:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy861;
-	goto yy156;
+#line 365 "spec/sql.re"
+	{ return JG_KW_CREATE; }
+#line 6897 "gen/sql.c"
 yy781:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy862;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy862;
+		default: goto yy159;
+	}
 yy782:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy863;
-	goto yy156;
+	switch (yych) {
+		case 'A':
+		case 'a': goto yy863;
+		default: goto yy159;
+	}
 yy783:
 	++lx->pos;
-#line 286 "spec/sql.re"
-	{ return JG_KW_DELETE; }
-#line 6884 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy864;
+	goto yy159;
 yy784:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy864;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy865;
+	goto yy159;
 yy785:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy865;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy866;
+	goto yy159;
 yy786:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy866;
-		default: goto yy156;
-	}
+#line 374 "spec/sql.re"
+	{ return JG_KW_DELETE; }
+#line 6933 "gen/sql.c"
 yy787:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy867;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy867;
+		default: goto yy159;
 	}
 yy788:
 	++lx->pos;
-#line 299 "spec/sql.re"
-	{ return JG_KW_EXCEPT; }
-#line 6921 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy868;
+		default: goto yy159;
+	}
 yy789:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy868;
-	goto yy156;
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy869;
+		default: goto yy159;
+	}
 yy790:
-	++lx->pos;
-#line 301 "spec/sql.re"
-	{ return JG_KW_EXISTS; }
-#line 6931 "gen/sql.c"
-yy791:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy869;
-	goto yy156;
-yy792:
-	++lx->pos;
-#line 303 "spec/sql.re"
-	{ return JG_KW_FIELDS; }
-#line 6941 "gen/sql.c"
-yy793:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
 		case 't': goto yy870;
-		default: goto yy156;
+		default: goto yy159;
 	}
+yy791:
+	++lx->pos;
+#line 387 "spec/sql.re"
+	{ return JG_KW_EXCEPT; }
+#line 6970 "gen/sql.c"
+yy792:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy871;
+	goto yy159;
+yy793:
+	++lx->pos;
+#line 389 "spec/sql.re"
+	{ return JG_KW_EXISTS; }
+#line 6980 "gen/sql.c"
 yy794:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy871;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy872;
+	goto yy159;
 yy795:
 	++lx->pos;
-#line 311 "spec/sql.re"
-	{ return JG_KW_GLOBAL; }
-#line 6962 "gen/sql.c"
+#line 391 "spec/sql.re"
+	{ return JG_KW_FIELDS; }
+#line 6990 "gen/sql.c"
 yy796:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy872;
-	goto yy156;
-yy797:
-	++lx->pos;
-#line 315 "spec/sql.re"
-	{ return JG_KW_HAVING; }
-#line 6972 "gen/sql.c"
-yy798:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy873;
-		default: goto yy156;
-	}
-yy799:
-	++lx->pos;
-#line 319 "spec/sql.re"
-	{ return JG_KW_IGNORE; }
-#line 6985 "gen/sql.c"
-yy800:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
-		case 't': goto yy874;
-		default: goto yy156;
+		case 't': goto yy873;
+		default: goto yy159;
 	}
-yy801:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy875;
-	goto yy156;
-yy802:
-	++lx->pos;
-#line 324 "spec/sql.re"
-	{ return JG_KW_INFILE; }
-#line 7003 "gen/sql.c"
-yy803:
-	++lx->pos;
-#line 326 "spec/sql.re"
-	{ return JG_KW_INSERT; }
-#line 7008 "gen/sql.c"
-yy804:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy876;
-	goto yy156;
-yy805:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'C':
-		case 'c': goto yy877;
-		default: goto yy156;
-	}
-yy806:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy878;
-	goto yy156;
-yy807:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy879;
-		default: goto yy156;
-	}
-yy808:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy880;
-	goto yy156;
-yy809:
-	++lx->pos;
-#line 347 "spec/sql.re"
-	{ return JG_KW_OFFSET; }
-#line 7044 "gen/sql.c"
-yy810:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy881;
-		default: goto yy156;
-	}
-yy811:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy882;
-	goto yy156;
-yy812:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy883;
-		default: goto yy156;
-	}
-yy813:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'D':
-		case 'd': goto yy884;
-		default: goto yy156;
-	}
-yy814:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 0x00: goto yy885;
-		case '_': goto yy886;
-		default: goto yy156;
-	}
-yy815:
-	++lx->pos;
-#line 358 "spec/sql.re"
-	{ return JG_KW_PLUGIN; }
-#line 7086 "gen/sql.c"
-yy816:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy887;
-	goto yy156;
-yy817:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy888;
-		default: goto yy156;
-	}
-yy818:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'V':
-		case 'v': goto yy889;
-		default: goto yy156;
-	}
-yy819:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy890;
-	goto yy156;
-yy820:
-	++lx->pos;
-#line 365 "spec/sql.re"
-	{ return JG_KW_RENAME; }
-#line 7117 "gen/sql.c"
-yy821:
-	++lx->pos;
-#line 366 "spec/sql.re"
-	{ return JG_KW_REPAIR; }
-#line 7122 "gen/sql.c"
-yy822:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy891;
-	goto yy156;
-yy823:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy892;
-	goto yy156;
-yy824:
+yy797:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy893;
-		default: goto yy156;
+		case 'n': goto yy874;
+		default: goto yy159;
 	}
-yy825:
+yy798:
 	++lx->pos;
-#line 370 "spec/sql.re"
-	{ return JG_KW_REVOKE; }
-#line 7145 "gen/sql.c"
-yy826:
+#line 399 "spec/sql.re"
+	{ return JG_KW_GLOBAL; }
+#line 7011 "gen/sql.c"
+yy799:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy875;
+	goto yy159;
+yy800:
+	++lx->pos;
+#line 403 "spec/sql.re"
+	{ return JG_KW_HAVING; }
+#line 7021 "gen/sql.c"
+yy801:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'K':
-		case 'k': goto yy894;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy876;
+		default: goto yy159;
 	}
+yy802:
+	++lx->pos;
+#line 407 "spec/sql.re"
+	{ return JG_KW_IGNORE; }
+#line 7034 "gen/sql.c"
+yy803:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy877;
+		default: goto yy159;
+	}
+yy804:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy878;
+	goto yy159;
+yy805:
+	++lx->pos;
+#line 412 "spec/sql.re"
+	{ return JG_KW_INFILE; }
+#line 7052 "gen/sql.c"
+yy806:
+	++lx->pos;
+#line 414 "spec/sql.re"
+	{ return JG_KW_INSERT; }
+#line 7057 "gen/sql.c"
+yy807:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy879;
+	goto yy159;
+yy808:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'C':
+		case 'c': goto yy880;
+		default: goto yy159;
+	}
+yy809:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy881;
+	goto yy159;
+yy810:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'O':
+		case 'o': goto yy882;
+		default: goto yy159;
+	}
+yy811:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy883;
+	goto yy159;
+yy812:
+	++lx->pos;
+#line 435 "spec/sql.re"
+	{ return JG_KW_OFFSET; }
+#line 7093 "gen/sql.c"
+yy813:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy884;
+		default: goto yy159;
+	}
+yy814:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy885;
+	goto yy159;
+yy815:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'O':
+		case 'o': goto yy886;
+		default: goto yy159;
+	}
+yy816:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'D':
+		case 'd': goto yy887;
+		default: goto yy159;
+	}
+yy817:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00: goto yy888;
+		case '_': goto yy889;
+		default: goto yy159;
+	}
+yy818:
+	++lx->pos;
+#line 446 "spec/sql.re"
+	{ return JG_KW_PLUGIN; }
+#line 7135 "gen/sql.c"
+yy819:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy890;
+	goto yy159;
+yy820:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy891;
+		default: goto yy159;
+	}
+yy821:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'V':
+		case 'v': goto yy892;
+		default: goto yy159;
+	}
+yy822:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy893;
+	goto yy159;
+yy823:
+	++lx->pos;
+#line 453 "spec/sql.re"
+	{ return JG_KW_RENAME; }
+#line 7166 "gen/sql.c"
+yy824:
+	++lx->pos;
+#line 454 "spec/sql.re"
+	{ return JG_KW_REPAIR; }
+#line 7171 "gen/sql.c"
+yy825:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy894;
+	goto yy159;
+yy826:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy895;
+	goto yy159;
 yy827:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy895;
-		default: goto yy156;
+		case 'n': goto yy896;
+		default: goto yy159;
 	}
 yy828:
 	++lx->pos;
-#line 375 "spec/sql.re"
-	{ return JG_KW_SCHEMA; }
-#line 7166 "gen/sql.c"
+#line 458 "spec/sql.re"
+	{ return JG_KW_REVOKE; }
+#line 7194 "gen/sql.c"
 yy829:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'Y':
-		case 'y': goto yy896;
-		default: goto yy156;
+		case 'K':
+		case 'k': goto yy897;
+		default: goto yy159;
 	}
 yy830:
-	++lx->pos;
-#line 377 "spec/sql.re"
-	{ return JG_KW_SELECT; }
-#line 7179 "gen/sql.c"
-yy831:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy897;
-		default: goto yy156;
-	}
-yy832:
-	++lx->pos;
-#line 379 "spec/sql.re"
-	{ return JG_KW_SERVER; }
-#line 7192 "gen/sql.c"
-yy833:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy898;
-	goto yy156;
-yy834:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy899;
-		default: goto yy156;
+		case 'n': goto yy898;
+		default: goto yy159;
+	}
+yy831:
+	++lx->pos;
+#line 463 "spec/sql.re"
+	{ return JG_KW_SCHEMA; }
+#line 7215 "gen/sql.c"
+yy832:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'Y':
+		case 'y': goto yy899;
+		default: goto yy159;
+	}
+yy833:
+	++lx->pos;
+#line 465 "spec/sql.re"
+	{ return JG_KW_SELECT; }
+#line 7228 "gen/sql.c"
+yy834:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy900;
+		default: goto yy159;
 	}
 yy835:
 	++lx->pos;
-#line 384 "spec/sql.re"
-	{ return JG_KW_SONAME; }
-#line 7210 "gen/sql.c"
+#line 467 "spec/sql.re"
+	{ return JG_KW_SERVER; }
+#line 7241 "gen/sql.c"
 yy836:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy900;
-	goto yy156;
+	if (yych <= 0x00) goto yy901;
+	goto yy159;
 yy837:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy901;
-		default: goto yy156;
+		case 'n': goto yy902;
+		default: goto yy159;
 	}
 yy838:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy902;
-		default: goto yy156;
-	}
+#line 472 "spec/sql.re"
+	{ return JG_KW_SONAME; }
+#line 7259 "gen/sql.c"
 yy839:
 	++lx->pos;
-#line 391 "spec/sql.re"
-	{ return JG_KW_TABLES; }
-#line 7236 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy903;
+	goto yy159;
 yy840:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy903;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy904;
+		default: goto yy159;
 	}
 yy841:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
-		case 't': goto yy904;
-		default: goto yy156;
+		case 't': goto yy905;
+		default: goto yy159;
 	}
 yy842:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy905;
-	goto yy156;
+#line 479 "spec/sql.re"
+	{ return JG_KW_TABLES; }
+#line 7285 "gen/sql.c"
 yy843:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy906;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy906;
+		default: goto yy159;
 	}
 yy844:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy907;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy907;
+		default: goto yy159;
 	}
 yy845:
 	++lx->pos;
-#line 400 "spec/sql.re"
-	{ return JG_KW_UNIQUE; }
-#line 7278 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy908;
+	goto yy159;
 yy846:
-	++lx->pos;
-#line 401 "spec/sql.re"
-	{ return JG_KW_UNLOCK; }
-#line 7283 "gen/sql.c"
-yy847:
-	++lx->pos;
-#line 402 "spec/sql.re"
-	{ return JG_KW_UPDATE; }
-#line 7288 "gen/sql.c"
-yy848:
-	++lx->pos;
-#line 407 "spec/sql.re"
-	{ return JG_KW_VALUES; }
-#line 7293 "gen/sql.c"
-yy849:
-	++lx->pos;
-#line 411 "spec/sql.re"
-	{ return JG_KW_WINDOW; }
-#line 7298 "gen/sql.c"
-yy850:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy908;
-		default: goto yy156;
+		case 'e': goto yy909;
+		default: goto yy159;
 	}
-yy851:
+yy847:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'M':
-		case 'm': goto yy909;
-		default: goto yy156;
+		case 'L':
+		case 'l': goto yy910;
+		default: goto yy159;
 	}
+yy848:
+	++lx->pos;
+#line 488 "spec/sql.re"
+	{ return JG_KW_UNIQUE; }
+#line 7327 "gen/sql.c"
+yy849:
+	++lx->pos;
+#line 489 "spec/sql.re"
+	{ return JG_KW_UNLOCK; }
+#line 7332 "gen/sql.c"
+yy850:
+	++lx->pos;
+#line 490 "spec/sql.re"
+	{ return JG_KW_UPDATE; }
+#line 7337 "gen/sql.c"
+yy851:
+	++lx->pos;
+#line 495 "spec/sql.re"
+	{ return JG_KW_VALUES; }
+#line 7342 "gen/sql.c"
 yy852:
 	++lx->pos;
-#line 258 "spec/sql.re"
-	{ return JG_KW_ANALYZE; }
-#line 7319 "gen/sql.c"
+#line 499 "spec/sql.re"
+	{ return JG_KW_WINDOW; }
+#line 7347 "gen/sql.c"
 yy853:
 	++lx->pos;
-#line 264 "spec/sql.re"
-	{ return JG_KW_BETWEEN; }
-#line 7324 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy911;
+		default: goto yy159;
+	}
 yy854:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'R':
-		case 'r': goto yy910;
-		default: goto yy156;
+		case 'M':
+		case 'm': goto yy912;
+		default: goto yy159;
 	}
 yy855:
 	++lx->pos;
-#line 271 "spec/sql.re"
-	{ return JG_KW_CHARSET; }
-#line 7337 "gen/sql.c"
+#line 346 "spec/sql.re"
+	{ return JG_KW_ANALYZE; }
+#line 7368 "gen/sql.c"
 yy856:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy911;
-	goto yy156;
+#line 352 "spec/sql.re"
+	{ return JG_KW_BETWEEN; }
+#line 7373 "gen/sql.c"
 yy857:
 	++lx->pos;
-#line 274 "spec/sql.re"
-	{ return JG_KW_COLUMNS; }
-#line 7347 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'R':
+		case 'r': goto yy913;
+		default: goto yy159;
+	}
 yy858:
+	++lx->pos;
+#line 359 "spec/sql.re"
+	{ return JG_KW_CHARSET; }
+#line 7386 "gen/sql.c"
+yy859:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy914;
+	goto yy159;
+yy860:
+	++lx->pos;
+#line 362 "spec/sql.re"
+	{ return JG_KW_COLUMNS; }
+#line 7396 "gen/sql.c"
+yy861:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'O':
-		case 'o': goto yy912;
-		default: goto yy156;
+		case 'o': goto yy915;
+		default: goto yy159;
 	}
-yy859:
+yy862:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 0x00: goto yy913;
+		case 0x00: goto yy916;
 		case 'S':
-		case 's': goto yy914;
-		default: goto yy156;
+		case 's': goto yy917;
+		default: goto yy159;
 	}
-yy860:
+yy863:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
-		case 't': goto yy915;
-		default: goto yy156;
+		case 't': goto yy918;
+		default: goto yy159;
 	}
-yy861:
-	++lx->pos;
-#line 283 "spec/sql.re"
-	{ return JG_KW_DEFAULT; }
-#line 7377 "gen/sql.c"
-yy862:
-	++lx->pos;
-#line 284 "spec/sql.re"
-	{ return JG_KW_DEFINER; }
-#line 7382 "gen/sql.c"
-yy863:
-	++lx->pos;
-#line 285 "spec/sql.re"
-	{ return JG_KW_DELAYED; }
-#line 7387 "gen/sql.c"
 yy864:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy916;
-	goto yy156;
+#line 371 "spec/sql.re"
+	{ return JG_KW_DEFAULT; }
+#line 7426 "gen/sql.c"
 yy865:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 0x00: goto yy917;
-		case 'R':
-		case 'r': goto yy918;
-		default: goto yy156;
-	}
+#line 372 "spec/sql.re"
+	{ return JG_KW_DEFINER; }
+#line 7431 "gen/sql.c"
 yy866:
+	++lx->pos;
+#line 373 "spec/sql.re"
+	{ return JG_KW_DELAYED; }
+#line 7436 "gen/sql.c"
+yy867:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy919;
-	goto yy156;
-yy867:
+	goto yy159;
+yy868:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 0x00: goto yy920;
+		case 'R':
+		case 'r': goto yy921;
+		default: goto yy159;
+	}
+yy869:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy922;
+	goto yy159;
+yy870:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'E':
-		case 'e': goto yy920;
-		default: goto yy156;
+		case 'e': goto yy923;
+		default: goto yy159;
 	}
-yy868:
-	++lx->pos;
-#line 300 "spec/sql.re"
-	{ return JG_KW_EXECUTE; }
-#line 7419 "gen/sql.c"
-yy869:
-	++lx->pos;
-#line 302 "spec/sql.re"
-	{ return JG_KW_EXPLAIN; }
-#line 7424 "gen/sql.c"
-yy870:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy921;
-	goto yy156;
 yy871:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy922;
-	goto yy156;
+#line 388 "spec/sql.re"
+	{ return JG_KW_EXECUTE; }
+#line 7468 "gen/sql.c"
 yy872:
 	++lx->pos;
-#line 314 "spec/sql.re"
-	{ return JG_KW_HANDLER; }
-#line 7439 "gen/sql.c"
+#line 390 "spec/sql.re"
+	{ return JG_KW_EXPLAIN; }
+#line 7473 "gen/sql.c"
 yy873:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy924;
+	goto yy159;
+yy874:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy925;
+	goto yy159;
+yy875:
+	++lx->pos;
+#line 402 "spec/sql.re"
+	{ return JG_KW_HANDLER; }
+#line 7488 "gen/sql.c"
+yy876:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'O':
-		case 'o': goto yy923;
-		default: goto yy156;
+		case 'o': goto yy926;
+		default: goto yy159;
 	}
-yy874:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy924;
-		default: goto yy156;
-	}
-yy875:
-	++lx->pos;
-#line 323 "spec/sql.re"
-	{ return JG_KW_INDEXES; }
-#line 7460 "gen/sql.c"
-yy876:
-	++lx->pos;
-#line 327 "spec/sql.re"
-	{ return JG_KW_INSTALL; }
-#line 7465 "gen/sql.c"
 yy877:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy925;
-		default: goto yy156;
+		case 'E':
+		case 'e': goto yy927;
+		default: goto yy159;
 	}
 yy878:
 	++lx->pos;
-#line 335 "spec/sql.re"
-	{ return JG_KW_LATERAL; }
-#line 7478 "gen/sql.c"
+#line 411 "spec/sql.re"
+	{ return JG_KW_INDEXES; }
+#line 7509 "gen/sql.c"
 yy879:
+	++lx->pos;
+#line 415 "spec/sql.re"
+	{ return JG_KW_INSTALL; }
+#line 7514 "gen/sql.c"
+yy880:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy928;
+		default: goto yy159;
+	}
+yy881:
+	++lx->pos;
+#line 423 "spec/sql.re"
+	{ return JG_KW_LATERAL; }
+#line 7527 "gen/sql.c"
+yy882:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'R':
-		case 'r': goto yy926;
-		default: goto yy156;
+		case 'r': goto yy929;
+		default: goto yy159;
 	}
-yy880:
-	++lx->pos;
-#line 344 "spec/sql.re"
-	{ return JG_KW_NATURAL; }
-#line 7491 "gen/sql.c"
-yy881:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy927;
-	goto yy156;
-yy882:
-	++lx->pos;
-#line 353 "spec/sql.re"
-	{ return JG_KW_OUTFILE; }
-#line 7501 "gen/sql.c"
 yy883:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy928;
-		default: goto yy156;
-	}
+#line 432 "spec/sql.re"
+	{ return JG_KW_NATURAL; }
+#line 7540 "gen/sql.c"
 yy884:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy929;
-	goto yy156;
+	if (yych <= 0x00) goto yy930;
+	goto yy159;
 yy885:
 	++lx->pos;
-#line 356 "spec/sql.re"
-	{ return JG_KW_PERSIST; }
-#line 7519 "gen/sql.c"
+#line 441 "spec/sql.re"
+	{ return JG_KW_OUTFILE; }
+#line 7550 "gen/sql.c"
 yy886:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'O':
-		case 'o': goto yy930;
-		default: goto yy156;
+		case 'N':
+		case 'n': goto yy931;
+		default: goto yy159;
 	}
 yy887:
 	++lx->pos;
-#line 359 "spec/sql.re"
-	{ return JG_KW_PREPARE; }
-#line 7532 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy932;
+	goto yy159;
 yy888:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy931;
-		default: goto yy156;
-	}
+#line 444 "spec/sql.re"
+	{ return JG_KW_PERSIST; }
+#line 7568 "gen/sql.c"
 yy889:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'E':
-		case 'e': goto yy932;
-		default: goto yy156;
+		case 'O':
+		case 'o': goto yy933;
+		default: goto yy159;
 	}
 yy890:
 	++lx->pos;
-#line 364 "spec/sql.re"
-	{ return JG_KW_RELEASE; }
-#line 7553 "gen/sql.c"
+#line 447 "spec/sql.re"
+	{ return JG_KW_PREPARE; }
+#line 7581 "gen/sql.c"
 yy891:
 	++lx->pos;
-#line 367 "spec/sql.re"
-	{ return JG_KW_REPLACE; }
-#line 7558 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy934;
+		default: goto yy159;
+	}
 yy892:
 	++lx->pos;
-#line 368 "spec/sql.re"
-	{ return JG_KW_RESTART; }
-#line 7563 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy935;
+		default: goto yy159;
+	}
 yy893:
+	++lx->pos;
+#line 452 "spec/sql.re"
+	{ return JG_KW_RELEASE; }
+#line 7602 "gen/sql.c"
+yy894:
+	++lx->pos;
+#line 455 "spec/sql.re"
+	{ return JG_KW_REPLACE; }
+#line 7607 "gen/sql.c"
+yy895:
+	++lx->pos;
+#line 456 "spec/sql.re"
+	{ return JG_KW_RESTART; }
+#line 7612 "gen/sql.c"
+yy896:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'G':
-		case 'g': goto yy933;
-		default: goto yy156;
+		case 'g': goto yy936;
+		default: goto yy159;
 	}
-yy894:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy934;
-	goto yy156;
-yy895:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy935;
-		default: goto yy156;
-	}
-yy896:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy936;
-	goto yy156;
 yy897:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy937;
-	goto yy156;
+	goto yy159;
 yy898:
-	++lx->pos;
-#line 380 "spec/sql.re"
-	{ return JG_KW_SESSION; }
-#line 7599 "gen/sql.c"
-yy899:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy938;
-	goto yy156;
-yy900:
-	++lx->pos;
-#line 385 "spec/sql.re"
-	{ return JG_KW_SPATIAL; }
-#line 7609 "gen/sql.c"
-yy901:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'T':
-		case 't': goto yy939;
-		default: goto yy156;
+		case 't': goto yy938;
+		default: goto yy159;
 	}
+yy899:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy939;
+	goto yy159;
+yy900:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy940;
+	goto yy159;
+yy901:
+	++lx->pos;
+#line 468 "spec/sql.re"
+	{ return JG_KW_SESSION; }
+#line 7648 "gen/sql.c"
 yy902:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case '_': goto yy940;
-		default: goto yy156;
-	}
+	if (yych <= 0x00) goto yy941;
+	goto yy159;
 yy903:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'Y':
-		case 'y': goto yy941;
-		default: goto yy156;
-	}
+#line 473 "spec/sql.re"
+	{ return JG_KW_SPATIAL; }
+#line 7658 "gen/sql.c"
 yy904:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'I':
-		case 'i': goto yy942;
-		default: goto yy156;
+		case 'T':
+		case 't': goto yy942;
+		default: goto yy159;
 	}
 yy905:
 	++lx->pos;
-#line 396 "spec/sql.re"
-	{ return JG_KW_TRIGGER; }
-#line 7645 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case '_': goto yy943;
+		default: goto yy159;
+	}
 yy906:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy943;
-	goto yy156;
+	switch (yych) {
+		case 'Y':
+		case 'y': goto yy944;
+		default: goto yy159;
+	}
 yy907:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'L':
-		case 'l': goto yy944;
-		default: goto yy156;
+		case 'I':
+		case 'i': goto yy945;
+		default: goto yy159;
 	}
 yy908:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy945;
-	goto yy156;
+#line 484 "spec/sql.re"
+	{ return JG_KW_TRIGGER; }
+#line 7694 "gen/sql.c"
 yy909:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	if (yych <= 0x00) goto yy946;
-	goto yy156;
+	goto yy159;
 yy910:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy947;
-	goto yy156;
-yy911:
-	++lx->pos;
-#line 273 "spec/sql.re"
-	{ return JG_KW_CHECKSUM; }
-#line 7678 "gen/sql.c"
-yy912:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy948;
-		default: goto yy156;
-	}
-yy913:
-	++lx->pos;
-#line 280 "spec/sql.re"
-	{ return JG_KW_DATABASE; }
-#line 7691 "gen/sql.c"
-yy914:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy949;
-	goto yy156;
-yy915:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'E':
-		case 'e': goto yy950;
-		default: goto yy156;
-	}
-yy916:
-	++lx->pos;
-#line 288 "spec/sql.re"
-	{ return JG_KW_DESCRIBE; }
-#line 7709 "gen/sql.c"
-yy917:
-	++lx->pos;
-#line 289 "spec/sql.re"
-	{ return JG_KW_DISTINCT; }
-#line 7714 "gen/sql.c"
-yy918:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy951;
-		default: goto yy156;
-	}
-yy919:
-	++lx->pos;
-#line 294 "spec/sql.re"
-	{ return JG_KW_DUMPFILE; }
-#line 7727 "gen/sql.c"
-yy920:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy952;
-	goto yy156;
-yy921:
-	++lx->pos;
-#line 309 "spec/sql.re"
-	{ return JG_KW_FULLTEXT; }
-#line 7737 "gen/sql.c"
-yy922:
-	++lx->pos;
-#line 310 "spec/sql.re"
-	{ return JG_KW_FUNCTION; }
-#line 7742 "gen/sql.c"
-yy923:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'R':
-		case 'r': goto yy953;
-		default: goto yy156;
-	}
-yy924:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy954;
-	goto yy156;
-yy925:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy955;
-	goto yy156;
-yy926:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy956;
-		default: goto yy156;
-	}
-yy927:
-	++lx->pos;
-#line 349 "spec/sql.re"
-	{ return JG_KW_OPTIMIZE; }
-#line 7773 "gen/sql.c"
-yy928:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy957;
-	goto yy156;
-yy929:
-	++lx->pos;
-#line 355 "spec/sql.re"
-	{ return JG_KW_PASSWORD; }
-#line 7783 "gen/sql.c"
-yy930:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'N':
-		case 'n': goto yy958;
-		default: goto yy156;
-	}
-yy931:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy959;
-	goto yy156;
-yy932:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy960;
-	goto yy156;
-yy933:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy961;
-	goto yy156;
-yy934:
-	++lx->pos;
-#line 373 "spec/sql.re"
-	{ return JG_KW_ROLLBACK; }
-#line 7811 "gen/sql.c"
-yy935:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy962;
-	goto yy156;
-yy936:
-	++lx->pos;
-#line 376 "spec/sql.re"
-	{ return JG_KW_SECURITY; }
-#line 7821 "gen/sql.c"
-yy937:
-	++lx->pos;
-#line 378 "spec/sql.re"
-	{ return JG_KW_SEQUENCE; }
-#line 7826 "gen/sql.c"
-yy938:
-	++lx->pos;
-#line 383 "spec/sql.re"
-	{ return JG_KW_SHUTDOWN; }
-#line 7831 "gen/sql.c"
-yy939:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy963;
-	goto yy156;
-yy940:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'J':
-		case 'j': goto yy964;
-		default: goto yy156;
-	}
-yy941:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy965;
-	goto yy156;
-yy942:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy966;
-		default: goto yy156;
-	}
-yy943:
-	++lx->pos;
-#line 397 "spec/sql.re"
-	{ return JG_KW_TRUNCATE; }
-#line 7862 "gen/sql.c"
-yy944:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy967;
-	goto yy156;
-yy945:
-	++lx->pos;
-#line 254 "spec/sql.re"
-	{ return JG_KW_AGGREGATE; }
-#line 7872 "gen/sql.c"
-yy946:
-	++lx->pos;
-#line 255 "spec/sql.re"
-	{ return JG_KW_ALGORITHM; }
-#line 7877 "gen/sql.c"
-yy947:
-	++lx->pos;
-#line 270 "spec/sql.re"
-	{ return JG_KW_CHARACTER; }
-#line 7882 "gen/sql.c"
-yy948:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy968;
-	goto yy156;
-yy949:
-	++lx->pos;
-#line 281 "spec/sql.re"
-	{ return JG_KW_DATABASES; }
-#line 7892 "gen/sql.c"
-yy950:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy969;
-	goto yy156;
-yy951:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'W':
-		case 'w': goto yy970;
-		default: goto yy156;
-	}
-yy952:
-	++lx->pos;
-#line 295 "spec/sql.re"
-	{ return JG_KW_DUPLICATE; }
-#line 7910 "gen/sql.c"
-yy953:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'I':
-		case 'i': goto yy971;
-		default: goto yy156;
-	}
-yy954:
-	++lx->pos;
-#line 320 "spec/sql.re"
-	{ return JG_KW_IMMEDIATE; }
-#line 7923 "gen/sql.c"
-yy955:
-	++lx->pos;
-#line 328 "spec/sql.re"
-	{ return JG_KW_INTERSECT; }
-#line 7928 "gen/sql.c"
-yy956:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'T':
-		case 't': goto yy972;
-		default: goto yy156;
-	}
-yy957:
-	++lx->pos;
-#line 354 "spec/sql.re"
-	{ return JG_KW_PARTITION; }
-#line 7941 "gen/sql.c"
-yy958:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'L':
-		case 'l': goto yy973;
-		default: goto yy156;
+		case 'l': goto yy947;
+		default: goto yy159;
 	}
-yy959:
-	++lx->pos;
-#line 360 "spec/sql.re"
-	{ return JG_KW_PROCEDURE; }
-#line 7954 "gen/sql.c"
-yy960:
-	++lx->pos;
-#line 363 "spec/sql.re"
-	{ return JG_KW_RECURSIVE; }
-#line 7959 "gen/sql.c"
-yy961:
-	++lx->pos;
-#line 369 "spec/sql.re"
-	{ return JG_KW_RETURNING; }
-#line 7964 "gen/sql.c"
-yy962:
-	++lx->pos;
-#line 374 "spec/sql.re"
-	{ return JG_KW_SAVEPOINT; }
-#line 7969 "gen/sql.c"
-yy963:
-	++lx->pos;
-#line 388 "spec/sql.re"
-	{ return JG_KW_STATEMENT; }
-#line 7974 "gen/sql.c"
-yy964:
+yy911:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'O':
-		case 'o': goto yy974;
-		default: goto yy156;
-	}
-yy965:
+	if (yych <= 0x00) goto yy948;
+	goto yy159;
+yy912:
 	++lx->pos;
-#line 392 "spec/sql.re"
-	{ return JG_KW_TEMPORARY; }
-#line 7987 "gen/sql.c"
-yy966:
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy949;
+	goto yy159;
+yy913:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy950;
+	goto yy159;
+yy914:
+	++lx->pos;
+#line 361 "spec/sql.re"
+	{ return JG_KW_CHECKSUM; }
+#line 7727 "gen/sql.c"
+yy915:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'N':
-		case 'n': goto yy975;
-		default: goto yy156;
+		case 'n': goto yy951;
+		default: goto yy159;
 	}
-yy967:
+yy916:
+	++lx->pos;
+#line 368 "spec/sql.re"
+	{ return JG_KW_DATABASE; }
+#line 7740 "gen/sql.c"
+yy917:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy952;
+	goto yy159;
+yy918:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'E':
+		case 'e': goto yy953;
+		default: goto yy159;
+	}
+yy919:
+	++lx->pos;
+#line 376 "spec/sql.re"
+	{ return JG_KW_DESCRIBE; }
+#line 7758 "gen/sql.c"
+yy920:
+	++lx->pos;
+#line 377 "spec/sql.re"
+	{ return JG_KW_DISTINCT; }
+#line 7763 "gen/sql.c"
+yy921:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'O':
+		case 'o': goto yy954;
+		default: goto yy159;
+	}
+yy922:
+	++lx->pos;
+#line 382 "spec/sql.re"
+	{ return JG_KW_DUMPFILE; }
+#line 7776 "gen/sql.c"
+yy923:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy955;
+	goto yy159;
+yy924:
+	++lx->pos;
+#line 397 "spec/sql.re"
+	{ return JG_KW_FULLTEXT; }
+#line 7786 "gen/sql.c"
+yy925:
 	++lx->pos;
 #line 398 "spec/sql.re"
-	{ return JG_KW_UNINSTALL; }
-#line 8000 "gen/sql.c"
-yy968:
-	++lx->pos;
-#line 276 "spec/sql.re"
-	{ return JG_KW_CONNECTION; }
-#line 8005 "gen/sql.c"
-yy969:
-	++lx->pos;
-#line 282 "spec/sql.re"
-	{ return JG_KW_DEALLOCATE; }
-#line 8010 "gen/sql.c"
-yy970:
-	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy976;
-	goto yy156;
-yy971:
+	{ return JG_KW_FUNCTION; }
+#line 7791 "gen/sql.c"
+yy926:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'T':
-		case 't': goto yy977;
-		default: goto yy156;
+		case 'R':
+		case 'r': goto yy956;
+		default: goto yy159;
 	}
-yy972:
+yy927:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'Y':
-		case 'y': goto yy978;
-		default: goto yy156;
-	}
-yy973:
+	if (yych <= 0x00) goto yy957;
+	goto yy159;
+yy928:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	switch (yych) {
-		case 'Y':
-		case 'y': goto yy979;
-		default: goto yy156;
-	}
-yy974:
+	if (yych <= 0x00) goto yy958;
+	goto yy159;
+yy929:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'I':
-		case 'i': goto yy980;
-		default: goto yy156;
+		case 'i': goto yy959;
+		default: goto yy159;
+	}
+yy930:
+	++lx->pos;
+#line 437 "spec/sql.re"
+	{ return JG_KW_OPTIMIZE; }
+#line 7822 "gen/sql.c"
+yy931:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy960;
+	goto yy159;
+yy932:
+	++lx->pos;
+#line 443 "spec/sql.re"
+	{ return JG_KW_PASSWORD; }
+#line 7832 "gen/sql.c"
+yy933:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy961;
+		default: goto yy159;
+	}
+yy934:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy962;
+	goto yy159;
+yy935:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy963;
+	goto yy159;
+yy936:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy964;
+	goto yy159;
+yy937:
+	++lx->pos;
+#line 461 "spec/sql.re"
+	{ return JG_KW_ROLLBACK; }
+#line 7860 "gen/sql.c"
+yy938:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy965;
+	goto yy159;
+yy939:
+	++lx->pos;
+#line 464 "spec/sql.re"
+	{ return JG_KW_SECURITY; }
+#line 7870 "gen/sql.c"
+yy940:
+	++lx->pos;
+#line 466 "spec/sql.re"
+	{ return JG_KW_SEQUENCE; }
+#line 7875 "gen/sql.c"
+yy941:
+	++lx->pos;
+#line 471 "spec/sql.re"
+	{ return JG_KW_SHUTDOWN; }
+#line 7880 "gen/sql.c"
+yy942:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy966;
+	goto yy159;
+yy943:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'J':
+		case 'j': goto yy967;
+		default: goto yy159;
+	}
+yy944:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy968;
+	goto yy159;
+yy945:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'O':
+		case 'o': goto yy969;
+		default: goto yy159;
+	}
+yy946:
+	++lx->pos;
+#line 485 "spec/sql.re"
+	{ return JG_KW_TRUNCATE; }
+#line 7911 "gen/sql.c"
+yy947:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy970;
+	goto yy159;
+yy948:
+	++lx->pos;
+#line 342 "spec/sql.re"
+	{ return JG_KW_AGGREGATE; }
+#line 7921 "gen/sql.c"
+yy949:
+	++lx->pos;
+#line 343 "spec/sql.re"
+	{ return JG_KW_ALGORITHM; }
+#line 7926 "gen/sql.c"
+yy950:
+	++lx->pos;
+#line 358 "spec/sql.re"
+	{ return JG_KW_CHARACTER; }
+#line 7931 "gen/sql.c"
+yy951:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy971;
+	goto yy159;
+yy952:
+	++lx->pos;
+#line 369 "spec/sql.re"
+	{ return JG_KW_DATABASES; }
+#line 7941 "gen/sql.c"
+yy953:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy972;
+	goto yy159;
+yy954:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'W':
+		case 'w': goto yy973;
+		default: goto yy159;
+	}
+yy955:
+	++lx->pos;
+#line 383 "spec/sql.re"
+	{ return JG_KW_DUPLICATE; }
+#line 7959 "gen/sql.c"
+yy956:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy974;
+		default: goto yy159;
+	}
+yy957:
+	++lx->pos;
+#line 408 "spec/sql.re"
+	{ return JG_KW_IMMEDIATE; }
+#line 7972 "gen/sql.c"
+yy958:
+	++lx->pos;
+#line 416 "spec/sql.re"
+	{ return JG_KW_INTERSECT; }
+#line 7977 "gen/sql.c"
+yy959:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy975;
+		default: goto yy159;
+	}
+yy960:
+	++lx->pos;
+#line 442 "spec/sql.re"
+	{ return JG_KW_PARTITION; }
+#line 7990 "gen/sql.c"
+yy961:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'L':
+		case 'l': goto yy976;
+		default: goto yy159;
+	}
+yy962:
+	++lx->pos;
+#line 448 "spec/sql.re"
+	{ return JG_KW_PROCEDURE; }
+#line 8003 "gen/sql.c"
+yy963:
+	++lx->pos;
+#line 451 "spec/sql.re"
+	{ return JG_KW_RECURSIVE; }
+#line 8008 "gen/sql.c"
+yy964:
+	++lx->pos;
+#line 457 "spec/sql.re"
+	{ return JG_KW_RETURNING; }
+#line 8013 "gen/sql.c"
+yy965:
+	++lx->pos;
+#line 462 "spec/sql.re"
+	{ return JG_KW_SAVEPOINT; }
+#line 8018 "gen/sql.c"
+yy966:
+	++lx->pos;
+#line 476 "spec/sql.re"
+	{ return JG_KW_STATEMENT; }
+#line 8023 "gen/sql.c"
+yy967:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'O':
+		case 'o': goto yy977;
+		default: goto yy159;
+	}
+yy968:
+	++lx->pos;
+#line 480 "spec/sql.re"
+	{ return JG_KW_TEMPORARY; }
+#line 8036 "gen/sql.c"
+yy969:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy978;
+		default: goto yy159;
+	}
+yy970:
+	++lx->pos;
+#line 486 "spec/sql.re"
+	{ return JG_KW_UNINSTALL; }
+#line 8049 "gen/sql.c"
+yy971:
+	++lx->pos;
+#line 364 "spec/sql.re"
+	{ return JG_KW_CONNECTION; }
+#line 8054 "gen/sql.c"
+yy972:
+	++lx->pos;
+#line 370 "spec/sql.re"
+	{ return JG_KW_DEALLOCATE; }
+#line 8059 "gen/sql.c"
+yy973:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy979;
+	goto yy159;
+yy974:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'T':
+		case 't': goto yy980;
+		default: goto yy159;
 	}
 yy975:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy981;
-	goto yy156;
+	switch (yych) {
+		case 'Y':
+		case 'y': goto yy981;
+		default: goto yy159;
+	}
 yy976:
-	++lx->pos;
-#line 290 "spec/sql.re"
-	{ return JG_KW_DISTINCTROW; }
-#line 8057 "gen/sql.c"
-yy977:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
 		case 'Y':
 		case 'y': goto yy982;
-		default: goto yy156;
+		default: goto yy159;
+	}
+yy977:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'I':
+		case 'i': goto yy983;
+		default: goto yy159;
 	}
 yy978:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy983;
-	goto yy156;
+	if (yych <= 0x00) goto yy984;
+	goto yy159;
 yy979:
 	++lx->pos;
-	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy984;
-	goto yy156;
+#line 378 "spec/sql.re"
+	{ return JG_KW_DISTINCTROW; }
+#line 8106 "gen/sql.c"
 yy980:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
 	switch (yych) {
-		case 'N':
-		case 'n': goto yy985;
-		default: goto yy156;
+		case 'Y':
+		case 'y': goto yy985;
+		default: goto yy159;
 	}
 yy981:
 	++lx->pos;
-#line 395 "spec/sql.re"
-	{ return JG_KW_TRANSACTION; }
-#line 8088 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy986;
+	goto yy159;
 yy982:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy986;
-	goto yy156;
+	if (yych <= 0x00) goto yy987;
+	goto yy159;
 yy983:
 	++lx->pos;
-#line 342 "spec/sql.re"
-	{ return JG_KW_LOW_PRIORITY; }
-#line 8098 "gen/sql.c"
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	switch (yych) {
+		case 'N':
+		case 'n': goto yy988;
+		default: goto yy159;
+	}
 yy984:
 	++lx->pos;
-#line 357 "spec/sql.re"
-	{ return JG_KW_PERSIST_ONLY; }
-#line 8103 "gen/sql.c"
+#line 483 "spec/sql.re"
+	{ return JG_KW_TRANSACTION; }
+#line 8137 "gen/sql.c"
 yy985:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
-	if (yych <= 0x00) goto yy987;
-	goto yy156;
+	if (yych <= 0x00) goto yy989;
+	goto yy159;
 yy986:
 	++lx->pos;
-#line 317 "spec/sql.re"
-	{ return JG_KW_HIGH_PRIORITY; }
-#line 8113 "gen/sql.c"
+#line 430 "spec/sql.re"
+	{ return JG_KW_LOW_PRIORITY; }
+#line 8147 "gen/sql.c"
 yy987:
 	++lx->pos;
-#line 389 "spec/sql.re"
+#line 445 "spec/sql.re"
+	{ return JG_KW_PERSIST_ONLY; }
+#line 8152 "gen/sql.c"
+yy988:
+	++lx->pos;
+	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
+	if (yych <= 0x00) goto yy990;
+	goto yy159;
+yy989:
+	++lx->pos;
+#line 405 "spec/sql.re"
+	{ return JG_KW_HIGH_PRIORITY; }
+#line 8162 "gen/sql.c"
+yy990:
+	++lx->pos;
+#line 477 "spec/sql.re"
 	{ return JG_KW_STRAIGHT_JOIN; }
-#line 8118 "gen/sql.c"
+#line 8167 "gen/sql.c"
 }
-#line 418 "spec/sql.re"
+#line 506 "spec/sql.re"
 
 }

@@ -2,11 +2,12 @@
  * sql.re: MySQL and MariaDB SQL tokens for the statement classifier (src/sql/sql.c).
  * re2c --no-generation-date --no-version spec/sql.re -> gen/sql.c (make gen).
  *
- * Sources: MySQL 8.0 Reference Manual 11.1 (literals), 11.2 (identifiers), 11.7 (comments,
- * executable comments), 7.1.11 (sql_mode: ANSI_QUOTES, NO_BACKSLASH_ESCAPES); MariaDB KB
- * "Comment Syntax" (the M-bang form), "String Literals". sql/sql_lex.cc is the reference for the
- * corner cases: "--" starts a comment only before whitespace or a control character (end of
- * input counts), "*" "/" closes an executable comment and is two operators elsewhere.
+ * The truth is the server's lexer, MariaDB/server sql/sql_lex.cc (lex_one_token,
+ * consume_comment) and mysql-server's: "--" starts a comment only before white space or a
+ * control character of the client's character set (end of input counts; 0xa0 is white space in
+ * latin1), "*" "/" closes an executable comment and is two operators elsewhere, and an
+ * executable comment runs or is skipped by the rules in exec_comment below. The manuals
+ * (MySQL 11.7, MariaDB "Comment Syntax") summarise them and are wrong in the corners.
  *
  * Input is read through an index (YYPEEK below): past the end every byte reads as NUL, so the
  * NUL rule of each block sees "end of input" when pos > len and "a NUL byte in the text"
@@ -114,6 +115,64 @@ static int block_comment(struct jg_sql_lexer *lx)
 	}
 }
 
+/* A versioned comment the server skips (consume_comment(1) in sql_lex.cc): to its first "*" "/"
+ * that does not close one ordinary comment nested in it; 1 when closed. */
+static int skipped_comment(struct jg_sql_lexer *lx)
+{
+	for (;;) {
+	/*!re2c
+		"*/"       { return 1; }
+		"/*"       { if (!block_comment(lx)) return 0; continue; }
+		end        { if (AT_END(lx)) return 0; continue; }
+		[^]        { continue; }
+	*/
+	}
+}
+
+/*
+ * exec_comment: "/" "*" ["M"] "!" then digits, read up to lx->pos. As the server does:
+ *  - "/" "*" "M" "!" is MariaDB's; MySQL reads it as an ordinary comment.
+ *  - Five digits (MariaDB: six when a sixth follows) are a version; fewer are not, and they are
+ *    then code. Without a version the contents are code.
+ *  - With one, the contents are code when version <= the server's and, on MariaDB, the version
+ *    is not a MySQL-only one (50700..99999) unless the comment is the M form; otherwise the
+ *    comment is skipped whole (one ordinary comment may nest in it).
+ *  - Inside executable code, another executable comment would end where the server's state
+ *    does not follow (its "*" "/" closes both): an error, unless it is one the server skips.
+ * An unknown server version (0) reads the contents as code and marks the text ambiguous.
+ * Returns 0, or -1 for an error token.
+ */
+static int exec_comment(struct jg_sql_lexer *lx, size_t start)
+{
+	int m = lx->s[start + 2] == 'M';
+	size_t at = start + 3 + (size_t)m, ndig = lx->pos - at, vlen;
+	uint32_t v = 0;
+	int run = 1;
+
+	if (m && lx->mysql) {
+		lx->pos = start + 2;
+		return block_comment(lx) ? 0 : -1;
+	}
+	if (ndig >= 5) {
+		vlen = !lx->mysql && ndig >= 6 ? 6 : 5;
+		for (size_t i = 0; i < vlen; i++)
+			v = v * 10 + (uint32_t)(lx->s[at + i] - '0');
+		at += vlen;
+		if (!lx->version)
+			lx->ambiguous = 1;
+		else
+			run = v <= lx->version && (lx->mysql || v < 50700 || v > 99999 || m);
+	}
+	lx->pos = at;
+	if (!run)
+		return skipped_comment(lx) ? 0 : -1;
+	if (lx->in_exec)
+		return -1;
+	lx->in_exec = 1;
+	lx->exec_seen = 1;
+	return 0;
+}
+
 /* "#" and "-- " comments end at a newline; a NUL byte ends them too (sql_lex.cc), and is then
  * read as a token by the caller. Returns nothing: the caller lexes on. */
 static void line_comment(struct jg_sql_lexer *lx)
@@ -160,17 +219,17 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 		ws+                   { continue; }
 		"#"                   { line_comment(lx); continue; }
 		"--" [\x00-\x20\x7f]  { lx->pos--; line_comment(lx); continue; }
-
-		"/*!" (dig{5,6})? | "/*" [mM] "!" (dig{5,6})? {
-			/* Executable: the server runs the contents (MySQL, MariaDB; a version above
-			 * the server's makes MySQL skip them, but we cannot know the version that
-			 * matters, so the contents are always read as code). No nesting. */
-			if (lx->in_exec)
-				return JG_TOK_ERR;
-			lx->in_exec = 1;
-			lx->exec_seen = 1;
-			continue;
+		"--" "\xa0" {
+			if (lx->cs == JG_SQL_CS_LATIN1) {   /* white space in latin1 */
+				lx->pos--;
+				line_comment(lx);
+				continue;
+			}
+			lx->pos = *start + 1;
+			return JG_TOK_OP;
 		}
+
+		"/*" "M"? "!" dig*    { if (exec_comment(lx, *start) != 0) return JG_TOK_ERR; continue; }
 		"/*"                  { if (!block_comment(lx)) return JG_TOK_ERR; continue; }
 		"*/" {
 			if (lx->in_exec) {
@@ -202,7 +261,7 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 		}
 		ident                 { return JG_TOK_WORD; }
 
-		"@" "'"               { return sq_escaped(lx) ? JG_TOK_VAR : JG_TOK_ERR; }
+		"@" "'"               { return squote(lx) ? JG_TOK_VAR : JG_TOK_ERR; }
 		"@" '"'               { return dquote(lx) != JG_TOK_ERR ? JG_TOK_VAR : JG_TOK_ERR; }
 		"@" "`"               { return backtick(lx) ? JG_TOK_VAR : JG_TOK_ERR; }
 		"@" [a-zA-Z0-9_$.\x80-\xff]+ { return JG_TOK_VAR; }
@@ -226,12 +285,41 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 	}
 }
 
+/*
+ * latin1_cut: in latin1 the byte 0xa0 is white space to the server, where the rules above read
+ * it as part of a name. A word, variable or number token that holds one ends before it (and one
+ * that starts with it was white space: returns 1 to lex again from after it).
+ */
+static int latin1_cut(struct jg_sql_lexer *lx, enum jg_sql_tok_type *type, size_t start)
+{
+	size_t end = lx->pos > lx->len ? lx->len : lx->pos, i;
+	int digits = 1;
+
+	if (*type != JG_TOK_WORD && *type != JG_TOK_VAR && *type != JG_TOK_SYSVAR &&
+	    *type != JG_TOK_NUMBER)
+		return 0;
+	for (i = start; i < end && (unsigned char)lx->s[i] != 0xa0; i++)
+		digits &= lx->s[i] >= '0' && lx->s[i] <= '9';
+	if (i == end)
+		return 0;
+	if (i == start) {
+		lx->pos = start + 1;
+		return 1;
+	}
+	lx->pos = i;
+	if (*type == JG_TOK_WORD && digits)
+		*type = JG_TOK_NUMBER;
+	return 0;
+}
+
 /* see sql_lex.h */
 void jg_sql_lex(struct jg_sql_lexer *lx, struct jg_sql_tok *t)
 {
 	size_t start = lx->pos;
 
-	t->type = lex_main(lx, &start);
+	do
+		t->type = lex_main(lx, &start);
+	while (lx->cs == JG_SQL_CS_LATIN1 && latin1_cut(lx, &t->type, start));
 	t->kw = JG_KW_NONE;
 	if (start > lx->len)
 		start = lx->len;

@@ -98,7 +98,7 @@ out:
 int jg_cmd_cred(int argc, char **argv)
 {
 	static struct jg_config cfg;
-	struct jg_sql_session sess = { 0 };
+	struct jg_sql_session sess = { .version = JG_SQL_VERSION_DEFAULT };
 	static struct jg_sql_result res;
 	const char *path = NULL, *db = "", *sql = NULL;
 	struct jg_cred *c;

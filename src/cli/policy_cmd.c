@@ -119,6 +119,7 @@ static int decide_sql(const struct jg_policy *p, struct jg_policy_ctx *ctx, cons
 	struct jg_sql_session sess;
 
 	memset(&sess, 0, sizeof(sess));
+	sess.version = JG_SQL_VERSION_DEFAULT;
 	copy(sess.db, sizeof(sess.db), db ? db : "");
 	if (jg_policy_judge(p, ctx, &sess, sql, strlen(sql), &res, out, which) != JG_OK)
 		return -1;
@@ -133,6 +134,7 @@ static void describe(FILE *f, const struct jg_policy_decision *d)
 	else
 		fprintf(f, " by %s", d->rule == JG_POLICY_BY_DEFAULT ? "the default (no rule matched)" :
 		        d->rule == JG_POLICY_BY_UNKNOWN ? "unknown (statement not classified)" :
+		        d->rule == JG_POLICY_BY_READING ? "jitgate's reading of the text" :
 		        "the role check");
 	if (d->action == JG_POLICY_DENY)
 		fprintf(f, ": \"%s\"", d->message);

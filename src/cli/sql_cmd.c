@@ -12,9 +12,12 @@
 
 static int usage(void)
 {
-	fputs("usage: jitgate sql classify [--sql-mode MODES] [--db NAME] \"SQL\"\n"
+	fputs("usage: jitgate sql classify [--sql-mode MODES] [--db NAME] [--charset NAME]\n"
+	      "                            [--server VERSION] \"SQL\"\n"
 	      "  MODES: comma-separated sql_mode names; ANSI_QUOTES, ANSI and NO_BACKSLASH_ESCAPES\n"
-	      "  change how the text is read\n", stderr);
+	      "  change how the text is read. NAME: character_set_client (default utf8mb4).\n"
+	      "  VERSION: the server's, as its greeting says it (default 10.11.6-MariaDB; 8.0.36\n"
+	      "  is a MySQL server): executable comments run or are skipped by it\n", stderr);
 	return 2;
 }
 
@@ -67,7 +70,7 @@ static json_t *stmt_json(const struct jg_sql_stmt *st)
 int jg_cmd_sql(int argc, char **argv)
 {
 	static struct jg_sql_result res;   /* 230 KiB: not on the stack */
-	struct jg_sql_session sess = { 0 };
+	struct jg_sql_session sess = { .version = JG_SQL_VERSION_DEFAULT };
 	const char *sql = NULL;
 	int rc;
 
@@ -80,6 +83,12 @@ int jg_cmd_sql(int argc, char **argv)
 			if (strlen(argv[++i]) > 64)
 				return usage();
 			snprintf(sess.db, sizeof(sess.db), "%s", argv[i]);
+		} else if (strcmp(argv[i], "--charset") == 0 && i + 1 < argc) {
+			i++;
+			sess.charset = (uint8_t)jg_sql_charset_of(argv[i], strlen(argv[i]));
+		} else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
+			if (jg_sql_version_of(argv[++i], &sess.version, &sess.mysql) != 0)
+				return usage();
 		} else if (!sql && (argv[i][0] != '-' || argv[i][1] == '\0' || argv[i][1] == '-')) {
 			sql = argv[i];
 		} else {
@@ -101,5 +110,8 @@ int jg_cmd_sql(int argc, char **argv)
 	if (rc != JG_OK)
 		fprintf(stderr, "jitgate sql: more than %d statements: the gateway refuses this text\n",
 		        JG_SQL_STMTS_MAX);
+	if (res.refuse != JG_SQL_OK)
+		printf("{\"refused\":\"%s\",\"statement\":%u}\n",
+		       res.refuse == JG_SQL_AMBIGUOUS ? "ambiguous" : "charset", res.refuse_stmt + 1);
 	return 0;
 }

@@ -380,6 +380,40 @@ void jg_policy_tags_from_sql(const char *sql, size_t len, char *out, size_t cap)
 		out[n] = '\0';
 }
 
+/* unreadable: the refusals that come before any rule (see policy.h); 1 when *out is one. */
+static int unreadable(const struct jg_sql_result *cls, struct jg_policy_decision *out,
+                      unsigned *which)
+{
+	out->action = JG_POLICY_DENY;
+	out->rule = JG_POLICY_BY_READING;
+	out->rule_name = "";
+	*which = cls->refuse_stmt;
+	switch (cls->refuse) {
+	case JG_SQL_AMBIGUOUS:
+		out->message = "jitgate cannot tell how the database will read this query: it follows a "
+		               "change of sql_mode or character set whose value the query does not "
+		               "give, or holds a versioned comment for an unknown server version; send "
+		               "the SET in a query of its own";
+		return 1;
+	case JG_SQL_CHARSET:
+		out->message = "jitgate reads statements only in the character sets utf8mb4, utf8mb3 "
+		               "(utf8), latin1, ascii and binary; this query selects another one, or is "
+		               "written in another one with bytes from 0x80";
+		return 1;
+	default:
+		break;
+	}
+	for (unsigned i = 0; i < cls->nstmts; i++)
+		if (cls->stmts[i].flags & JG_SQL_TRACKING) {
+			out->message = "jitgate observes the session's state through session tracking; a "
+			               "query may not change the session_track_ variables";
+			*which = i;
+			return 1;
+		}
+	out->action = JG_POLICY_ALLOW;
+	return 0;
+}
+
 int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
                                const char *sql, size_t len, const struct jg_sql_result *cls,
                                struct jg_policy_decision *out, unsigned *which)
@@ -398,6 +432,8 @@ int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy
 		out->message = "too many statements in one query for jitgate to inspect";
 		return JG_ERR_TOOBIG;
 	}
+	if (unreadable(cls, out, which))
+		return JG_OK;
 	jg_policy_tags_from_sql(sql, len, comment, sizeof(comment));
 	snprintf(tags, sizeof(tags), "%s %s", ctx->tags ? ctx->tags : "", comment);
 	c.tags = tags;

@@ -110,6 +110,7 @@ struct jg_policy_decision {
 #define JG_POLICY_BY_DEFAULT (-1)   /* no rule matched: the policy's default */
 #define JG_POLICY_BY_UNKNOWN (-2)   /* unknown/opaque statement no rule addressed: `unknown` */
 #define JG_POLICY_BY_ROLE (-3)      /* the role does not exist or the groups may not assume it */
+#define JG_POLICY_BY_READING (-4)   /* the text cannot be read as the server will read it */
 
 /* jg_policy_role_refusal: NULL when groups (comma-separated) may assume the role role_name;
  * otherwise the reason, for the client. */
@@ -137,7 +138,9 @@ int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
 /*
  * jg_policy_judge_classified: the same decision over a classification already made of sql
  * (cls; NULL when the text had more statements than the classifier takes: a deny naming no
- * rule, and JG_ERR_TOOBIG). The session state is the caller's to update.
+ * rule, and JG_ERR_TOOBIG). Whatever the policy says, a text the classifier cannot read the way
+ * the server will (cls->refuse) and one that turns off the session tracking jitgate observes the
+ * server through are denied (JG_POLICY_BY_READING). The session state is the caller's to update.
  */
 int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
                                const char *sql, size_t len, const struct jg_sql_result *cls,

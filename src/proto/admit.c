@@ -3,6 +3,7 @@
 
 #include "gw/gateway.h"
 #include "policy/policy.h"
+#include "proto/command.h"
 #include "proto/session.h"
 
 #include <stdio.h>
@@ -21,6 +22,10 @@ static const char *never_carried(uint8_t com)
 	case JG_COM_CONNECT_OUT:
 	case JG_COM_DAEMON:
 		return "replication commands";
+	case JG_COM_SLEEP: case JG_COM_CONNECT: case JG_COM_TIME: case JG_COM_DELAYED_INSERT:
+		return "commands only the server itself uses";
+	case JG_COM_DEBUG:
+		return "COM_DEBUG";
 	default:
 		return NULL;
 	}
@@ -58,7 +63,7 @@ const struct jg_admit_stage jg_admit_commands = {
 
 static int judged(uint8_t com)
 {
-	return com == JG_COM_QUERY || com == JG_COM_STMT_PREPARE;
+	return jg_command_judged(com);
 }
 
 static int policy_text(const struct jg_session *s, uint8_t com)
@@ -80,7 +85,8 @@ static void decision_message(const struct jg_policy_decision *dec, unsigned whic
 	else
 		snprintf(msg, cap, "%s (jitgate policy %s; statement %u; nothing of this query ran)",
 		         dec->message, dec->rule == JG_POLICY_BY_ROLE ? "role check" :
-		         dec->rule == JG_POLICY_BY_UNKNOWN ? "for unknown statements" : "default",
+		         dec->rule == JG_POLICY_BY_UNKNOWN ? "for unknown statements" :
+		         dec->rule == JG_POLICY_BY_READING ? "reading" : "default",
 		         which + 1);
 }
 

@@ -1,6 +1,8 @@
 /* backend.c: login to the backend; see backend.h and spec/backend.rl. */
 #include "proto/backend.h"
 
+#include "proto/state.h"
+
 #include "gw/gateway.h"
 #include "policy/policy.h"
 
@@ -106,6 +108,8 @@ void jg_backend_on_greeting(struct jg_session *s, const uint8_t *pkt, uint32_t l
 	jg_gateway_set_backend(gw, g->version, g->caps, g->charset);
 	s->lb.caps = (s->hello.caps & g->caps & JG_CAPS_OFFERED) | JG_CLIENT_PROTOCOL_41 |
 	             JG_CLIENT_SECURE_CONNECTION | JG_CLIENT_PLUGIN_AUTH | JG_CLIENT_LONG_PASSWORD;
+	/* the session state the classifier reads is what the server reports (state.h) */
+	s->lb.caps |= g->caps & JG_CLIENT_SESSION_TRACK;
 	s->lb.caps &= ~(uint32_t)JG_CLIENT_CONNECT_ATTRS;
 	if (s->hello.db[0])
 		s->lb.caps |= JG_CLIENT_CONNECT_WITH_DB;
@@ -212,7 +216,8 @@ static void set_database(struct jg_session *s, const char *name)
 
 void jg_backend_on_login_ok(struct jg_session *s, const uint8_t *pkt, uint32_t len, uint8_t seq)
 {
-	static const char probe[] = "\x03SELECT @@SESSION.sql_mode, @@SESSION.max_allowed_packet";
+	static const char probe[] = "\x03SELECT @@SESSION.sql_mode, @@SESSION.max_allowed_packet, "
+	                            "@@SESSION.character_set_client";
 	struct jg_pkt_ok ok;
 
 	s->lb.status = jg_pkt_parse_ok_head(pkt, len, s->lb.caps, &ok) == JG_OK ? ok.status : 0x0002;
@@ -228,13 +233,23 @@ void jg_backend_on_login_ok(struct jg_session *s, const uint8_t *pkt, uint32_t l
 	s->resp.deprecate_eof = !!(s->lb.caps & JG_CLIENT_DEPRECATE_EOF);
 	memset(&s->sql, 0, sizeof(s->sql));
 	set_database(s, s->hello.db);
+	if (jg_sql_version_of(s->lb.greet.version, &s->sql.version, &s->sql.mysql) != 0)
+		s->sql.version = 0;             /* versioned comments are then refused as ambiguous */
 	if (!atomic_load(&s->gw->policy)) {
 		enter_command(s);
 		return;
 	}
-	/* The classifier must read strings as the server will: ask the session's sql_mode (and how
-	 * large a statement it takes, which bounds what the command stage holds to judge one). */
+	/* The classifier must read strings as the server will: have the server report every change
+	 * of the state that decides it, and ask where it starts (and how large a statement the
+	 * server takes, which bounds what the command stage holds to judge one). Both queries go
+	 * in one write: no round trip is added. */
+	s->lb.probes = 0;
+	if (jg_state_observed(s)) {
+		jg_out_packet(&s->bout, 0, jg_state_track_query, strlen(jg_state_track_query));
+		s->lb.probes++;
+	}
 	jg_out_packet(&s->bout, 0, probe, sizeof(probe) - 1);
+	s->lb.probes++;
 	jg_resp_expect(&s->resp, JG_COM_QUERY);
 	s->phase = JG_PH_SQLMODE;
 }
@@ -254,18 +269,21 @@ void jg_backend_on_login_err(struct jg_session *s, const uint8_t *pkt, uint32_t 
 	refused(s, LOGIN_FAILED, msg);
 }
 
-/* probe_row: the probe's one row (text protocol): sql_mode, max_allowed_packet. */
+/* probe_row: the probe's one row (text protocol): sql_mode, max_allowed_packet,
+ * character_set_client. */
 static int probe_row(struct jg_session *s, const uint8_t *p, uint32_t len)
 {
 	struct jg_text_row row;
-	struct jg_pkt_value mode, max;
+	struct jg_pkt_value mode, max, cs;
 	char num[24];
 
-	jg_text_row_init(&row, p, len, 2);
+	jg_text_row_init(&row, p, len, 3);
 	if (jg_text_row_next(&row, &mode) != JG_OK || jg_text_row_next(&row, &max) != JG_OK ||
-	    jg_text_row_finish(&row) != JG_OK || mode.null || max.null || max.len == 0 ||
-	    max.len >= sizeof(num))
+	    jg_text_row_next(&row, &cs) != JG_OK || jg_text_row_finish(&row) != JG_OK ||
+	    mode.null || max.null || cs.null || max.len == 0 || max.len >= sizeof(num))
 		return JG_ERR_PROTO;
+	s->sql.charset = (uint8_t)jg_sql_charset_of((const char *)cs.p, cs.len);
+	s->charset0 = s->sql.charset;
 	/* A mode this gateway does not know could change lexing: fail closed. */
 	if (jg_sql_mode_parse((const char *)mode.p, mode.len, &s->sql_mode0) != 0)
 		return JG_ERR_PROTO;
@@ -287,8 +305,20 @@ static int step_sqlmode(struct jg_session *s, const uint8_t *p, uint32_t len)
 		                  "server does; try again");
 		return JG_OK;
 	}
-	if (jg_resp_done(&s->resp))
-		enter_command(s);
+	if (!jg_resp_done(&s->resp))
+		return JG_OK;
+	if (--s->lb.probes > 0) {
+		jg_resp_expect(&s->resp, JG_COM_QUERY);
+		return JG_OK;
+	}
+	if (s->sql.charset == JG_SQL_CS_OTHER) {
+		jg_session_refuse(s, JG_ER_NOT_SUPPORTED, "jitgate reads statements only in the "
+		                  "character sets utf8mb4, utf8mb3 (utf8), latin1, ascii and binary, "
+		                  "where it knows exactly where the server's strings end; connect with "
+		                  "one of them (for example --default-character-set=utf8mb4)");
+		return JG_OK;
+	}
+	enter_command(s);
 	return JG_OK;
 }
 

@@ -1,11 +1,84 @@
 /* command.c: the command stage; see command.h and stage.h. */
 #include "proto/command.h"
 
+#include "proto/state.h"
+
 #include <stdio.h>
 #include <string.h>
 
 /* Per worker thread: a classification is large (every statement of a packet) and short-lived. */
 static _Thread_local struct jg_sql_result scratch;
+
+/* The statement a command amounts to (equivalent below): names of up to 64 characters of 4
+ * bytes, each byte doubled at worst, and the words around them. */
+static _Thread_local char equiv[600];
+
+int jg_command_judged(uint8_t com)
+{
+	switch (com) {
+	case JG_COM_QUERY: case JG_COM_STMT_PREPARE: case JG_COM_FIELD_LIST: case JG_COM_INIT_DB:
+	case JG_COM_CREATE_DB: case JG_COM_DROP_DB: case JG_COM_REFRESH: case JG_COM_PROCESS_INFO:
+	case JG_COM_PROCESS_KILL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* quoted: name[0..n) as a `quoted` identifier at out (with room for it); its length, or 0 when
+ * it is no name (empty, too long, or with a NUL: the server refuses it too). */
+static size_t quoted(const char *name, size_t n, char *out)
+{
+	size_t o = 0;
+
+	if (n == 0 || n > 256 || memchr(name, '\0', n))
+		return 0;
+	out[o++] = '`';
+	for (size_t i = 0; i < n; i++) {
+		if (name[i] == '`')
+			out[o++] = '`';
+		out[o++] = name[i];
+	}
+	out[o++] = '`';
+	return o;
+}
+
+/*
+ * equivalent: the statement text of a command that amounts to one (jg_command_judged), from its
+ * payload after the command byte (p, n), into equiv; its length. A malformed command becomes a
+ * text that classifies as unknown.
+ */
+static size_t equivalent(uint8_t com, const char *p, size_t n)
+{
+	const char *head = "", *name = p;
+	size_t len = n, q, o;
+
+	switch (com) {
+	case JG_COM_FIELD_LIST:                 /* table<NUL> wildcard<EOF> */
+		head = "SHOW COLUMNS FROM ";
+		len = strnlen(p, n);
+		if (len == n)
+			len = 0;
+		break;
+	case JG_COM_INIT_DB: head = "USE "; break;
+	case JG_COM_CREATE_DB: head = "CREATE DATABASE "; break;
+	case JG_COM_DROP_DB: head = "DROP DATABASE "; break;
+	case JG_COM_REFRESH: return (size_t)snprintf(equiv, sizeof(equiv), "FLUSH");
+	case JG_COM_PROCESS_INFO: return (size_t)snprintf(equiv, sizeof(equiv), "SHOW PROCESSLIST");
+	case JG_COM_PROCESS_KILL:
+		if (n < 4)
+			return (size_t)snprintf(equiv, sizeof(equiv), "COM_PROCESS_KILL ?");
+		return (size_t)snprintf(equiv, sizeof(equiv), "KILL %u", (unsigned)jg_le32(
+		                        (const uint8_t *)p));
+	default:
+		return 0;
+	}
+	o = (size_t)snprintf(equiv, sizeof(equiv), "%s", head);
+	q = quoted(name, len, equiv + o);
+	if (q == 0)
+		return (size_t)snprintf(equiv, sizeof(equiv), "malformed command ?");
+	return o + q;
+}
 
 /* The bytes of a command admission needs before it knows whether to hold the text: the command
  * byte and a statement id. */
@@ -75,15 +148,24 @@ static void too_large(struct jg_session *s, uint8_t seq, uint64_t len)
 	refuse(s, seq, &ref);
 }
 
-/* went: the command was admitted and goes to the database: what it changes, what answers it. */
+/*
+ * went: the command was admitted and goes to the database: what it changes, what answers it.
+ * The state later texts are read under is what the server reports (state.h); only a backend
+ * without session tracking leaves the gateway to follow the statements it let through.
+ */
 static void went(struct jg_session *s, const struct jg_cmd *cmd, const struct jg_sql_session *next)
 {
-	if (cmd->com == JG_COM_INIT_DB && cmd->head_len == cmd->len)
-		set_database(s, cmd->head + 1, cmd->len - 1);
-	if (cmd->com == JG_COM_RESET_CONNECTION)
+	if (cmd->com == JG_COM_RESET_CONNECTION) {
+		/* the session as it began; the server reports no change for a reset */
 		s->sql.sql_mode = s->sql_mode0;
-	if (cmd->com == JG_COM_QUERY && cmd->cls)
-		s->sql = *next;                 /* USE, SET sql_mode: later texts read the new way */
+		s->sql.charset = s->charset0;
+	}
+	if (!jg_state_observed(s)) {
+		if (cmd->com == JG_COM_INIT_DB && cmd->head_len == cmd->len)
+			set_database(s, cmd->head + 1, cmd->len - 1);
+		if (cmd->com == JG_COM_QUERY && cmd->cls)
+			s->sql = *next;         /* USE, SET sql_mode: later texts read the new way */
+	}
 	if (cmd->com == JG_COM_QUIT)
 		s->cmd.quitting = 1;
 	s->metrics.commands++;
@@ -100,6 +182,10 @@ static int admit(struct jg_session *s, struct jg_cmd *cmd, struct jg_refusal *re
 	int rc = JG_STAGE_GO;
 
 	cmd->state = &s->sql;
+	if (cmd->sql && cmd->com != JG_COM_QUERY && cmd->com != JG_COM_STMT_PREPARE) {
+		cmd->sql_len = equivalent(cmd->com, cmd->sql, cmd->sql_len);
+		cmd->sql = equiv;
+	}
 	if (cmd->sql) {
 		*next = s->sql;
 		cmd->cls_err = jg_sql_classify(next, cmd->sql, cmd->sql_len, &scratch);

@@ -32,4 +32,13 @@ int jg_command_waiting(const struct jg_session *s);
 /* jg_command_resume: the admission stage that waited may be asked again. */
 void jg_command_resume(struct jg_session *s);
 
+/*
+ * jg_command_judged: com carries a statement, or amounts to one, that admission judges with
+ * the statement's text: COM_QUERY and COM_STMT_PREPARE, and the commands that do what a
+ * statement does (COM_FIELD_LIST is SHOW COLUMNS FROM its table, COM_INIT_DB is USE,
+ * COM_CREATE_DB and COM_DROP_DB, COM_REFRESH is FLUSH, COM_PROCESS_INFO is SHOW PROCESSLIST,
+ * COM_PROCESS_KILL is KILL): the command stage hands those in as that statement's text.
+ */
+int jg_command_judged(uint8_t com);
+
 #endif

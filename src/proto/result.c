@@ -2,6 +2,7 @@
 #include "proto/result.h"
 
 #include "gw/gateway.h"
+#include "proto/state.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -46,6 +47,13 @@ static void track(struct jg_result_summary *sum, const struct jg_pkt_ok *ok)
 	}
 	memcpy(sum->track + sum->track_len, ok->track, n);
 	sum->track_len += n;
+}
+
+/* is_end: the packet the machine just read is an OK or EOF that ends a result: it carries the
+ * server's status, and maybe session-state changes (state.h). */
+static int is_end(const struct jg_session *s)
+{
+	return s->resp.kind == JG_RK_OK || s->resp.kind == JG_RK_EOF;
 }
 
 /* summarize: an OK, ERR or EOF that ends a result into the summary. The OK's info and
@@ -207,6 +215,8 @@ static int finish(struct jg_session *s)
 	} else {
 		if (s->res.want & JG_RS_END)
 			summarize(s, s->res.pkt.p, s->res.pkt.len);
+		if (is_end(s))
+			s->res.pkt.len = jg_state_end(s, s->res.pkt.p, s->res.pkt.len);
 		rc = emit(s, s->res.pkt.p, s->res.pkt.len);
 	}
 	if (rc == JG_OK && jg_resp_done(&s->resp))
@@ -247,16 +257,44 @@ static int pass(struct jg_session *s, struct jg_dir *d)
 	return JG_OK;
 }
 
+/*
+ * end_in_place: an end packet on the zero-copy path, whole in the direction buffer at r: the
+ * state it reports is observed, and a state block the client did not ask for is cut out of the
+ * buffer (the bytes after the packet move down; *f shrinks with it).
+ */
+static int end_in_place(struct jg_session *s, struct jg_dir *d, struct jg_frame *f, size_t have)
+{
+	uint8_t *payload = d->buf + d->r + JG_FRAME_HDR;
+	size_t n;
+
+	if (have != f->len)     /* larger than the buffer: its state would go unobserved */
+		return (s->resp.status & JG_SERVER_SESSION_STATE_CHANGED) ? JG_ERR_PROTO : JG_OK;
+	if (s->res.want & JG_RS_END)
+		summarize(s, payload, have);
+	n = jg_state_end(s, payload, have);
+	if (n < f->len) {
+		memmove(payload + n, payload + f->len, d->end - (d->r + JG_FRAME_HDR + f->len));
+		d->end -= f->len - n;
+		jg_frame_put_header(d->buf + d->r, (uint32_t)n, f->seq);
+		f->len = f->left = (uint32_t)n;
+	}
+	return JG_OK;
+}
+
 /* packet: a logical packet starts: the machine learns it, and its bytes get their fate. */
 static int packet(struct jg_session *s, struct jg_dir *d, const struct jg_frame *peek,
                   const uint8_t *payload, size_t have)
 {
+	struct jg_frame f = *peek;
 	int rc;
 
 	if (!s->res.began && !jg_resp_done(&s->resp))
 		begin(s, peek->seq);
 	if ((rc = jg_resp_packet(&s->resp, payload, have, peek->len)) != JG_OK)
 		return rc;
+	if ((!s->res.copy || s->res.drop) && is_end(s) && (rc = end_in_place(s, d, &f, have)) != JG_OK)
+		return rc;
+	peek = &f;
 	d->f = *peek;
 	d->r += JG_FRAME_HDR;
 	d->discard = s->res.drop;
@@ -269,7 +307,7 @@ static int packet(struct jg_session *s, struct jg_dir *d, const struct jg_frame 
 		if (peek->len == 0)
 			return finish(s);
 		return JG_OK;
-	} else if ((s->res.want & JG_RS_END) && have == peek->len) {
+	} else if ((s->res.want & JG_RS_END) && have == peek->len && !is_end(s)) {
 		summarize(s, payload, have);
 	}
 	if (jg_resp_done(&s->resp) && s->res.began)

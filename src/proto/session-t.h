@@ -88,12 +88,14 @@ struct jg_session {
 		uint32_t caps;               /* capabilities of the backend leg */
 		uint32_t kill_id;            /* killer session: the backend thread to kill */
 		uint64_t max_packet;         /* the backend's max_allowed_packet, 0 = unknown */
+		uint8_t probes;              /* login queries still to answer (SQLMODE phase) */
 		struct jg_greeting greet;
 	} lb;
 
 	/* The server's session as the classifier must read it (backend.c sets, command.c follows). */
 	struct jg_sql_session sql;
 	unsigned sql_mode0;              /* the sql_mode the session started with */
+	uint8_t charset0;                /* and its character_set_client (enum jg_sql_charset) */
 
 	/* The response machine (spec/response.rl): where the conversation is. */
 	struct jg_resp resp;

@@ -35,7 +35,10 @@ struct cls {
 	int hide;                      /* a bound hid something: unknown */
 	int depth;                     /* 0 for a top-level statement, 1 inside PREPARE's text */
 	unsigned new_mode;             /* sql_mode after this statement */
-	int mode_lost;                 /* sql_mode changed to something we cannot follow */
+	unsigned new_cs;               /* character_set_client after it */
+	int mode_lost;                 /* sql_mode changed to a value not in the text */
+	int cs_lost;                   /* character_set_client likewise */
+	int cs_refused;                /* ... to a character set the lexer does not read */
 };
 
 static void next(struct cur *k)
@@ -385,6 +388,10 @@ static int scan(struct cls *c, struct scan *sc)
 		if (sc->expect && sc->depth < DEPTH_MAX) {
 			if (t->type == JG_TOK_WORD && t->kw == JG_KW_LATERAL)
 				continue;
+			/* ODBC's { OJ a LEFT JOIN b ... } names tables in its own syntax: what the
+			 * extractor cannot account for where tables are named makes it unknown */
+			if (t->type == JG_TOK_OP && c->s[t->start] == '{')
+				c->err = 1;
 			sc->expect = 0;
 			if (is_name(t)) {
 				sc->has_first = 1;
@@ -818,27 +825,76 @@ int jg_sql_mode_parse(const char *p, size_t n, unsigned *mode)
 	return 0;
 }
 
-/* Character sets whose multi-byte characters can end in 0x5c, the backslash: a gateway that
- * reads the text as ASCII would end strings where the server does not. */
-static int unsafe_charset(const struct cls *c, const struct jg_sql_tok *t)
+/* see sql.h: the names MariaDB and MySQL give the sets the lexer reads, and their aliases */
+enum jg_sql_charset jg_sql_charset_of(const char *name, size_t n)
 {
-	static const char *const bad[] = { "big5", "cp932", "gbk", "gb18030", "sjis" };
-	char name[32];
-	int n;
+	static const struct { const char *name; enum jg_sql_charset cs; } known[] = {
+		{ "utf8mb4", JG_SQL_CS_UTF8 }, { "utf8mb3", JG_SQL_CS_UTF8 }, { "utf8", JG_SQL_CS_UTF8 },
+		{ "latin1", JG_SQL_CS_LATIN1 }, { "ascii", JG_SQL_CS_ASCII },
+		{ "binary", JG_SQL_CS_BINARY },
+	};
 
-	if (t->type == JG_TOK_STRING) {
-		n = t->len >= 2 && t->len - 2 < sizeof(name) ? (int)t->len - 2 : -1;
-		if (n >= 0)
-			memcpy(name, c->s + t->start + 1, (size_t)n), name[n] = '\0';
-	} else {
-		n = ident(c, t, name, sizeof(name));
-	}
-	if (n < 0)
-		return 1;
-	for (size_t i = 0; i < JG_ARRAY_LEN(bad); i++)
-		if (strcasecmp(name, bad[i]) == 0)
-			return 1;
+	for (size_t i = 0; i < JG_ARRAY_LEN(known); i++)
+		if (strlen(known[i].name) == n && strncasecmp(name, known[i].name, n) == 0)
+			return known[i].cs;
+	return JG_SQL_CS_OTHER;
+}
+
+/* see sql.h */
+int jg_sql_version_of(const char *v, uint32_t *version, uint8_t *mysql)
+{
+	unsigned a, b, c;
+
+	if (strncmp(v, "5.5.5-", 6) == 0)       /* MariaDB before 11 puts this first */
+		v += 6;
+	if (sscanf(v, "%u.%u.%u", &a, &b, &c) != 3 || b > 99 || c > 99 || a > 99)
+		return -1;
+	*version = a * 10000 + b * 100 + c;
+	*mysql = strstr(v, "MariaDB") == NULL;
 	return 0;
+}
+
+/*
+ * charset_value: the character set a SET names at k (NAMES x, CHARACTER SET x,
+ * character_set_client = x): into c->new_cs when the text says which; an expression, a variable
+ * or DEFAULT leave it to the server (c->cs_lost); a set the lexer does not read is refused.
+ */
+static void charset_value(struct cls *c, struct cur *k)
+{
+	struct cur after = *k;
+	char name[32];
+	int n = -1;
+
+	next(&after);
+	if (after.t.type != JG_TOK_END && after.t.type != JG_TOK_COMMA && !word_eq(c, &after.t, "collate")) {
+		c->cs_lost = 1;
+		return;
+	}
+	if (k->t.type == JG_TOK_STRING && (c->s[k->t.start] == '\'' || c->s[k->t.start] == '"')) {
+		n = k->t.len - 2 < sizeof(name) ? (int)k->t.len - 2 : -1;
+		if (n >= 0)
+			memcpy(name, c->s + k->t.start + 1, (size_t)n), name[n] = '\0';
+		for (int i = 0; i < n; i++)
+			if (name[i] == '\\' || name[i] == '\'' || name[i] == '"')
+				n = -1;
+	} else if ((k->t.type == JG_TOK_WORD && k->t.kw != JG_KW_DEFAULT) || k->t.type == JG_TOK_QIDENT) {
+		n = ident(c, &k->t, name, sizeof(name));
+	}
+	if (n <= 0) {
+		c->cs_lost = 1;
+		return;
+	}
+	c->new_cs = jg_sql_charset_of(name, (size_t)n);
+	if (c->new_cs == JG_SQL_CS_OTHER)
+		c->cs_refused = 1;
+}
+
+/* name_is: a variable's name (after any scope) is w, or starts with it when prefix is set */
+static int name_is(const char *p, size_t n, const char *w, int prefix)
+{
+	size_t wn = strlen(w);
+
+	return (prefix ? n > wn : n == wn) && strncasecmp(p, w, wn) == 0;
 }
 
 static void h_set(struct cls *c, struct cur *k)
@@ -861,7 +917,7 @@ static void h_set(struct cls *c, struct cur *k)
 		return;
 	}
 	for (;;) {
-		int global = 0, session = 0, is_mode = 0, is_cs = 0;
+		int global = 0, session = 0, is_mode = 0, is_cs = 0, is_client = 0, is_track = 0;
 		struct jg_sql_tok var;
 
 		/* scope */
@@ -878,14 +934,14 @@ static void h_set(struct cls *c, struct cur *k)
 				st->flags |= JG_SQL_GLOBAL;
 			return;
 		}
-		if (is_kw(k, JG_KW_NAMES) || is_kw(k, JG_KW_CHARACTER) || is_kw(k, JG_KW_CHARSET)) {
+		if (!global && (is_kw(k, JG_KW_NAMES) || is_kw(k, JG_KW_CHARACTER) ||
+		                 is_kw(k, JG_KW_CHARSET))) {
 			st->flags |= JG_SQL_MODE_CHANGE;
 			if (accept(k, JG_KW_CHARACTER))
 				accept(k, JG_KW_SET);
 			else
 				next(k);
-			if (k->t.type == JG_TOK_END || unsafe_charset(c, &k->t))
-				c->mode_lost = 1;
+			charset_value(c, k);
 			var = k->t;
 		} else {
 			var = k->t;
@@ -902,23 +958,29 @@ static void h_set(struct cls *c, struct cur *k)
 				else if (n > 6 && strncasecmp(p, "local.", 6) == 0)
 					p += 6, n -= 6, session = 1;
 				if (!global) {
-					is_mode = n == 8 && strncasecmp(p, "sql_mode", 8) == 0;
-					is_cs = n > 14 && strncasecmp(p, "character_set_", 14) == 0;
+					is_mode = name_is(p, n, "sql_mode", 0);
+					is_cs = name_is(p, n, "character_set_", 1);
+					is_client = name_is(p, n, "character_set_client", 0);
+					is_track = name_is(p, n, "session_track_", 1);
 				}
 			} else if (var.type == JG_TOK_WORD || var.type == JG_TOK_QIDENT) {
 				char name[66];
 				int n = ident(c, &var, name, sizeof(name));
 
-				is_mode = n == 8 && strcmp(name, "sql_mode") == 0;
-				is_cs = n > 14 && strncmp(name, "character_set_", 14) == 0;
+				if (n > 0) {
+					is_mode = name_is(name, (size_t)n, "sql_mode", 0);
+					is_cs = name_is(name, (size_t)n, "character_set_", 1);
+					is_client = name_is(name, (size_t)n, "character_set_client", 0);
+					is_track = name_is(name, (size_t)n, "session_track_", 1);
+				}
 			} else if (var.type != JG_TOK_VAR) {
 				set_kind(c, JG_SQL_UNKNOWN);
 				return;
 			}
 			if (global) {
 				st->flags |= JG_SQL_GLOBAL;
-				is_mode = is_cs = 0;
-			} else if ((is_mode || is_cs) && !session && scoped) {
+				is_mode = is_cs = is_client = is_track = 0;
+			} else if ((is_mode || is_client || is_track) && !session && scoped) {
 				/* SET GLOBAL a = 1, sql_mode = ...: whether the scope carries over
 				 * differs between versions; do not guess */
 				c->mode_lost = 1;
@@ -947,10 +1009,11 @@ static void h_set(struct cls *c, struct cur *k)
 				}
 			} else if (is_cs) {
 				st->flags |= JG_SQL_MODE_CHANGE;
-				if (unsafe_charset(c, &k->t) || (k->t.type != JG_TOK_STRING &&
-				    k->t.type != JG_TOK_WORD && k->t.type != JG_TOK_QIDENT))
-					c->mode_lost = 1;
+				if (is_client)
+					charset_value(c, k);
 			}
+			if (is_track)
+				st->flags |= JG_SQL_TRACKING;
 		}
 		scoped |= global | session;
 		/* to the next assignment at depth 0 */
@@ -1113,7 +1176,11 @@ static void inner(struct cls *c, struct cur *k)
 	ic.start.s = buf;
 	ic.start.len = n;
 	ic.start.mode = c->start.mode;
+	ic.start.cs = c->start.cs;
+	ic.start.version = c->start.version;
+	ic.start.mysql = c->start.mysql;
 	ic.new_mode = c->start.mode;
+	ic.new_cs = c->start.cs;
 	{
 		struct scan sc;
 		struct jg_sql_lexer lx;
@@ -1130,7 +1197,7 @@ static void inner(struct cls *c, struct cur *k)
 		}
 		if (sc.end.exec_seen)
 			sub->flags |= JG_SQL_EXEC_COMMENT;
-		if (ic.mode_lost)
+		if (ic.mode_lost || ic.cs_lost || ic.cs_refused || sc.end.ambiguous)
 			sub->kind = JG_SQL_UNKNOWN;
 	}
 	c->st->inner = sub->kind;
@@ -1342,9 +1409,98 @@ static void classify_stmt(struct cls *c, struct scan *sc)
 		st->flags &= ~(unsigned)(JG_SQL_HAS_WHERE | JG_SQL_HAS_LIMIT);
 	if (c->err || c->hide)
 		st->kind = JG_SQL_UNKNOWN;
-	if (c->mode_lost) {
-		st->kind = JG_SQL_UNKNOWN;
-		st->flags |= JG_SQL_OPAQUE | JG_SQL_MODE_CHANGE;
+	if (c->mode_lost || c->cs_lost)
+		st->flags |= JG_SQL_MODE_CHANGE;
+}
+
+/*
+ * One reading of a text: the session state and the lexer as the server would have them if the
+ * state changes of unknown value took one of their possible values. A text has one reading
+ * until such a change; then one per sql_mode the lexer tells apart (READINGS_MAX), until a
+ * change of known value makes them one again.
+ */
+#define READINGS_MAX 4
+
+struct reading {
+	struct jg_sql_session sess;
+	struct jg_sql_lexer lx;
+};
+
+/* one_stmt: the statement at r's lexer into st; r moves past it. Returns the statement's end
+ * token type (JG_TOK_SEMI or JG_TOK_END), *c filled for the caller. */
+static enum jg_sql_tok_type one_stmt(struct reading *r, const char *text, size_t len,
+                                     struct jg_sql_stmt *st, struct cls *c, int *ntok)
+{
+	struct scan sc;
+	struct jg_sql_tok t;
+	size_t start = r->lx.pos > len ? len : r->lx.pos;
+
+	st->kind = JG_SQL_UNKNOWN;
+	st->object = JG_SQL_OBJ_NONE;
+	st->flags = 0;
+	st->ntables = 0;
+	st->inner = JG_SQL_UNKNOWN;
+	st->fingerprint[0] = '\0';
+	memset(c, 0, sizeof(*c));
+	c->sess = &r->sess;
+	c->s = text;
+	c->st = st;
+	r->lx.mode = r->sess.sql_mode;
+	r->lx.cs = r->sess.charset;
+	r->lx.exec_seen = r->lx.in_exec;      /* an executable comment goes on from the last one */
+	c->start = r->lx;
+	c->new_mode = r->sess.sql_mode;
+	c->new_cs = r->sess.charset;
+	classify_stmt(c, &sc);
+	r->lx = sc.end;                        /* on this statement's ";" or the end */
+	jg_sql_lex(&r->lx, &t);
+	st->start = start;
+	st->len = (t.type == JG_TOK_SEMI ? t.start : len) - start;
+	if (sc.end.exec_seen)
+		st->flags |= JG_SQL_EXEC_COMMENT;
+	*ntok = sc.ntok + c->err;
+	return t.type;
+}
+
+/* merge: reading b of a statement into a: where they differ the statement is unknown, with the
+ * tables and warning flags of both; WHERE and LIMIT count only when both have them. */
+static void merge(struct jg_sql_stmt *a, const struct jg_sql_stmt *b)
+{
+	const unsigned both = JG_SQL_HAS_WHERE | JG_SQL_HAS_LIMIT;
+	int differ = a->kind != b->kind || a->object != b->object || a->inner != b->inner ||
+	             a->flags != b->flags || a->ntables != b->ntables;
+
+	for (unsigned i = 0; i < b->ntables; i++) {
+		unsigned j = 0;
+
+		while (j < a->ntables && strcmp(a->tables[j], b->tables[i]) != 0)
+			j++;
+		if (j < a->ntables)
+			continue;
+		differ = 1;
+		if (a->ntables < JG_SQL_TABLES_MAX)
+			strcpy(a->tables[a->ntables++], b->tables[i]);
+		else
+			a->flags |= JG_SQL_TRUNCATED;
+	}
+	a->flags = ((a->flags | b->flags) & ~both) | (a->flags & b->flags & both);
+	if (differ)
+		a->kind = JG_SQL_UNKNOWN;
+}
+
+static int high_bytes(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
+static void refuse(struct jg_sql_result *out, enum jg_sql_refuse why, unsigned stmt)
+{
+	if (out->refuse == JG_SQL_OK) {
+		out->refuse = why;
+		out->refuse_stmt = stmt;
 	}
 }
 
@@ -1352,56 +1508,107 @@ static void classify_stmt(struct cls *c, struct scan *sc)
 int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
                     struct jg_sql_result *out)
 {
-	struct jg_sql_lexer lx = { .s = text, .len = len };
-	int mode_lost = 0;
+	static const unsigned modes[READINGS_MAX] = {
+		0, JG_SQL_MODE_NO_BACKSLASH_ESCAPES, JG_SQL_MODE_ANSI_QUOTES,
+		JG_SQL_MODE_NO_BACKSLASH_ESCAPES | JG_SQL_MODE_ANSI_QUOTES,
+	};
+	struct reading rd[READINGS_MAX];
+	struct jg_sql_stmt alt;
+	unsigned nr = 1;
 
 	out->nstmts = 0;
 	out->flags = 0;
+	out->refuse = JG_SQL_OK;
+	out->refuse_stmt = 0;
+	memset(&rd[0].lx, 0, sizeof(rd[0].lx));
+	rd[0].sess = *sess;
+	rd[0].lx.s = text;
+	rd[0].lx.len = len;
+	rd[0].lx.version = sess->version;
+	rd[0].lx.mysql = sess->mysql;
+	if (sess->charset == JG_SQL_CS_OTHER && high_bytes(text, len))
+		refuse(out, JG_SQL_CHARSET, 0);
 	for (;;) {
 		struct jg_sql_stmt *st;
+		enum jg_sql_tok_type end = JG_TOK_END;
+		int lost = 0, cs_lost = 0, ntok = 0, empty_tail;
 		struct cls c;
-		struct scan sc;
-		struct jg_sql_tok t;
-		size_t start = lx.pos > len ? len : lx.pos;
 
 		if (out->nstmts >= JG_SQL_STMTS_MAX)
 			return JG_ERR_TOOBIG;
 		st = &out->stmts[out->nstmts];
-		st->kind = JG_SQL_UNKNOWN;
-		st->object = JG_SQL_OBJ_NONE;
-		st->flags = 0;
-		st->ntables = 0;
-		st->inner = JG_SQL_UNKNOWN;
-		st->fingerprint[0] = '\0';
-		memset(&c, 0, sizeof(c));
-		c.sess = sess;
-		c.s = text;
-		c.st = st;
-		lx.mode = sess->sql_mode;
-		lx.exec_seen = lx.in_exec;       /* an executable comment goes on from the last one */
-		c.start = lx;
-		c.new_mode = sess->sql_mode;
-		classify_stmt(&c, &sc);
+		for (unsigned r = 0; r < nr; r++) {
+			struct jg_sql_stmt *into = r == 0 ? st : &alt;
+			int n;
+			enum jg_sql_tok_type e = one_stmt(&rd[r], text, len, into, &c, &n);
 
-		lx = sc.end;                     /* on this statement's ";" or the end */
-		jg_sql_lex(&lx, &t);
-		st->start = start;
-		st->len = (t.type == JG_TOK_SEMI ? t.start : len) - start;
-		if (sc.end.exec_seen)
-			st->flags |= JG_SQL_EXEC_COMMENT;
-		if (mode_lost)
-			st->kind = JG_SQL_UNKNOWN;
+			if (r == 0) {
+				end = e;
+				ntok = n;
+			} else if (e != end || alt.start != st->start || alt.len != st->len) {
+				refuse(out, JG_SQL_AMBIGUOUS, out->nstmts);
+				return JG_OK;
+			} else {
+				merge(st, &alt);
+			}
+			if (rd[r].lx.ambiguous)
+				refuse(out, JG_SQL_AMBIGUOUS, out->nstmts);
+			if (c.cs_refused)
+				refuse(out, JG_SQL_CHARSET, out->nstmts);
+			/* the state the next statement is read under, in this reading */
+			if (c.mode_lost)
+				lost = 1;
+			else if (st->kind != JG_SQL_UNKNOWN || r > 0)
+				rd[r].sess.sql_mode = c.new_mode;
+			if (c.cs_lost)
+				cs_lost = 1;
+			else
+				rd[r].sess.charset = (uint8_t)c.new_cs;
+		}
 		/* a trailing piece with no tokens after the last ";" is not a statement */
-		if (sc.ntok == 0 && !c.err && t.type == JG_TOK_END && out->nstmts > 0)
+		empty_tail = ntok == 0 && end == JG_TOK_END && out->nstmts > 0;
+		if (!empty_tail) {
+			out->flags |= st->flags;
+			out->nstmts++;
+		}
+		if (end == JG_TOK_END)
 			break;
-		out->flags |= st->flags;
-		out->nstmts++;
-		if (c.mode_lost)
-			mode_lost = 1;       /* the rest of the text may lex otherwise on the server */
-		else if (st->kind != JG_SQL_UNKNOWN && !mode_lost)
-			sess->sql_mode = c.new_mode;
-		if (t.type == JG_TOK_END)
-			break;
+		if (cs_lost) {
+			/* the server now reads in a character set the text does not name: the rest
+			 * reads alike in every ASCII-compatible set only if it is ASCII */
+			size_t at = rd[0].lx.pos > len ? len : rd[0].lx.pos;
+
+			if (high_bytes(text + at, len - at)) {
+				refuse(out, JG_SQL_AMBIGUOUS, out->nstmts);
+				return JG_OK;
+			}
+			for (unsigned r = 0; r < nr; r++)
+				rd[r].sess.charset = JG_SQL_CS_ASCII;
+		}
+		if (lost) {
+			/* every sql_mode reading from here on, each from where reading 0 stands */
+			for (unsigned r = 1; r < READINGS_MAX; r++)
+				rd[r] = rd[0];
+			for (unsigned r = 0; r < READINGS_MAX; r++)
+				rd[r].sess.sql_mode = modes[r];
+			nr = READINGS_MAX;
+		} else if (nr > 1) {
+			unsigned r = 1;
+
+			while (r < nr && rd[r].sess.sql_mode == rd[0].sess.sql_mode)
+				r++;
+			if (r == nr)
+				nr = 1;                 /* a known change made the readings one again */
+		}
+	}
+	/* the session after the text: its one reading; a sql_mode the readings do not agree on is
+	 * unknown and left as it was (the gateway observes what the server reports) */
+	{
+		unsigned before = sess->sql_mode;
+
+		*sess = rd[0].sess;
+		if (nr > 1)
+			sess->sql_mode = before;
 	}
 	return JG_OK;
 }

@@ -50,6 +50,8 @@ enum jg_sql_object {
 #define JG_SQL_SELECT_INTO   0x0080u  /* INSERT/REPLACE/CREATE TABLE ... SELECT */
 #define JG_SQL_TRUNCATED     0x0100u  /* a bound was hit: see the header comment */
 #define JG_SQL_MODE_CHANGE   0x0200u  /* SET sql_mode / SET NAMES / USE: session state changed */
+#define JG_SQL_DEFINER       0x0400u  /* creates an object that runs with its definer's rights */
+#define JG_SQL_TRACKING      0x0800u  /* sets session_track_*: jitgate observes state through them */
 
 #define JG_SQL_NAME_MAX 192          /* "schema.table", each part up to 64 characters */
 #define JG_SQL_TABLES_MAX 16
@@ -67,23 +69,64 @@ struct jg_sql_stmt {
 	enum jg_sql_kind inner;                          /* PREPARE ... FROM 'literal': its kind */
 };
 
+/* The server the tools (jitgate sql classify, policy test) read for when not told: MariaDB 10.11.6.
+ * The gateway uses the version in the backend's greeting. */
+#define JG_SQL_VERSION_DEFAULT 101106u
+
+/* Why a text cannot be judged at all (struct jg_sql_result.refuse). */
+enum jg_sql_refuse {
+	JG_SQL_OK = 0,
+	JG_SQL_AMBIGUOUS,      /* the server may split it in more than one way (a state change of
+	                        * unknown value before later statements, an unknown version) */
+	JG_SQL_CHARSET,        /* it selects a character set the lexer cannot read, or is written in
+	                        * one with bytes from 0x80 */
+};
+
 struct jg_sql_result {
 	unsigned nstmts;
 	unsigned flags;                                  /* union of the statements' flags */
+	enum jg_sql_refuse refuse;                       /* JG_SQL_OK, or why it must be refused */
+	unsigned refuse_stmt;                            /* 0-based statement the reason is at */
 	struct jg_sql_stmt stmts[JG_SQL_STMTS_MAX];
+};
+
+/*
+ * The client character sets the lexer reads exactly as the server does (docs/sql-classifier.md):
+ * in each, the bytes 0x5c, 0x27, 0x22 and 0x60 are never part of a multi-byte character, and the
+ * bytes from 0x80 that are white space to the server are known (0xa0 in latin1, none in the
+ * others: measured against MariaDB, tests/unit/test_sql.c). Any other character set is OTHER:
+ * a text in it is read only when every byte is below 0x80, where every ASCII-compatible set
+ * agrees.
+ */
+enum jg_sql_charset {
+	JG_SQL_CS_UTF8 = 0,                              /* utf8mb4, utf8mb3 (utf8) */
+	JG_SQL_CS_LATIN1, JG_SQL_CS_ASCII, JG_SQL_CS_BINARY,
+	JG_SQL_CS_OTHER
 };
 
 /* Per-session state the classifier reads and updates (USE, SET sql_mode, SET NAMES). */
 struct jg_sql_session {
 	unsigned sql_mode;                               /* JG_SQL_MODE_* bits */
 	char db[65];                                     /* current database, "" when none */
+	uint8_t charset;                                 /* enum jg_sql_charset: character_set_client */
+	uint8_t mysql;                                   /* the server is MySQL, not MariaDB */
+	uint32_t version;                                /* the server's version as executable
+	                                                  * comments write it (10.11.6: 101106);
+	                                                  * 0 when unknown: a versioned comment is
+	                                                  * then ambiguous */
 };
+
 
 /*
  * jg_sql_classify: classifies text[0..len). Returns JG_OK, or JG_ERR_TOOBIG when there are more
  * than JG_SQL_STMTS_MAX statements (the caller refuses the packet). Updates *sess for statements
  * that change lexing state or the current database, in order, so that later statements of the
- * same packet are read the way the server will read them.
+ * same packet are read the way the server will read them (a statement that fails ends the
+ * packet on the server, so the later ones run only if the change took place). When a change's
+ * value is not in the text (SET sql_mode = CONCAT(...)), the later statements are read under
+ * every sql_mode the lexer distinguishes: if the readings split the text differently, refuse is
+ * JG_SQL_AMBIGUOUS; otherwise a statement whose readings differ is unknown, with the tables of
+ * every reading. The caller refuses a text whose refuse is not JG_SQL_OK.
  */
 int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
                     struct jg_sql_result *out);
@@ -94,6 +137,14 @@ int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
  * Returns 0, or -1 when a name is unknown (*mode is then left alone).
  */
 int jg_sql_mode_parse(const char *p, size_t n, unsigned *mode);
+
+/* jg_sql_charset_of: a character set's name (as SET NAMES or @@character_set_client say it)
+ * into enum jg_sql_charset; OTHER for every set the lexer does not read. */
+enum jg_sql_charset jg_sql_charset_of(const char *name, size_t n);
+
+/* jg_sql_version_of: a server's version string from its greeting ("5.5.5-10.11.6-MariaDB-...",
+ * "8.0.36") into *version (101106, 80036) and *mysql; -1 when it has no version. */
+int jg_sql_version_of(const char *v, uint32_t *version, uint8_t *mysql);
 
 /* Names for JSON output and the policy language. */
 const char *jg_sql_kind_name(enum jg_sql_kind k);

@@ -10,6 +10,7 @@
 #define JG_SQL_LEX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum jg_sql_tok_type {
 	JG_TOK_END = 0,     /* end of input */
@@ -215,8 +216,12 @@ struct jg_sql_lexer {
 	size_t len;
 	size_t pos, mar;         /* may pass len by one after the virtual NUL was read */
 	unsigned mode;           /* JG_SQL_MODE_* */
+	unsigned cs;             /* enum jg_sql_charset */
+	uint32_t version;        /* the server's, for versioned comments (0: unknown) */
+	int mysql;               /* MySQL's comment rules, not MariaDB's */
 	int in_exec;             /* inside an executable comment */
 	int exec_seen;           /* an executable comment was opened (sticky until cleared) */
+	int ambiguous;           /* a versioned comment met an unknown version (sticky) */
 };
 
 /* jg_sql_lex: the next token; comments are skipped (executable comments' contents are not). */

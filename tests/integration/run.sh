@@ -863,6 +863,18 @@ case_policy_reads_server_sql_mode() {
 	expect_policy_err "$out" 'no-drop.*statement 2'
 }
 
+# Issue 10: every class of reading difference between the gateway and MariaDB, tried as an
+# attacker would (tests/integration/clients/judge_attacks.py); after each attempt the database is
+# checked: shop.orders unchanged, the vault's secret never returned.
+case_judge_attacks() {
+	start_policy_gw || return 1
+	cli_direct -e "CREATE TABLE IF NOT EXISTS shop.vault (id INT PRIMARY KEY, secret VARCHAR(64));
+		REPLACE INTO shop.vault VALUES (1, 'TOPSECRET-7f3a')" || return 1
+	timeout 180 "$PY" "$IT/clients/judge_attacks.py" --gw-port "$POLICY_GW_PORT" \
+		--token-file "$POLICY_TOKEN" --ca "$KEYS/ca.pem" --db-port "$DB_PORT" \
+		--admin-password-file "$DB/admin-password"
+}
+
 # Statements are judged whole whatever their size: a 6 MB INSERT under the policy is classified,
 # allowed and run (a gateway that judged only what fits its 17 KiB buffer refused it), and a
 # 6 MB DROP hidden behind a comment is still seen and refused. Under [limits] statement, a
@@ -1095,6 +1107,7 @@ cases=(
 	policy-role-checked-at-login:case_policy_role_at_login
 	policy-reads-server-sql-mode:case_policy_reads_server_sql_mode
 	policy-large-statements-judged-whole:case_policy_large_statements
+	judge-what-the-server-runs:case_judge_attacks
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
 	token-never-logged:case_token_not_logged

@@ -183,7 +183,7 @@ static struct jg_sql_result res;
 static void decide(const struct jg_policy *p, const char *role, const char *groups,
                    const char *tags, const char *sql, struct jg_policy_decision *d)
 {
-	struct jg_sql_session sess = { 0, "shop" };
+	struct jg_sql_session sess = { .db = "shop", .version = 101106 };
 	struct jg_policy_ctx ctx = { role, groups, "alice", "https://idp", tags };
 
 	memset(d, 0, sizeof(*d));

@@ -2,13 +2,15 @@
  * test_sql.c: the SQL classifier (src/sql). Most cases live in tests/sql/classify.cases, one per
  * line, read by sql_cases below:
  *
- *   [{mode=nbe,ansi db=NAME}] SQL ⟶ EXPECT [| EXPECT ...]
+ *   [{mode=nbe,ansi db=NAME cs=CHARSET version=N mysql}] SQL ⟶ EXPECT [| EXPECT ...]
  *
  * one EXPECT per statement: kind=K [object=O] [tables=a.b,c.d | tables=-] [flags=f1,f2]
- * [inner=K] [fp=FINGERPRINT-up-to-the-next-|-or-end] [sqlmode=nbe,ansi|-] [db=NAME]. flags are
- * checked exactly (absent means none): where limit wfile rfile opaque exec global selinto trunc
- * mode. "⏎" in SQL is a newline. The session starts with db "shop" and no sql_mode unless the
- * prefix says otherwise; sqlmode= and db= check the session after the whole line.
+ * [inner=K] [fp=FINGERPRINT-up-to-the-next-|-or-end] [sqlmode=nbe,ansi|-] [db=NAME]
+ * [cs=CHARSET] [refuse=ambiguous|charset]. flags are checked exactly (absent means none): where
+ * limit wfile rfile opaque exec global selinto trunc mode definer track. "⏎" in SQL is a
+ * newline and "⟨A0⟩" the byte 0xa0 (any two hex digits). The session starts with db "shop", no
+ * sql_mode, utf8 and MariaDB 10.11.6 (version=101106) unless the prefix says otherwise (mysql:
+ * a MySQL server); sqlmode=, db=, cs= and refuse= check the whole line (on any part).
  */
 #include "unit.h"
 
@@ -24,8 +26,28 @@ static const struct { const char *name; unsigned bit; } flag_names[] = {
 	{ "wfile", JG_SQL_WRITES_FILE }, { "rfile", JG_SQL_READS_FILE },
 	{ "opaque", JG_SQL_OPAQUE }, { "exec", JG_SQL_EXEC_COMMENT }, { "global", JG_SQL_GLOBAL },
 	{ "selinto", JG_SQL_SELECT_INTO }, { "trunc", JG_SQL_TRUNCATED },
-	{ "mode", JG_SQL_MODE_CHANGE },
+	{ "mode", JG_SQL_MODE_CHANGE }, { "definer", JG_SQL_DEFINER }, { "track", JG_SQL_TRACKING },
 };
+
+static const char *const cs_names[] = { "utf8", "latin1", "ascii", "binary", "other" };
+static const char *const refuse_names[] = { "-", "ambiguous", "charset" };
+
+/* take_key: removes " key=VALUE" from part into val (cap bytes); 1 when it was there. */
+static int take_key(char *part, const char *key, char *val, size_t cap)
+{
+	char pat[32], *m, *v;
+	size_t n;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	m = strstr(part, pat);
+	if (!m)
+		return 0;
+	v = m + strlen(pat);
+	n = strcspn(v, " ");
+	snprintf(val, cap, "%.*s", (int)n, v);
+	memmove(m, v + n, strlen(v + n) + 1);
+	return 1;
+}
 
 static unsigned parse_mode(const char *v)
 {
@@ -143,9 +165,9 @@ static int check_one(int line, const struct jg_sql_stmt *st, char *exp)
 
 static int run_case(int line, char *text)
 {
-	struct jg_sql_session sess = { .db = "shop" };
+	struct jg_sql_session sess = { .db = "shop", .version = 101106 };
 	char *arrow = strstr(text, "⟶"), *sql = text, *exp, *parts[JG_SQL_STMTS_MAX + 1];
-	char want_db[80] = "", want_mode[32] = "";
+	char want_db[80] = "", want_mode[32] = "", want_cs[16] = "", want_refuse[16] = "-";
 	unsigned nparts = 0;
 	int bad = 0;
 	size_t n;
@@ -154,6 +176,16 @@ static int run_case(int line, char *text)
 		fprintf(stderr, "  line %d: no ⟶\n", line);
 		return 1;
 	}
+	/* ⟨HH⟩ is one byte, on both sides */
+	for (char *q; (q = strstr(text, "⟨")); ) {
+		char *close = strstr(q, "⟩");
+
+		if (!close)
+			break;
+		*q = (char)strtoul(q + 3, NULL, 16);
+		memmove(q + 1, close + 3, strlen(close + 3) + 1);
+	}
+	arrow = strstr(text, "⟶");
 	*arrow = '\0';
 	exp = arrow + strlen("⟶");
 	if (sql[0] == '{') {
@@ -165,6 +197,14 @@ static int run_case(int line, char *text)
 				sess.sql_mode = parse_mode(o + 5);
 			else if (strncmp(o, "db=", 3) == 0)
 				snprintf(sess.db, sizeof(sess.db), "%s", strcmp(o + 3, "none") ? o + 3 : "");
+			else if (strncmp(o, "version=", 8) == 0)
+				sess.version = (uint32_t)strtoul(o + 8, NULL, 10);
+			else if (strcmp(o, "mysql") == 0)
+				sess.mysql = 1;
+			else if (strncmp(o, "cs=", 3) == 0)
+				for (unsigned i = 0; i < JG_ARRAY_LEN(cs_names); i++)
+					if (strcmp(o + 3, cs_names[i]) == 0)
+						sess.charset = (uint8_t)i;
 		}
 		sql = close + 1;
 	}
@@ -184,20 +224,20 @@ static int run_case(int line, char *text)
 			*bar = '\0';
 		parts[nparts++] = p;
 	}
-	/* session expectations ride on the last part */
+	/* expectations on the whole line ride on any part */
 	for (unsigned i = 0; i < nparts; i++) {
-		char *m = strstr(parts[i], " sqlmode="), *d = strstr(parts[i], " db=");
-
-		if (m) {
-			sscanf(m + 9, "%31s", want_mode);
-			memmove(m, m + 9 + strlen(want_mode), strlen(m + 9 + strlen(want_mode)) + 1);
-		}
-		if (d) {
-			sscanf(d + 4, "%79s", want_db);
-			memmove(d, d + 4 + strlen(want_db), strlen(d + 4 + strlen(want_db)) + 1);
-		}
+		take_key(parts[i], "sqlmode", want_mode, sizeof(want_mode));
+		take_key(parts[i], "db", want_db, sizeof(want_db));
+		take_key(parts[i], "cs", want_cs, sizeof(want_cs));
+		take_key(parts[i], "refuse", want_refuse, sizeof(want_refuse));
 	}
 	CHECK_EQ_INT(jg_sql_classify(&sess, sql, strlen(sql), &res), JG_OK);
+	if (strcmp(refuse_names[res.refuse], want_refuse) != 0)
+		bad++, fprintf(stderr, "  line %d: refuse %s (statement %u), expected %s\n", line,
+		               refuse_names[res.refuse], res.refuse_stmt + 1, want_refuse);
+	if (want_cs[0] && strcmp(cs_names[sess.charset], want_cs) != 0)
+		bad++, fprintf(stderr, "  line %d: charset %s, expected %s\n", line,
+		               cs_names[sess.charset], want_cs);
 	if (res.nstmts != nparts) {
 		fprintf(stderr, "  line %d: %u statements, expected %u\n", line, res.nstmts, nparts);
 		for (unsigned i = 0; i < res.nstmts; i++)
