@@ -613,6 +613,79 @@ case_backend_sha2_full_tls() { sha2_case full verify '^full tls=on$'; }
 case_backend_native_switch() { sha2_case switch verify '^switch tls=on$'; }
 case_backend_sha2_full_needs_tls() { sha2_case full off '^ERROR 1105 \(08004\).*tls'; }
 
+# A password in clear goes only to a database whose certificate was verified: under tls = on a
+# man in the middle could be the one asking. MariaDB asks for mysql_clear_password only through
+# its pam plugin, which cannot be set up here, so the scripted server asks (--mode clear); it
+# reports every password it receives. Under verify it must receive it (the path works), under
+# on it must not, and the refusal names tls = verify in the client's ERR and the gateway's log.
+no_password_seen() {   # no_password_seen MODE LOG
+	if grep -q 'password received' "$WORK/sha2-$1.out"; then
+		echo "the scripted server received the password under tls = on"; return 1
+	fi
+	grep -q 'asked for the password in clear.*tls = on: refused' "$2" ||
+		{ echo "no log line saying the clear password was refused"; return 1; }
+}
+case_backend_clear_switch_verify() {
+	sha2_case clear verify '^clear tls=on$' || return 1
+	grep -q 'password received over tls' "$WORK/sha2-clear.out" ||
+		{ echo "the scripted server did not receive the password over TLS"; return 1; }
+}
+case_backend_clear_refused_tls_on() {
+	sha2_case clear on '^ERROR 1105 \(08004\).*tls = verify' || return 1
+	no_password_seen clear "$WORK/jitgate-sha2-clear.log"
+}
+case_backend_sha2_full_refused_tls_on() {
+	sha2_case full on '^ERROR 1105 \(08004\).*tls = verify' || return 1
+	no_password_seen full "$WORK/jitgate-sha2-full.log"
+}
+
+# A STARTTLS injection: the scripted server sends its greeting and, in the same write, an OK
+# that a gateway reading its buffer after TLS started would take as the database's answer
+# (and log the client in without any login to the database). Refused, with a log line.
+case_backend_starttls_injection() {
+	sha2_case inject verify '^ERROR 1105 \(08004\).*bytes after its greeting before TLS' || return 1
+	grep -q 'followed its greeting before TLS started: refused' "$WORK/jitgate-sha2-inject.log" ||
+		{ echo "no log line about the bytes before TLS"; return 1; }
+	! grep -q '^login ok' "$WORK/sha2-inject.out" || { echo "the login went on"; return 1; }
+}
+
+# The credential threads' admin connection (libmariadb) under tls = on: libmariadb itself would
+# send the admin password to a server that switches to mysql_clear_password (with or without
+# TLS); jitgate restricts its plugins unless the certificate is verified. `jitgate reap` makes
+# one admin connection and reports how it went; under verify the password goes (the server's
+# clear mode works with libmariadb), under on it must not.
+admin_clear() {   # admin_clear TLS: runs jitgate reap against the scripted server in clear mode
+	local port spid
+	port=$(jg_free_port)
+	printf 'admin-p@ss\n' >"$WORK/admin-clear.pw"
+	"$PY" "$IT/servers/mysql8_auth.py" --port "$port" --user jg_admin --password 'admin-p@ss' \
+		--mode clear --greet-plugin mysql_native_password --cert "$KEYS/tls-cert.pem" \
+		--key "$KEYS/tls-key.pem" --count 1 >"$WORK/admin-clear-$1.out" 2>&1 3>&- 4>&- &
+	spid=$!
+	bg_pid "$spid"
+	wait_listen "$port" "$spid" 10 || { echo "scripted server did not start"; return 1; }
+	GW2_PORT=$(jg_free_port)
+	jit_config "$WORK/gw-admin-clear.ini" "$GW2_PORT" itclear "$IT/policies/it.policy"
+	sed -i -e "s|^address = 127.0.0.1:$DB_PORT\$|address = localhost:$port|" \
+		-e "s|^tls = .*|tls = $1|" -e "s|^password_file = .*|password_file = $WORK/admin-clear.pw|" \
+		"$WORK/gw-admin-clear.ini"
+	timeout 30 "$JITGATE" reap -c "$WORK/gw-admin-clear.ini" >"$WORK/admin-clear-$1.reap" 2>&1 || true
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true
+	echo "reap ($1): $(head -c 300 "$WORK/admin-clear-$1.reap" | tr '\n' ' ')"
+	echo "server ($1): $(tr '\n' ' ' <"$WORK/admin-clear-$1.out")"
+}
+case_admin_clear_password() {
+	admin_clear verify || return 1
+	grep -q 'password received over tls' "$WORK/admin-clear-verify.out" ||
+		{ echo "under tls = verify the scripted server did not get the password: the test proves nothing"; return 1; }
+	admin_clear on || return 1
+	if grep -q 'password received' "$WORK/admin-clear-on.out"; then
+		echo "the admin connection sent the admin password under tls = on"; return 1
+	fi
+	grep -q 'reveals the password.*tls = verify' "$WORK/admin-clear-on.reap" ||
+		{ echo "jitgate reap did not say why the login failed"; return 1; }
+}
+
 # COM_CHANGE_USER would switch identity mid-session: refused, and the session goes on.
 case_change_user_refused() {
 	local tf out
@@ -1079,6 +1152,11 @@ cases=(
 	backend-caching-sha2-full-over-tls:case_backend_sha2_full_tls
 	backend-auth-switch-native:case_backend_native_switch
 	backend-caching-sha2-full-refused-without-tls:case_backend_sha2_full_needs_tls
+	backend-clear-password-switch-over-verified-tls:case_backend_clear_switch_verify
+	backend-clear-password-refused-under-tls-on:case_backend_clear_refused_tls_on
+	backend-caching-sha2-full-refused-under-tls-on:case_backend_sha2_full_refused_tls_on
+	backend-starttls-injection-refused:case_backend_starttls_injection
+	admin-connection-no-clear-password-under-tls-on:case_admin_clear_password
 	change-user-refused:case_change_user_refused
 	slow-reader-bounded-memory:case_slow_reader_bounded
 	idle-timeout:case_idle_timeout
