@@ -1009,6 +1009,63 @@ case_empty_password_refused() {
 		{ echo "PyMySQL: expected ERROR 1045 (28000) ... no token given"; return 1; }
 }
 
+# ---- sequence ids of the gateway's own ERRs -------------------------------------------------
+
+# Every ERR the gateway builds carries the sequence id of the packet it answers plus one, in
+# every phase (clients/err_seq.py speaks the protocol byte by byte and checks each). A wrong one
+# makes PyMySQL report "Packet sequence number wrong" instead of the reason.
+ERR_SEQ_LOGIN=(no-tls no-tls-malformed no-tls-too-large tls-second-sslrequest
+	tls-malformed-response tls-compression clear-bad-token clear-empty-token clear-too-long
+	clear-over-limit sha2-empty sha2-bad-token sha2-expired sha2-too-long sha2-over-limit
+	switch-empty switch-bad-token switch-too-long command-refused)
+err_seq() {   # err_seq PORT [err_seq.py options and scenarios]
+	local port=$1; shift
+	timeout 60 "$PY" "$IT/clients/err_seq.py" --port "$port" --ca "$KEYS/ca.pem" "$@" 2>&1
+}
+case_err_seq_login() {
+	local out rc=0
+	out=$(err_seq "$GW_PORT" --token-file "$(tokfile seq "$(mint)")" \
+		--expired-token-file "$(tokfile seqexp "$(TK_TTL=-120 mint)")" "${ERR_SEQ_LOGIN[@]}") || rc=$?
+	echo "$out"
+	(( rc == 0 )) || { echo "$(grep -c '^FAIL' <<<"$out") phases with a wrong ERR: $(grep '^FAIL' <<<"$out" | head -n 3 | tr '\n' ' ')"; return 1; }
+	[[ $(grep -c '^PASS' <<<"$out") == "${#ERR_SEQ_LOGIN[@]}" ]] || { echo "not every phase ran"; return 1; }
+}
+
+# After the token: the database cannot be reached (a gateway whose backend port is closed), the
+# role is refused at login, a statement is denied by the policy.
+case_err_seq_after_token() {
+	local out rc=0
+	start_policy_gw || return 1
+	GW2_PORT=$(jg_free_port)
+	write_config "$WORK/gw-seqdown.ini" "$GW2_PORT" "$(jg_free_port)"
+	start_gw seqdown "$WORK/gw-seqdown.ini" || return 1
+	out=$(err_seq "$GW2_PORT" --token-file "$(tokfile seqdown "$(mint)")" --code 1105 \
+		--text database login-refused) || rc=$?
+	stop_gw
+	out+=$'\n'$(err_seq "$POLICY_GW_PORT" --token-file "$(tokfile seqrole "$(mint_groups outsiders)")" \
+		--text 'may not assume this role' login-refused) || rc=$?
+	out+=$'\n'$(err_seq "$POLICY_GW_PORT" --token-file "$POLICY_TOKEN" command-policy-denied) || rc=$?
+	echo "$out"
+	(( rc == 0 )) || { echo "wrong ERR: $(grep '^FAIL' <<<"$out" | head -n 3 | tr '\n' ' ')"; return 1; }
+	[[ $(grep -c '^PASS' <<<"$out") == 3 ]] || { echo "not every phase ran"; return 1; }
+}
+
+# PyMySQL checks every sequence id: a token over the limit (longer than the gateway's buffer,
+# and longer than the limit but within the buffer) must come back as the reason.
+case_pymysql_token_too_long() {
+	local out len
+	for len in 20000 16500; do
+		printf '%*s\n' "$len" '' | tr ' ' 'x' >"$WORK/long-$len.token"
+		out=$(timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$GW_PORT" --user agent \
+			--password-file "$WORK/long-$len.token" --ssl-ca "$KEYS/ca.pem" "SELECT 1" 2>&1) || true
+		echo "$len bytes: $out"
+		grep -qi 'sequence' <<<"$out" && { echo "PyMySQL saw a wrong sequence id"; return 1; }
+		grep -Eq '^ERROR 1045 \(28000\).*token is longer than 16384 bytes' <<<"$out" ||
+			{ echo "a $len-byte token: not refused with its reason"; return 1; }
+	done
+	rm -f "$WORK"/long-*.token
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -1175,6 +1232,9 @@ cases=(
 	policy-large-statements-judged-whole:case_policy_large_statements
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
+	err-seq-every-login-phase:case_err_seq_login
+	err-seq-after-the-token:case_err_seq_after_token
+	pymysql-token-too-long-says-why:case_pymysql_token_too_long
 	token-never-logged:case_token_not_logged
 	jit-user-has-exactly-the-role-grants:case_jit_grants
 	jit-server-refuses-outside-the-role:case_jit_server_refuses
