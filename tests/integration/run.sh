@@ -1009,6 +1009,25 @@ case_empty_password_refused() {
 		{ echo "PyMySQL: expected ERROR 1045 (28000) ... no token given"; return 1; }
 }
 
+# Bytes a client sends after its SSLRequest, in the same write, are the start of its TLS
+# ClientHello: the gateway hands them to TLS, so a ClientHello sent that way completes a login,
+# and a plaintext login a man in the middle appends (mysql_clear_password with a valid token)
+# is garbage to TLS: the connection ends and nobody logs in.
+case_client_bytes_after_sslrequest() {
+	local tf out before after
+	tf=$(tokfile starttls "$(mint)") || return 1
+	out=$(timeout "$T" "$PY" "$IT/clients/starttls_client.py" "$GW_PORT" "$KEYS/ca.pem" "$tf" pipelined 2>&1) || true
+	echo "pipelined: $out"
+	[[ "$out" == "logged in" ]] || { echo "SSLRequest and ClientHello in one write did not log in"; return 1; }
+	before=$(grep -c 'login user=' "$WORK/jitgate.log" || true)
+	out=$(timeout "$T" "$PY" "$IT/clients/starttls_client.py" "$GW_PORT" "$KEYS/ca.pem" "$tf" inject 2>&1) || true
+	echo "inject: $out"
+	sleep 0.5
+	after=$(grep -c 'login user=' "$WORK/jitgate.log" || true)
+	[[ "$out" == closed* ]] || { echo "the gateway answered plaintext sent after the SSLRequest"; return 1; }
+	(( after == before )) || { echo "a login was read from plaintext after the SSLRequest"; return 1; }
+}
+
 # ---- sequence ids of the gateway's own ERRs -------------------------------------------------
 
 # Every ERR the gateway builds carries the sequence id of the packet it answers plus one, in
@@ -1232,6 +1251,7 @@ cases=(
 	policy-large-statements-judged-whole:case_policy_large_statements
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
+	client-bytes-after-sslrequest-are-tls:case_client_bytes_after_sslrequest
 	err-seq-every-login-phase:case_err_seq_login
 	err-seq-after-the-token:case_err_seq_after_token
 	pymysql-token-too-long-says-why:case_pymysql_token_too_long
