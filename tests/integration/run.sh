@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh: jitgate's integration suite. Real MariaDB, real clients (mariadb CLI, PyMySQL, npm
-# mysql2, sysbench), a real jitgate in between. Prints "PASS name" / "FAIL name: reason" per
-# case and ends with exactly "integration: N passed, N failed"; exits non-zero on any failure.
+# mysql2, MariaDB Connector/J, sysbench), a real jitgate in between. Prints "PASS name" /
+# "FAIL name: reason" per case and ends with exactly "integration: N passed, N failed"; exits
+# non-zero on any failure.
 #
 #   bash tests/integration/run.sh            (make integration builds build/jitgate first)
 #
@@ -1028,6 +1029,48 @@ case_client_bytes_after_sslrequest() {
 	(( after == before )) || { echo "a login was read from plaintext after the SSLRequest"; return 1; }
 }
 
+# MariaDB Connector/J (Debian's libmariadb-java, run with the JDK's java): TLS with the dev CA,
+# the token as password, a text SELECT, an INSERT and a SELECT as server-side prepared
+# statements (useServerPrepStmts=true), then the row checked directly. The database's general
+# log shows what the session sent, connection set-up included. Connector/J 2.7.6 starts every
+# connection with
+#   set autocommit=1, sql_mode = concat(@@sql_mode,',STRICT_TRANS_TABLES')
+#   SELECT @@max_allowed_packet,@@system_time_zone,@@time_zone,@@auto_increment_increment
+# so through the policy gateway the SET must be classified as a SET (and the sql_mode it leaves
+# followed), or no Connector/J application can connect.
+CONNJ_JAR=/usr/share/java/mariadb-java-client.jar
+connj() {   # connj PORT TOKENFILE ID USERHOST_LIKE: runs clients/ConnectorJ.java, checks the row
+	local port=$1 tf=$2 id=$3 like=$4 out seen
+	[[ -r "$CONNJ_JAR" ]] || { echo "$CONNJ_JAR is missing: make deps installs libmariadb-java"; return 1; }
+	if [[ ! -f "$WORK/java/ConnectorJ.class" ]]; then
+		mkdir -p "$WORK/java"
+		timeout 120 javac -d "$WORK/java" "$IT/clients/ConnectorJ.java" || { echo "javac failed"; return 1; }
+	fi
+	cli_direct -e "DELETE FROM shop.blobs WHERE id = $id; TRUNCATE mysql.general_log;
+		SET GLOBAL log_output = 'TABLE', GLOBAL general_log = ON" || return 1
+	out=$(timeout 60 java -cp "$WORK/java:$CONNJ_JAR" ConnectorJ "$port" "$tf" "$KEYS/ca.pem" "$id" 2>&1) || true
+	cli_direct -e "SET GLOBAL general_log = OFF"
+	echo "$out"
+	echo "---- what the session sent (the database's general log) ----"
+	cli_direct -N -e "SELECT command_type, argument FROM mysql.general_log
+		WHERE user_host LIKE '$like' AND command_type IN ('Query', 'Prepare', 'Execute', 'Init DB')
+		AND argument NOT LIKE '%general\\_log%' ORDER BY event_time" 2>&1 | head -n 30
+	echo "----"
+	grep -qx 'customers 20' <<<"$out" || { echo "Connector/J: $(grep -m1 '^ERROR' <<<"$out" || tail -n 1 <<<"$out")"; return 1; }
+	grep -qx 'inserted 1' <<<"$out" || { echo "the prepared INSERT did not run: $(tail -n 1 <<<"$out")"; return 1; }
+	grep -qx "read $id connector/j $id" <<<"$out" || { echo "the row was not read back: $(tail -n 1 <<<"$out")"; return 1; }
+	seen=$(cli_direct -N -e "SELECT CAST(data AS CHAR) FROM shop.blobs WHERE id = $id")
+	[[ "$seen" == "connector/j $id" ]] || { echo "the database holds '$seen' for id $id"; return 1; }
+	cli_direct -e "DELETE FROM shop.blobs WHERE id = $id"
+}
+# The data path alone (shared mode, no policy).
+case_connector_j_shared() { connj "$GW_PORT" "$(tokfile connj "$(mint)")" 7170 'jg\_admin%'; }
+# The product's path: a just-in-time user, every statement judged by the policy.
+case_connector_j_policy() {
+	start_policy_gw || return 1
+	connj "$POLICY_GW_PORT" "$POLICY_TOKEN" 7171 'jg\_itpol%'
+}
+
 # ---- sequence ids of the gateway's own ERRs -------------------------------------------------
 
 # Every ERR the gateway builds carries the sequence id of the packet it answers plus one, in
@@ -1252,6 +1295,8 @@ cases=(
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
 	client-bytes-after-sslrequest-are-tls:case_client_bytes_after_sslrequest
+	connector-j-tls-token-prepared:case_connector_j_shared
+	connector-j-through-the-policy:case_connector_j_policy
 	err-seq-every-login-phase:case_err_seq_login
 	err-seq-after-the-token:case_err_seq_after_token
 	pymysql-token-too-long-says-why:case_pymysql_token_too_long
