@@ -79,13 +79,14 @@ static int auth(struct jg_session *s, const char *plugin, const uint8_t *scrambl
  */
 static void clear_password(struct jg_session *s, const char *what)
 {
+	static const char *const tls_name[] = { "off", "on", "verify" };
 	enum jg_be_tls tls = s->gw->cfg->backend_tls;
 
 	if (tls != JG_BE_TLS_VERIFY || !s->be.tls) {
 		jg_log(JG_LOG_WARN, "session %u: the database asked for the password in clear (%s) "
 		       "and [backend] tls = %s: refused, since only a database whose certificate is "
 		       "verified (tls = verify) may read it; a man in the middle could be asking",
-		       s->id, what, tls == JG_BE_TLS_ON ? "on" : "off");
+		       s->id, what, tls_name[tls]);
 		refused(s, LOGIN_FAILED, tls == JG_BE_TLS_ON ?
 		        "it asks for the password in clear, which jitgate sends only with [backend] "
 		        "tls = verify (tls = on does not check who is at the other end)" :
