@@ -30,7 +30,7 @@ UNIT    := $(sort $(wildcard tests/unit/*.c)) tests/dp/dp.c
 
 DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-dev libinih-dev \
             libmariadb-dev libsqlite3-dev sqlite3 mariadb-server mariadb-client python3 python3-pymysql \
-            sysbench openssl \
+            sysbench openssl libmariadb-java default-jdk-headless \
             procps iproute2 ca-certificates haproxy gnuplot-nox \
             frama-c-base why3 z3 cvc4
 NPM_DIR  := tests/integration

@@ -6,6 +6,7 @@
  */
 #include "cred/cred_int.h"
 
+#include <errmsg.h>
 #include <stdio.h>
 
 int jg_cred_run_sql(MYSQL *m, const char *sql, char *err, size_t errlen)
@@ -48,6 +49,9 @@ int jg_cred_query_one(MYSQL *m, const char *sql, char *out, size_t cap, char *er
 	return JG_OK;
 }
 
+/* The plugins the admin connection may use when the database's certificate is not verified. */
+#define ADMIN_AUTH_UNVERIFIED "mysql_native_password,client_ed25519,parsec"
+
 static MYSQL *admin_connect(struct jg_cred *c, char *err, size_t errlen)
 {
 	const struct jg_config *cfg = c->cfg;
@@ -71,10 +75,22 @@ static MYSQL *admin_connect(struct jg_cred *c, char *err, size_t errlen)
 			mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
 		}
 	}
+	/* libmariadb sends the password as it is to a server that asks for mysql_clear_password or
+	 * dialog (with or without TLS), and for caching_sha2_password's or sha256_password's full
+	 * authentication (in clear over TLS, else RSA-encrypted to a key the server sends): unless
+	 * the server's certificate is verified, only plugins that never reveal it may run. */
+	if (cfg->backend_tls != JG_BE_TLS_VERIFY)
+		mysql_options(m, MARIADB_OPT_RESTRICTED_AUTH, ADMIN_AUTH_UNVERIFIED);
 	if (!mysql_real_connect(m, c->be_host, cfg->backend_user, cfg->backend_password, NULL,
 	                        c->be_port, NULL, CLIENT_MULTI_STATEMENTS)) {
-		snprintf(err, errlen, "jitgate cannot log in to the database at %s as %s: %s",
-		         cfg->backend_address, cfg->backend_user, mysql_error(m));
+		if (mysql_errno(m) == CR_PLUGIN_NOT_ALLOWED)    /* libmariadb's message misnames it */
+			snprintf(err, errlen, "jitgate cannot log in to the database at %s as %s: it "
+			         "asked for an authentication plugin that reveals the password, which "
+			         "jitgate allows only with [backend] tls = verify (otherwise: %s)",
+			         cfg->backend_address, cfg->backend_user, ADMIN_AUTH_UNVERIFIED);
+		else
+			snprintf(err, errlen, "jitgate cannot log in to the database at %s as %s: %s",
+			         cfg->backend_address, cfg->backend_user, mysql_error(m));
 		mysql_close(m);
 		return NULL;
 	}

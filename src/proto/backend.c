@@ -72,9 +72,30 @@ static int auth(struct jg_session *s, const char *plugin, const uint8_t *scrambl
 	return s->bout.err;
 }
 
-/* clear_password: the password as it is (only ever over TLS). */
-static void clear_password(struct jg_session *s)
+/*
+ * clear_password: the password as it is, for mysql_clear_password or caching_sha2_password's
+ * full authentication. Only to a database whose certificate was verified ([backend] tls =
+ * verify): under tls = on the channel is encrypted but nobody checked who is at its other end,
+ * and a man in the middle would read the password (the admin password, for killer sessions).
+ * Otherwise the login is refused, and the log says why.
+ */
+static void clear_password(struct jg_session *s, const char *what)
 {
+	static const char *const tls_name[] = { "off", "on", "verify" };
+	enum jg_be_tls tls = s->gw->cfg->backend_tls;
+
+	if (tls != JG_BE_TLS_VERIFY || !s->be.tls) {
+		jg_log(JG_LOG_WARN, "session %u: the database asked for the password in clear (%s) "
+		       "and [backend] tls = %s: refused, since only a database whose certificate is "
+		       "verified (tls = verify) may read it; a man in the middle could be asking",
+		       s->id, what, tls_name[tls]);
+		refused(s, LOGIN_FAILED, tls == JG_BE_TLS_ON ?
+		        "it asks for the password in clear, which jitgate sends only with [backend] "
+		        "tls = verify (tls = on does not check who is at the other end)" :
+		        "it asks for the password in clear, which jitgate sends only with [backend] "
+		        "tls = verify");
+		return;
+	}
 	jg_out_packet(&s->bout, s->lb.seq++, s->be_pass, strlen(s->be_pass) + 1);
 }
 
@@ -122,6 +143,16 @@ void jg_backend_on_greeting(struct jg_session *s, const uint8_t *pkt, uint32_t l
 		return;
 	}
 	if (gw->backend_tls) {
+		/* Bytes after the greeting were read in plaintext: read after TLS starts they would
+		 * pass for the database's (a STARTTLS injection). The database sends nothing before
+		 * our answer, so something else wrote them. */
+		if (s->b2c.r != s->b2c.end) {
+			jg_log(JG_LOG_WARN, "session %u: %zu bytes from the database followed its greeting "
+			       "before TLS started: refused, they could be injected", s->id,
+			       s->b2c.end - s->b2c.r);
+			refused(s, LOGIN_FAILED, "it sent bytes after its greeting before TLS started");
+			return;
+		}
 		if (!(g->caps & JG_CLIENT_SSL)) {
 			refused(s, LOGIN_FAILED, "the database does not offer TLS and [backend] tls "
 			        "requires it");
@@ -157,11 +188,7 @@ void jg_backend_on_auth_switch(struct jg_session *s, const uint8_t *pkt, uint32_
 	if (left > 0 && p[left - 1] == 0)
 		left--;
 	if (strcmp(plugin, "mysql_clear_password") == 0) {
-		if (!s->gw->backend_tls) {
-			refused(s, LOGIN_FAILED, "it asked for a clear-text password without TLS");
-			return;
-		}
-		clear_password(s);
+		clear_password(s, "an auth switch to mysql_clear_password");
 		return;
 	}
 	if (left < JG_SCRAMBLE_LEN || auth(s, plugin, p, JG_SCRAMBLE_LEN, 0) != JG_OK)
@@ -177,12 +204,11 @@ void jg_backend_on_more_data(struct jg_session *s, const uint8_t *pkt, uint32_t 
 	/* caching_sha2_password: 0x03 fast path done (OK follows), 0x04 full authentication. */
 	if (len == 2 && pkt[1] == 0x03)
 		return;
-	if (len == 2 && pkt[1] == 0x04 && s->gw->backend_tls) {
-		clear_password(s);
+	if (len == 2 && pkt[1] == 0x04) {
+		clear_password(s, "caching_sha2_password full authentication");
 		return;
 	}
-	refused(s, LOGIN_FAILED, "it asks for caching_sha2_password full authentication, which "
-	        "needs [backend] tls = on or verify");
+	refused(s, LOGIN_FAILED, "unexpected AuthMoreData in its handshake");
 }
 
 /* enter_command: both legs are logged in: the client gets its OK and commands may flow. */

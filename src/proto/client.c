@@ -200,9 +200,15 @@ int jg_client_step(struct jg_session *s, int *progress)
 		return JG_WAIT;
 	*progress = 1;
 	if (rc == JG_ERR_TOOBIG) {
+		/* The ERR answers the packet that is too large: only its header was read. */
+		s->cl_seq = (uint8_t)(s->c2b.f.seq + 1);
 		if (s->phase == JG_PH_AUTH)
 			jg_session_refuse(s, JG_ER_ACCESS_DENIED, "Access denied: token is longer than %d "
 			                  "bytes", JG_TOKEN_MAX);
+		else if (s->lc.tls_up)      /* a mysql_clear_password token in the response */
+			jg_session_refuse(s, JG_ER_ACCESS_DENIED, "Access denied: the handshake response "
+			                  "is longer than %d bytes; a token is at most %d bytes",
+			                  JG_DIR_BUF - JG_FRAME_HDR, JG_TOKEN_MAX);
 		else
 			jg_session_refuse(s, JG_ER_HANDSHAKE, "Bad handshake: packet too large");
 		return JG_OK;
@@ -212,7 +218,9 @@ int jg_client_step(struct jg_session *s, int *progress)
 		                "client went away during the handshake");
 		return JG_OK;
 	}
-	if (jg_client_machine_exec(&s->lc.hs, s, len == 32 ? 's' : 'h', p, len, seq) != JG_OK)
+	if (jg_client_machine_exec(&s->lc.hs, s, len == 32 ? 's' : 'h', p, len, seq) != JG_OK) {
+		s->cl_seq = (uint8_t)(seq + 1);     /* no action ran: the ERR answers this packet */
 		jg_session_refuse(s, JG_ER_HANDSHAKE, "Bad handshake");
+	}
 	return JG_OK;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh: jitgate's integration suite. Real MariaDB, real clients (mariadb CLI, PyMySQL, npm
-# mysql2, sysbench), a real jitgate in between. Prints "PASS name" / "FAIL name: reason" per
-# case and ends with exactly "integration: N passed, N failed"; exits non-zero on any failure.
+# mysql2, MariaDB Connector/J, sysbench), a real jitgate in between. Prints "PASS name" /
+# "FAIL name: reason" per case and ends with exactly "integration: N passed, N failed"; exits
+# non-zero on any failure.
 #
 #   bash tests/integration/run.sh            (make integration builds build/jitgate first)
 #
@@ -613,6 +614,79 @@ case_backend_sha2_full_tls() { sha2_case full verify '^full tls=on$'; }
 case_backend_native_switch() { sha2_case switch verify '^switch tls=on$'; }
 case_backend_sha2_full_needs_tls() { sha2_case full off '^ERROR 1105 \(08004\).*tls'; }
 
+# A password in clear goes only to a database whose certificate was verified: under tls = on a
+# man in the middle could be the one asking. MariaDB asks for mysql_clear_password only through
+# its pam plugin, which cannot be set up here, so the scripted server asks (--mode clear); it
+# reports every password it receives. Under verify it must receive it (the path works), under
+# on it must not, and the refusal names tls = verify in the client's ERR and the gateway's log.
+no_password_seen() {   # no_password_seen MODE LOG
+	if grep -q 'password received' "$WORK/sha2-$1.out"; then
+		echo "the scripted server received the password under tls = on"; return 1
+	fi
+	grep -q 'asked for the password in clear.*tls = on: refused' "$2" ||
+		{ echo "no log line saying the clear password was refused"; return 1; }
+}
+case_backend_clear_switch_verify() {
+	sha2_case clear verify '^clear tls=on$' || return 1
+	grep -q 'password received over tls' "$WORK/sha2-clear.out" ||
+		{ echo "the scripted server did not receive the password over TLS"; return 1; }
+}
+case_backend_clear_refused_tls_on() {
+	sha2_case clear on '^ERROR 1105 \(08004\).*tls = verify' || return 1
+	no_password_seen clear "$WORK/jitgate-sha2-clear.log"
+}
+case_backend_sha2_full_refused_tls_on() {
+	sha2_case full on '^ERROR 1105 \(08004\).*tls = verify' || return 1
+	no_password_seen full "$WORK/jitgate-sha2-full.log"
+}
+
+# A STARTTLS injection: the scripted server sends its greeting and, in the same write, an OK
+# that a gateway reading its buffer after TLS started would take as the database's answer
+# (and log the client in without any login to the database). Refused, with a log line.
+case_backend_starttls_injection() {
+	sha2_case inject verify '^ERROR 1105 \(08004\).*bytes after its greeting before TLS' || return 1
+	grep -q 'followed its greeting before TLS started: refused' "$WORK/jitgate-sha2-inject.log" ||
+		{ echo "no log line about the bytes before TLS"; return 1; }
+	! grep -q '^login ok' "$WORK/sha2-inject.out" || { echo "the login went on"; return 1; }
+}
+
+# The credential threads' admin connection (libmariadb) under tls = on: libmariadb itself would
+# send the admin password to a server that switches to mysql_clear_password (with or without
+# TLS); jitgate restricts its plugins unless the certificate is verified. `jitgate reap` makes
+# one admin connection and reports how it went; under verify the password goes (the server's
+# clear mode works with libmariadb), under on it must not.
+admin_clear() {   # admin_clear TLS: runs jitgate reap against the scripted server in clear mode
+	local port spid
+	port=$(jg_free_port)
+	printf 'admin-p@ss\n' >"$WORK/admin-clear.pw"
+	"$PY" "$IT/servers/mysql8_auth.py" --port "$port" --user jg_admin --password 'admin-p@ss' \
+		--mode clear --greet-plugin mysql_native_password --cert "$KEYS/tls-cert.pem" \
+		--key "$KEYS/tls-key.pem" --count 1 >"$WORK/admin-clear-$1.out" 2>&1 3>&- 4>&- &
+	spid=$!
+	bg_pid "$spid"
+	wait_listen "$port" "$spid" 10 || { echo "scripted server did not start"; return 1; }
+	GW2_PORT=$(jg_free_port)
+	jit_config "$WORK/gw-admin-clear.ini" "$GW2_PORT" itclear "$IT/policies/it.policy"
+	sed -i -e "s|^address = 127.0.0.1:$DB_PORT\$|address = localhost:$port|" \
+		-e "s|^tls = .*|tls = $1|" -e "s|^password_file = .*|password_file = $WORK/admin-clear.pw|" \
+		"$WORK/gw-admin-clear.ini"
+	timeout 30 "$JITGATE" reap -c "$WORK/gw-admin-clear.ini" >"$WORK/admin-clear-$1.reap" 2>&1 || true
+	kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null || true
+	echo "reap ($1): $(head -c 300 "$WORK/admin-clear-$1.reap" | tr '\n' ' ')"
+	echo "server ($1): $(tr '\n' ' ' <"$WORK/admin-clear-$1.out")"
+}
+case_admin_clear_password() {
+	admin_clear verify || return 1
+	grep -q 'password received over tls' "$WORK/admin-clear-verify.out" ||
+		{ echo "under tls = verify the scripted server did not get the password: the test proves nothing"; return 1; }
+	admin_clear on || return 1
+	if grep -q 'password received' "$WORK/admin-clear-on.out"; then
+		echo "the admin connection sent the admin password under tls = on"; return 1
+	fi
+	grep -q 'reveals the password.*tls = verify' "$WORK/admin-clear-on.reap" ||
+		{ echo "jitgate reap did not say why the login failed"; return 1; }
+}
+
 # COM_CHANGE_USER would switch identity mid-session: refused, and the session goes on.
 case_change_user_refused() {
 	local tf out
@@ -948,6 +1022,124 @@ case_empty_password_refused() {
 		{ echo "PyMySQL: expected ERROR 1045 (28000) ... no token given"; return 1; }
 }
 
+# Bytes a client sends after its SSLRequest, in the same write, are the start of its TLS
+# ClientHello: the gateway hands them to TLS, so a ClientHello sent that way completes a login,
+# and a plaintext login a man in the middle appends (mysql_clear_password with a valid token)
+# is garbage to TLS: the connection ends and nobody logs in.
+case_client_bytes_after_sslrequest() {
+	local tf out before after
+	tf=$(tokfile starttls "$(mint)") || return 1
+	out=$(timeout "$T" "$PY" "$IT/clients/starttls_client.py" "$GW_PORT" "$KEYS/ca.pem" "$tf" pipelined 2>&1) || true
+	echo "pipelined: $out"
+	[[ "$out" == "logged in" ]] || { echo "SSLRequest and ClientHello in one write did not log in"; return 1; }
+	before=$(grep -c 'login user=' "$WORK/jitgate.log" || true)
+	out=$(timeout "$T" "$PY" "$IT/clients/starttls_client.py" "$GW_PORT" "$KEYS/ca.pem" "$tf" inject 2>&1) || true
+	echo "inject: $out"
+	sleep 0.5
+	after=$(grep -c 'login user=' "$WORK/jitgate.log" || true)
+	[[ "$out" == closed* ]] || { echo "the gateway answered plaintext sent after the SSLRequest"; return 1; }
+	(( after == before )) || { echo "a login was read from plaintext after the SSLRequest"; return 1; }
+}
+
+# MariaDB Connector/J (Debian's libmariadb-java, run with the JDK's java): TLS with the dev CA,
+# the token as password, a text SELECT, an INSERT and a SELECT as server-side prepared
+# statements (useServerPrepStmts=true), then the row checked directly. The database's general
+# log shows what the session sent, connection set-up included. Connector/J 2.7.6 starts every
+# connection with
+#   set autocommit=1, sql_mode = concat(@@sql_mode,',STRICT_TRANS_TABLES')
+#   SELECT @@max_allowed_packet,@@system_time_zone,@@time_zone,@@auto_increment_increment
+# so through the policy gateway the SET must be classified as a SET (and the sql_mode it leaves
+# followed), or no Connector/J application can connect.
+CONNJ_JAR=/usr/share/java/mariadb-java-client.jar
+connj() {   # connj PORT TOKENFILE ID USERHOST_LIKE: runs clients/ConnectorJ.java, checks the row
+	local port=$1 tf=$2 id=$3 like=$4 out seen
+	[[ -r "$CONNJ_JAR" ]] || { echo "$CONNJ_JAR is missing: make deps installs libmariadb-java"; return 1; }
+	if [[ ! -f "$WORK/java/ConnectorJ.class" ]]; then
+		mkdir -p "$WORK/java"
+		timeout 120 javac -d "$WORK/java" "$IT/clients/ConnectorJ.java" || { echo "javac failed"; return 1; }
+	fi
+	cli_direct -e "DELETE FROM shop.blobs WHERE id = $id; TRUNCATE mysql.general_log;
+		SET GLOBAL log_output = 'TABLE', GLOBAL general_log = ON" || return 1
+	out=$(timeout 60 java -cp "$WORK/java:$CONNJ_JAR" ConnectorJ "$port" "$tf" "$KEYS/ca.pem" "$id" 2>&1) || true
+	cli_direct -e "SET GLOBAL general_log = OFF"
+	echo "$out"
+	echo "---- what the session sent (the database's general log) ----"
+	cli_direct -N -e "SELECT command_type, argument FROM mysql.general_log
+		WHERE user_host LIKE '$like' AND command_type IN ('Query', 'Prepare', 'Execute', 'Init DB')
+		AND argument NOT LIKE '%general\\_log%' ORDER BY event_time" 2>&1 | head -n 30
+	echo "----"
+	grep -qx 'customers 20' <<<"$out" || { echo "Connector/J: $(grep -m1 '^ERROR' <<<"$out" || tail -n 1 <<<"$out")"; return 1; }
+	grep -qx 'inserted 1' <<<"$out" || { echo "the prepared INSERT did not run: $(tail -n 1 <<<"$out")"; return 1; }
+	grep -qx "read $id connector/j $id" <<<"$out" || { echo "the row was not read back: $(tail -n 1 <<<"$out")"; return 1; }
+	seen=$(cli_direct -N -e "SELECT CAST(data AS CHAR) FROM shop.blobs WHERE id = $id")
+	[[ "$seen" == "connector/j $id" ]] || { echo "the database holds '$seen' for id $id"; return 1; }
+	cli_direct -e "DELETE FROM shop.blobs WHERE id = $id"
+}
+# The data path alone (shared mode, no policy).
+case_connector_j_shared() { connj "$GW_PORT" "$(tokfile connj "$(mint)")" 7170 'jg\_admin%'; }
+# The product's path: a just-in-time user, every statement judged by the policy.
+case_connector_j_policy() {
+	start_policy_gw || return 1
+	connj "$POLICY_GW_PORT" "$POLICY_TOKEN" 7171 'jg\_itpol%'
+}
+
+# ---- sequence ids of the gateway's own ERRs -------------------------------------------------
+
+# Every ERR the gateway builds carries the sequence id of the packet it answers plus one, in
+# every phase (clients/err_seq.py speaks the protocol byte by byte and checks each). A wrong one
+# makes PyMySQL report "Packet sequence number wrong" instead of the reason.
+ERR_SEQ_LOGIN=(no-tls no-tls-malformed no-tls-too-large tls-second-sslrequest
+	tls-malformed-response tls-compression clear-bad-token clear-empty-token clear-too-long
+	clear-over-limit sha2-empty sha2-bad-token sha2-expired sha2-too-long sha2-over-limit
+	switch-empty switch-bad-token switch-too-long command-refused)
+err_seq() {   # err_seq PORT [err_seq.py options and scenarios]
+	local port=$1; shift
+	timeout 60 "$PY" "$IT/clients/err_seq.py" --port "$port" --ca "$KEYS/ca.pem" "$@" 2>&1
+}
+case_err_seq_login() {
+	local out rc=0
+	out=$(err_seq "$GW_PORT" --token-file "$(tokfile seq "$(mint)")" \
+		--expired-token-file "$(tokfile seqexp "$(TK_TTL=-120 mint)")" "${ERR_SEQ_LOGIN[@]}") || rc=$?
+	echo "$out"
+	(( rc == 0 )) || { echo "$(grep -c '^FAIL' <<<"$out") phases with a wrong ERR: $(grep '^FAIL' <<<"$out" | head -n 3 | tr '\n' ' ')"; return 1; }
+	[[ $(grep -c '^PASS' <<<"$out") == "${#ERR_SEQ_LOGIN[@]}" ]] || { echo "not every phase ran"; return 1; }
+}
+
+# After the token: the database cannot be reached (a gateway whose backend port is closed), the
+# role is refused at login, a statement is denied by the policy.
+case_err_seq_after_token() {
+	local out rc=0
+	start_policy_gw || return 1
+	GW2_PORT=$(jg_free_port)
+	write_config "$WORK/gw-seqdown.ini" "$GW2_PORT" "$(jg_free_port)"
+	start_gw seqdown "$WORK/gw-seqdown.ini" || return 1
+	out=$(err_seq "$GW2_PORT" --token-file "$(tokfile seqdown "$(mint)")" --code 1105 \
+		--text database login-refused) || rc=$?
+	stop_gw
+	out+=$'\n'$(err_seq "$POLICY_GW_PORT" --token-file "$(tokfile seqrole "$(mint_groups outsiders)")" \
+		--text 'may not assume this role' login-refused) || rc=$?
+	out+=$'\n'$(err_seq "$POLICY_GW_PORT" --token-file "$POLICY_TOKEN" command-policy-denied) || rc=$?
+	echo "$out"
+	(( rc == 0 )) || { echo "wrong ERR: $(grep '^FAIL' <<<"$out" | head -n 3 | tr '\n' ' ')"; return 1; }
+	[[ $(grep -c '^PASS' <<<"$out") == 3 ]] || { echo "not every phase ran"; return 1; }
+}
+
+# PyMySQL checks every sequence id: a token over the limit (longer than the gateway's buffer,
+# and longer than the limit but within the buffer) must come back as the reason.
+case_pymysql_token_too_long() {
+	local out len
+	for len in 20000 16500; do
+		printf '%*s\n' "$len" '' | tr ' ' 'x' >"$WORK/long-$len.token"
+		out=$(timeout "$T" "$PY" "$IT/clients/pymysql_client.py" --port "$GW_PORT" --user agent \
+			--password-file "$WORK/long-$len.token" --ssl-ca "$KEYS/ca.pem" "SELECT 1" 2>&1) || true
+		echo "$len bytes: $out"
+		grep -qi 'sequence' <<<"$out" && { echo "PyMySQL saw a wrong sequence id"; return 1; }
+		grep -Eq '^ERROR 1045 \(28000\).*token is longer than 16384 bytes' <<<"$out" ||
+			{ echo "a $len-byte token: not refused with its reason"; return 1; }
+	done
+	rm -f "$WORK"/long-*.token
+}
+
 # ---- setup --------------------------------------------------------------------------------
 
 write_config() {   # write_config FILE LISTEN_PORT BACKEND_PORT
@@ -1091,6 +1283,11 @@ cases=(
 	backend-caching-sha2-full-over-tls:case_backend_sha2_full_tls
 	backend-auth-switch-native:case_backend_native_switch
 	backend-caching-sha2-full-refused-without-tls:case_backend_sha2_full_needs_tls
+	backend-clear-password-switch-over-verified-tls:case_backend_clear_switch_verify
+	backend-clear-password-refused-under-tls-on:case_backend_clear_refused_tls_on
+	backend-caching-sha2-full-refused-under-tls-on:case_backend_sha2_full_refused_tls_on
+	backend-starttls-injection-refused:case_backend_starttls_injection
+	admin-connection-no-clear-password-under-tls-on:case_admin_clear_password
 	change-user-refused:case_change_user_refused
 	slow-reader-bounded-memory:case_slow_reader_bounded
 	idle-timeout:case_idle_timeout
@@ -1110,6 +1307,12 @@ cases=(
 	judge-what-the-server-runs:case_judge_attacks
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
+	client-bytes-after-sslrequest-are-tls:case_client_bytes_after_sslrequest
+	connector-j-tls-token-prepared:case_connector_j_shared
+	connector-j-through-the-policy:case_connector_j_policy
+	err-seq-every-login-phase:case_err_seq_login
+	err-seq-after-the-token:case_err_seq_after_token
+	pymysql-token-too-long-says-why:case_pymysql_token_too_long
 	token-never-logged:case_token_not_logged
 	jit-user-has-exactly-the-role-grants:case_jit_grants
 	jit-server-refuses-outside-the-role:case_jit_server_refuses

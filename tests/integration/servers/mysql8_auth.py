@@ -9,7 +9,15 @@ SSLRequest and TLS, HandshakeResponse41, then
   --mode full    AuthMoreData 0x04 (perform full authentication); the client must send the
                  password in clear (only allowed over TLS), then OK;
   --mode switch  AuthSwitchRequest to mysql_native_password with a new nonce, then OK after
-                 checking SHA1(pw) XOR SHA1(nonce || SHA1(SHA1(pw))).
+                 checking SHA1(pw) XOR SHA1(nonce || SHA1(SHA1(pw)));
+  --mode clear   AuthSwitchRequest to mysql_clear_password (what MariaDB's pam plugin asks for;
+                 no test can install pam here), then OK once the password came;
+  --mode inject  a man in the middle's STARTTLS injection: the greeting and, in the same write,
+                 an OK packet (sequence id 2) that a client must not read as coming through TLS;
+                 the connection then goes on as in "fast" mode if the client carries on.
+A password that arrives in clear, by any path, is reported on stdout as "password received"
+(with "over tls" or "without tls"): the tests that must never send it look for that line.
+--greet-plugin names the greeting's plugin (caching_sha2_password by default).
 After login it answers COM_QUERY with one row holding the authentication path taken, and ends on
 COM_QUIT. Each connection's outcome is printed on stdout ("login ok fast", "login failed ...").
 Serves --count connections, then exits. Listens on 127.0.0.1 only.
@@ -82,7 +90,13 @@ def serve_one(sock, args, tls_ctx):
                 struct.pack("<H", CAPS & 0xFFFF) + b"\xff" + struct.pack("<H", 2) +
                 struct.pack("<H", CAPS >> 16) + bytes([21]) + b"\x00" * 10 + nonce[8:] + b"\x00" +
                 b"caching_sha2_password\x00")
-    c.write(greeting)
+    greeting = greeting.replace(b"caching_sha2_password\x00", args.greet_plugin.encode() + b"\x00")
+    if args.mode == "inject":
+        c.s.sendall(struct.pack("<I", len(greeting))[:3] + b"\x00" + greeting +
+                    struct.pack("<I", 7)[:3] + b"\x02" + ok())
+        c.seq = 1
+    else:
+        c.write(greeting)
     resp = c.read()
     tls = False
     if len(resp) == 32:
@@ -107,7 +121,12 @@ def serve_one(sock, args, tls_ctx):
     if user != args.user:
         c.write(err(1045, "28000", "Access denied for user '%s'" % user))
         return "login failed: user %s" % user
-    if args.mode == "fast":
+    def saw_password(packet):
+        if packet == pw + b"\x00" or packet == pw:
+            print("password received %s" % ("over tls" if tls else "without tls"), flush=True)
+            return True
+        return False
+    if args.mode in ("fast", "inject"):
         want = xor(sha256(pw), sha256(sha256(sha256(pw)) + nonce))
         if auth != want:
             c.write(err(1045, "28000", "Access denied (bad scramble)"))
@@ -118,6 +137,7 @@ def serve_one(sock, args, tls_ctx):
     elif args.mode == "full":
         c.write(b"\x01\x04")
         clear = c.read()
+        saw_password(clear)
         if not tls:
             c.write(err(1045, "28000", "full authentication without TLS"))
             return "login failed: clear password without TLS"
@@ -126,6 +146,14 @@ def serve_one(sock, args, tls_ctx):
             return "login failed: bad clear password"
         c.write(ok())
         path = "full"
+    elif args.mode == "clear":
+        c.write(b"\xfe" + b"mysql_clear_password\x00")
+        clear = c.read()
+        if not saw_password(clear):
+            c.write(err(1045, "28000", "Access denied (bad clear password)"))
+            return "login failed: bad clear password"
+        c.write(ok())
+        path = "clear"
     else:
         nonce2 = os.urandom(20).translate(bytes(range(1, 256)) + b"\x01")
         c.write(b"\xfe" + b"mysql_native_password\x00" + nonce2 + b"\x00")
@@ -160,7 +188,8 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--user", required=True)
     p.add_argument("--password", required=True)
-    p.add_argument("--mode", choices=["fast", "full", "switch"], required=True)
+    p.add_argument("--mode", choices=["fast", "full", "switch", "clear", "inject"], required=True)
+    p.add_argument("--greet-plugin", default="caching_sha2_password")
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--count", type=int, default=1)
