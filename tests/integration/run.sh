@@ -1041,6 +1041,8 @@ run_case() {      # run_case NAME FUNCTION
 
 # shellcheck source=tests/integration/jit_cases.sh
 source "$IT/jit_cases.sh"
+# shellcheck source=tests/integration/key_cases.sh
+source "$IT/key_cases.sh"
 
 if ! setup >"$WORK/setup.log" 2>&1; then
 	fail setup "$(tail -n 1 "$WORK/setup.log")"
@@ -1107,6 +1109,9 @@ cases=(
 	jit-role-on-existing-account:case_jit_account
 	jit-role-max-connections:case_jit_max_connections
 	jit-database-down-clear-error:case_jit_database_down
+	key-removed-refuses-logins:case_key_removed_refuses_logins
+	key-removed-ends-open-sessions:case_key_removed_ends_sessions
+	key-sighup-rereads-jwks:case_key_sighup_rereads
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
