@@ -147,7 +147,8 @@ Try:
   SELECT CURRENT_USER(); SHOW GRANTS;                            -- your just-in-time user
   SELECT name, card_number FROM customers;                       -- allowed (rule "reads")
   DROP TABLE orders;                                             -- denied (rule "no-drop")
-  SELECT 1 /*!50000 ; DROP TABLE orders */;                      -- refused too (a hidden DROP)
+  SELECT 1 /*!50000 ; DROP TABLE orders */;                      -- refused too: a hidden second
+                                           statement, and role analyst runs one statement per query
   UPDATE orders SET status = 'paid';                             -- held for review by a dba
   /* jitgate: ticket=INC-7 */ UPDATE orders SET status = 'paid' WHERE id = 3;  -- a ticket allows it
   /* jitgate: ticket=INC-7 */ UPDATE orders SET amount = 0 WHERE id = 3;  -- the policy allows it,

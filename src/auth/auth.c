@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define HEADER_MAX 4096           /* decoded header bytes; real JOSE headers are ~100 */
@@ -37,23 +39,36 @@
 /*
  * Verified-token cache: clients reconnect with the same token (pools, agents' tool calls), and the
  * signature check is the costliest step of a login (ES256 about 1 ms with BearSSL). An entry maps
- * SHA-256 of the whole token to the identity it proved, for the key set it was checked against;
- * a hit still checks the expiry. The token itself is not kept.
+ * SHA-256 of the whole token to the identity it proved (with the serial of the key that verified
+ * it); a hit still checks the expiry. Entries of a key that a re-read removed are dropped with
+ * it. The token itself is not kept.
  */
 #define CACHE_SLOTS 256
 
 struct cache_slot {
 	uint8_t hash[32];
-	uint64_t gen;             /* key set generation; 0 = empty */
+	uint8_t used;
 	struct jg_identity id;
+};
+
+/* What tells that the JWKS file changed: another file (inode), size or modification time. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	int ok;                   /* stat() succeeded */
 };
 
 struct jg_auth {
 	struct jg_idcfg cfg;
-	pthread_mutex_t mu;       /* guards keys, every set's refs, last_load, gen, cache */
+	pthread_mutex_t load_mu;  /* one re-read at a time; guards seen */
+	pthread_mutex_t mu;       /* guards keys, every set's refs, last_load, next_serial, cache */
 	struct jg_jwks *keys;     /* current set; holds one reference */
-	int64_t last_load;        /* when the JWKS file was last read (seconds since the epoch) */
-	uint64_t gen;             /* bumped when the key set changes: older cache entries are void */
+	int64_t last_load;        /* when an unknown kid last made us read the file (epoch seconds) */
+	uint64_t next_serial;     /* the last serial given to a key */
+	_Atomic uint64_t epoch;   /* moves on when a re-read removes a key (changed under mu) */
+	struct file_id seen;      /* the file as it was when last read */
 	struct cache_slot cache[CACHE_SLOTS];
 };
 
@@ -94,6 +109,26 @@ int jg_auth_parse_algs(const char *list, unsigned *algs, char *err, size_t errle
 	}
 	*algs = bits;
 	return JG_OK;
+}
+
+static void file_stat(const char *path, struct file_id *f)
+{
+	struct stat st;
+
+	memset(f, 0, sizeof(*f));
+	if (stat(path, &st) != 0)
+		return;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = st.st_size;
+	f->mtime = st.st_mtim;
+	f->ok = 1;
+}
+
+static int file_same(const struct file_id *x, const struct file_id *y)
+{
+	return x->ok == y->ok && x->dev == y->dev && x->ino == y->ino && x->size == y->size &&
+	       x->mtime.tv_sec == y->mtime.tv_sec && x->mtime.tv_nsec == y->mtime.tv_nsec;
 }
 
 static int cfg_str_ok(const char *s, size_t cap, const char *what, int required, char *err,
@@ -141,16 +176,19 @@ int jg_auth_new(struct jg_auth **out, const struct jg_idcfg *cfg, char *err, siz
 		strcpy(a->cfg.groups_claim, "groups");
 	if (!a->cfg.algs)
 		a->cfg.algs = JG_ALG_RS256 | JG_ALG_ES256;
+	file_stat(cfg->jwks_file, &a->seen);
 	if ((rc = jg_jwks_load(cfg->jwks_file, &a->keys, err, errlen)) != JG_OK)
 		goto fail;
 	a->last_load = (int64_t)time(NULL);
-	a->gen = 1;
-	for (i = 0; i < a->keys->n; i++)
+	for (i = 0; i < a->keys->n; i++) {
+		a->keys->keys[i].serial = ++a->next_serial;
 		usable |= a->keys->keys[i].algs;
+	}
 	if (!(usable & a->cfg.algs))
 		jg_log(JG_LOG_WARN, "JWKS %s: no key fits the accepted algorithms; every token will be "
 		       "refused until the file changes", cfg->jwks_file);
 	pthread_mutex_init(&a->mu, NULL);
+	pthread_mutex_init(&a->load_mu, NULL);
 	*out = a;
 	return JG_OK;
 fail:
@@ -166,6 +204,7 @@ void jg_auth_free(struct jg_auth *a)
 		return;
 	jg_jwks_free(a->keys);
 	pthread_mutex_destroy(&a->mu);
+	pthread_mutex_destroy(&a->load_mu);
 	free(a);
 }
 
@@ -193,14 +232,91 @@ static void keys_put(struct jg_auth *a, struct jg_jwks *ks)
 		jg_jwks_free(ks);
 }
 
-/* keys_reload: re-reads the JWKS unless it was read less than JG_JWKS_RELOAD_MIN seconds before
- * now, so that tokens with made-up kids cannot make us read the file in a loop. 1 when a new set
- * is in place. A clock that went backwards allows one reload (last_load becomes now). */
+static int key_in(const struct jg_jwks *ks, uint64_t serial)
+{
+	size_t i;
+
+	for (i = 0; i < ks->n; i++)
+		if (ks->keys[i].serial == serial)
+			return 1;
+	return 0;
+}
+
+/* keys_swap: puts ks in force (its keys get their serials here: a key that was in the old set
+ * with the same kid and bytes keeps its own). Keys of the old set that are gone are removed:
+ * their cache entries are dropped and the epoch moves on. Returns how many were removed and
+ * their kids in gone. */
+static size_t keys_swap(struct jg_auth *a, struct jg_jwks *ks, char *gone, size_t cap)
+{
+	struct jg_jwks *old;
+	size_t i, j, removed = 0, o = 0;
+
+	gone[0] = '\0';
+	pthread_mutex_lock(&a->mu);
+	old = a->keys;
+	for (i = 0; i < ks->n; i++) {
+		for (j = 0; j < old->n && !jg_jwks_same(&ks->keys[i], &old->keys[j]); j++)
+			;
+		ks->keys[i].serial = j < old->n ? old->keys[j].serial : ++a->next_serial;
+	}
+	for (j = 0; j < old->n; j++) {
+		if (key_in(ks, old->keys[j].serial))
+			continue;
+		removed++;
+		if (o < cap)
+			o += (size_t)snprintf(gone + o, cap - o, "%s\"%s\"", o ? ", " : "",
+			                      old->keys[j].kid);
+	}
+	if (removed) {
+		for (i = 0; i < CACHE_SLOTS; i++)
+			if (a->cache[i].used && !key_in(ks, a->cache[i].id.key_serial))
+				memset(&a->cache[i], 0, sizeof(a->cache[i]));
+		atomic_fetch_add(&a->epoch, 1);
+	}
+	a->keys = ks;
+	pthread_mutex_unlock(&a->mu);
+	keys_put(a, old);
+	return removed;
+}
+
+/* keys_load: reads the JWKS file and puts it in force, unless (without force) it is the same
+ * file as when last read. 1 when a new set is in force. */
+static int keys_load(struct jg_auth *a, int force, const char *why)
+{
+	struct jg_jwks *ks;
+	struct file_id now;
+	char err[256], gone[256];
+	size_t removed;
+	int rc = 0;
+
+	pthread_mutex_lock(&a->load_mu);
+	file_stat(a->cfg.jwks_file, &now);
+	if (!force && file_same(&now, &a->seen))
+		goto out;
+	/* Taken before the read: a change while we read is seen at the next look. */
+	a->seen = now;
+	if (jg_jwks_load(a->cfg.jwks_file, &ks, err, sizeof(err)) != JG_OK) {
+		jg_log(JG_LOG_WARN, "%s; keeping the keys loaded before", err);
+		goto out;
+	}
+	removed = keys_swap(a, ks, gone, sizeof(gone));
+	if (removed)
+		jg_log(JG_LOG_INFO, "JWKS %s: re-read (%s), %zu keys; removed: %s; tokens they signed "
+		       "are refused and their sessions end", a->cfg.jwks_file, why, ks->n, gone);
+	else
+		jg_log(JG_LOG_INFO, "JWKS %s: re-read (%s), %zu keys; none removed", a->cfg.jwks_file,
+		       why, ks->n);
+	rc = 1;
+out:
+	pthread_mutex_unlock(&a->load_mu);
+	return rc;
+}
+
+/* keys_reload: an unknown kid: re-reads the JWKS unless it was read for an unknown kid less
+ * than JG_JWKS_RELOAD_MIN seconds before now, so that tokens with made-up kids cannot make us
+ * read the file in a loop. A clock that went backwards allows one reload. */
 static int keys_reload(struct jg_auth *a, int64_t now)
 {
-	struct jg_jwks *ks, *old;
-	char err[256];
-
 	pthread_mutex_lock(&a->mu);
 	if (now >= a->last_load && now - a->last_load < JG_JWKS_RELOAD_MIN) {
 		pthread_mutex_unlock(&a->mu);
@@ -208,18 +324,27 @@ static int keys_reload(struct jg_auth *a, int64_t now)
 	}
 	a->last_load = now;
 	pthread_mutex_unlock(&a->mu);
-	if (jg_jwks_load(a->cfg.jwks_file, &ks, err, sizeof(err)) != JG_OK) {
-		jg_log(JG_LOG_WARN, "%s; keeping the keys loaded before", err);
-		return 0;
-	}
-	jg_log(JG_LOG_INFO, "JWKS %s: re-read on an unknown key id, %zu keys", a->cfg.jwks_file, ks->n);
+	return keys_load(a, 1, "unknown key id");
+}
+
+int jg_auth_refresh(struct jg_auth *a, int force, const char *why)
+{
+	return keys_load(a, force, why ? why : "changed");
+}
+
+uint64_t jg_auth_epoch(struct jg_auth *a)
+{
+	return atomic_load(&a->epoch);
+}
+
+int jg_auth_key_live(struct jg_auth *a, uint64_t key_serial)
+{
+	int live;
+
 	pthread_mutex_lock(&a->mu);
-	old = a->keys;
-	a->keys = ks;
-	a->gen++;
+	live = key_in(a->keys, key_serial);
 	pthread_mutex_unlock(&a->mu);
-	keys_put(a, old);
-	return 1;
+	return live;
 }
 
 static void token_hash(const char *token, size_t len, uint8_t out[32])
@@ -231,7 +356,7 @@ static void token_hash(const char *token, size_t len, uint8_t out[32])
 	br_sha256_out(&c, out);
 }
 
-/* cache_get: JG_OK and *id when this token was verified against the current keys and has not
+/* cache_get: JG_OK and *id when this token was verified by a key still in force and has not
  * expired (with leeway) at now. */
 static int cache_get(struct jg_auth *a, const uint8_t hash[32], int64_t now, struct jg_identity *id)
 {
@@ -239,26 +364,32 @@ static int cache_get(struct jg_auth *a, const uint8_t hash[32], int64_t now, str
 	int rc = JG_ERR_AUTH;
 
 	pthread_mutex_lock(&a->mu);
-	if (e->gen == a->gen && memcmp(e->hash, hash, 32) == 0 && now < e->id.exp + a->cfg.leeway) {
+	if (e->used && memcmp(e->hash, hash, 32) == 0 && now < e->id.exp + a->cfg.leeway) {
 		*id = e->id;
+		id->keys_epoch = atomic_load(&a->epoch);
 		rc = JG_OK;
 	}
 	pthread_mutex_unlock(&a->mu);
 	return rc;
 }
 
-static void cache_put(struct jg_auth *a, const uint8_t hash[32], uint64_t gen,
-                      const struct jg_identity *id)
+/* cache_put: the token verified with id->key_serial: remembered, and the epoch noted, unless a
+ * re-read removed that key meanwhile (JG_ERR_AUTH: the token is refused like any of that key). */
+static int cache_put(struct jg_auth *a, const uint8_t hash[32], struct jg_identity *id)
 {
 	struct cache_slot *e = &a->cache[(hash[0] | hash[1] << 8) % CACHE_SLOTS];
+	int rc = JG_ERR_AUTH;
 
 	pthread_mutex_lock(&a->mu);
-	if (gen == a->gen) {
+	if (key_in(a->keys, id->key_serial)) {
+		id->keys_epoch = atomic_load(&a->epoch);
 		memcpy(e->hash, hash, 32);
-		e->gen = gen;
+		e->used = 1;
 		e->id = *id;
+		rc = JG_OK;
 	}
 	pthread_mutex_unlock(&a->mu);
+	return rc;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -676,7 +807,6 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 	struct jg_jwks *ks = NULL;
 	const struct jg_jwk *key;
 	uint8_t hash[32];
-	uint64_t gen;
 	size_t siglen;
 	unsigned bit = 0;
 	int rc = JG_ERR_AUTH;
@@ -692,9 +822,6 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 			why[0] = '\0';
 		return JG_OK;
 	}
-	pthread_mutex_lock(&a->mu);
-	gen = a->gen;
-	pthread_mutex_unlock(&a->mu);
 	if (split_token(token, len, seg, seglen, why, whylen) != JG_OK)
 		goto fail;
 	if (seglen[0] > HEADER_MAX || !(header = decode_json(seg[0], seglen[0], buf, HEADER_MAX))) {
@@ -727,7 +854,12 @@ int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now
 		goto fail;
 	memcpy(id->kid, key->kid, sizeof(id->kid));
 	snprintf(id->alg, sizeof(id->alg), "%s", alg);
-	cache_put(a, hash, gen, id);
+	id->key_serial = key->serial;
+	if (cache_put(a, hash, id) != JG_OK) {
+		rc = refuse(why, whylen, "token signed with key id %s, which was just removed from "
+		            "the JWKS", quote(q, sizeof(q), key->kid, strlen(key->kid)));
+		goto fail;
+	}
 	if (whylen)
 		why[0] = '\0';
 	rc = JG_OK;

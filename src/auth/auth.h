@@ -11,8 +11,13 @@
  * (string or array), `exp`, `nbf` with leeway; groups from the configured claim.
  *
  * A token that verified is remembered (by SHA-256 of the token, never the token) with the identity
- * it proved, for as long as the key set does not change: a reconnect with the same token skips the
- * signature check but not the expiry check.
+ * it proved, for as long as the key that verified it stays in the JWKS: a reconnect with the same
+ * token skips the signature check but not the expiry check.
+ *
+ * Key removal: the JWKS file is re-read when it changes (jg_auth_refresh, which `serve` calls
+ * about once a second and on SIGHUP). A key that is gone from the new file, or whose bytes
+ * changed under the same kid, is removed: tokens it verified are forgotten, new ones are refused,
+ * and jg_auth_epoch moves on so that live sessions can ask jg_auth_key_live about their own key.
  *
  * Thread safety: one struct jg_auth is shared by all workers; jg_auth_verify may run concurrently.
  */
@@ -55,6 +60,8 @@ struct jg_identity {
 	char groups[2048];        /* comma-separated, in token order */
 	int64_t exp;              /* seconds since the epoch */
 	int64_t nbf;              /* 0 when absent */
+	uint64_t key_serial;      /* the JWKS key that verified the token (jg_auth_key_live) */
+	uint64_t keys_epoch;      /* jg_auth_epoch when that key was known to be in the JWKS */
 };
 
 /*
@@ -67,5 +74,21 @@ struct jg_identity {
  */
 int jg_auth_verify(struct jg_auth *a, const char *token, size_t len, int64_t now,
                    struct jg_identity *id, char *why, size_t whylen);
+
+/*
+ * jg_auth_refresh: re-reads the JWKS file when it changed since it was last read (another inode,
+ * size or modification time), or in any case with force (SIGHUP). One stat() when nothing
+ * changed. A file that cannot be read or holds no usable key leaves the loaded keys in use.
+ * Returns 1 when a new key set is in force. why names the cause in the log line. Any thread.
+ */
+int jg_auth_refresh(struct jg_auth *a, int force, const char *why);
+
+/* jg_auth_epoch: a counter that moves on whenever a re-read removes a key. Lock-free: a session
+ * compares it with its identity's keys_epoch on every tick. */
+uint64_t jg_auth_epoch(struct jg_auth *a);
+
+/* jg_auth_key_live: non-zero while the key with this serial (struct jg_identity) is in the key
+ * set in force. */
+int jg_auth_key_live(struct jg_auth *a, uint64_t key_serial);
 
 #endif

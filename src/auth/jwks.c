@@ -335,3 +335,15 @@ const struct jg_jwk *jg_jwks_find(const struct jg_jwks *ks, const char *kid)
 			return &ks->keys[i];
 	return NULL;
 }
+
+static size_t raw_len(const struct jg_jwk *k)
+{
+	return k->is_rsa ? k->rsa.nlen + k->rsa.elen : k->ec.qlen;
+}
+
+int jg_jwks_same(const struct jg_jwk *x, const struct jg_jwk *y)
+{
+	return strcmp(x->kid, y->kid) == 0 && x->is_rsa == y->is_rsa && x->algs == y->algs &&
+	       (x->is_rsa ? x->rsa.nlen == y->rsa.nlen : x->ec.curve == y->ec.curve) &&
+	       raw_len(x) == raw_len(y) && memcmp(x->raw, y->raw, raw_len(x)) == 0;
+}

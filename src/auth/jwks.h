@@ -10,6 +10,7 @@
 
 #include <bearssl.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define JG_JWKS_FILE_MAX (1u << 20)  /* bytes; a larger JWKS file is a config error */
 #define JG_JWKS_KEYS_MAX 64          /* keys kept from one file */
@@ -21,6 +22,8 @@ struct jg_jwk {
 	br_rsa_public_key rsa;    /* when is_rsa: n and e point into raw */
 	br_ec_public_key ec;      /* otherwise: curve, and q (uncompressed point) in raw */
 	unsigned char *raw;       /* owned: the key's bytes */
+	uint64_t serial;          /* given by auth.c: the same key (kid and bytes) keeps its serial
+	                           * across re-reads; 0 until then */
 };
 
 struct jg_jwks {
@@ -33,6 +36,9 @@ struct jg_jwks {
  * message naming the file when it cannot be read or holds no usable key. */
 int jg_jwks_load(const char *path, struct jg_jwks **out, char *err, size_t errlen);
 void jg_jwks_free(struct jg_jwks *ks);
+
+/* jg_jwks_same: the two keys have the same kid, type, algorithms and bytes. */
+int jg_jwks_same(const struct jg_jwk *x, const struct jg_jwk *y);
 
 /* jg_jwks_find: the key with this kid; with kid NULL, the only key when the set has exactly one.
  * The pointer lives as long as the set. NULL when there is no such key. */

@@ -1,4 +1,5 @@
 /* serve.c: `jitgate serve -c FILE`: load everything, learn the backend, run the workers. */
+#include "auth/auth.h"
 #include "cli/cli.h"
 #include "gw/config.h"
 #include "cred/cred.h"
@@ -159,14 +160,32 @@ static void probe_backend(struct jg_gateway *gw)
 	}
 }
 
-/* round: after each batch of events; worker 0 puts a new policy in force after SIGHUP. */
+/* How often worker 0 looks at the JWKS file for a change (one stat() each time). */
+#define JWKS_LOOK_MS 1000
+
+/*
+ * round: after each batch of events (at least every JG_TICK_MS). Worker 0 puts a new policy in
+ * force and re-reads the JWKS after SIGHUP, and re-reads the JWKS when the file changed; sessions
+ * whose signing key was removed notice it at their next tick (session.c).
+ */
 static void round_hook(void *arg, struct jg_worker *w)
 {
+	static int64_t next_look;
 	struct jg_gateway *gw = arg;
+	int64_t now;
 
-	if (jg_worker_index(w) == 0 && gw->reload && gw->reload_policy) {
+	if (jg_worker_index(w) != 0)
+		return;
+	if (gw->reload) {
 		gw->reload = 0;
-		gw->reload_policy(gw);
+		if (gw->reload_policy)
+			gw->reload_policy(gw);
+		jg_auth_refresh(gw->auth, 1, "SIGHUP");
+	}
+	now = jg_now_ms();
+	if (now >= next_look) {
+		next_look = now + JWKS_LOOK_MS;
+		jg_auth_refresh(gw->auth, 0, "the file changed");
 	}
 }
 

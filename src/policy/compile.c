@@ -33,8 +33,9 @@ struct tok {
 struct action { uint32_t type, msg, approvers, quorum, timeout; };
 
 struct role {
-	uint32_t name, groups, ttl, maxconn, first_grant, ngrants, account;
+	uint32_t name, groups, ttl, maxconn, first_grant, ngrants, account, flags;
 	unsigned line, col;
+	unsigned multi_line;     /* where multi_statements was given (0: not given) */
 	int has_groups;
 };
 struct grant { uint32_t privs, db, table, columns; };
@@ -569,6 +570,26 @@ static void account_and_grant(struct cc *c, const struct role *r, unsigned line,
 	fail(c, line, col, "role %s uses the existing account %s, whose own privileges apply: grants cannot be given to it (remove the grant, or remove the account to get a just-in-time user per session)", c->str + r->name, c->str + r->account);
 }
 
+/* multi_statements on|off: off makes the role one statement per query (defence in depth: the
+ * backend leg goes without CLIENT_MULTI_STATEMENTS, COM_SET_OPTION cannot turn it on, and a
+ * query of several statements is refused before it is forwarded). */
+static void parse_multi(struct cc *c, struct role *r)
+{
+	if (r->multi_line) {
+		fail(c, c->tk.line, c->tk.col, "multi_statements given twice in role %s (first at line %u)", c->str + r->name, r->multi_line);
+		return;
+	}
+	r->multi_line = c->tk.line;
+	next(c);
+	if (is_kw(c, "off"))
+		r->flags |= JG_PC_ROLE_SINGLE;
+	else if (!is_kw(c, "on")) {
+		expected(c, "on or off after multi_statements (off: one statement per query)");
+		return;
+	}
+	next(c);
+}
+
 static void parse_role(struct cc *c)
 {
 	struct role *r;
@@ -641,8 +662,10 @@ static void parse_role(struct cc *c)
 		} else if (is_kw(c, "max_connections")) {
 			next(c);
 			r->maxconn = number(c, "max_connections", 1, 10000);
+		} else if (is_kw(c, "multi_statements")) {
+			parse_multi(c, r);
 		} else {
-			expected(c, "groups, account, grant, ttl or max_connections");
+			expected(c, "groups, account, grant, ttl, max_connections or multi_statements");
 		}
 	}
 	if (!c->failed && !r->has_groups)
@@ -1046,7 +1069,7 @@ static int emit(struct cc *c, uint8_t **out, size_t *outlen)
 	for (unsigned i = 0; i < c->nroles; i++) {
 		const struct role *r = &c->roles[i];
 		p = put(p, r->name); p = put(p, r->groups); p = put(p, r->ttl); p = put(p, r->maxconn);
-		p = put(p, r->first_grant); p = put(p, r->ngrants); p = put(p, r->account); p = put(p, 0);
+		p = put(p, r->first_grant); p = put(p, r->ngrants); p = put(p, r->account); p = put(p, r->flags);
 	}
 	for (unsigned i = 0; i < c->ngrants; i++) {
 		const struct grant *g = &c->grants[i];

@@ -90,6 +90,8 @@ int jg_policy_load(const uint8_t *data, size_t len, struct jg_policy *p, char *w
 		/* the compiler never writes both; a reader must not think it grants to an account */
 		if (jg_le32(r + 24) != 0 && jg_le32(r + 20) != 0)
 			return bad(why, whylen, "role with an account and grants");
+		if (jg_le32(r + 28) & ~JG_PC_ROLE_FLAGS)
+			return bad(why, whylen, "role flags");
 	}
 	for (unsigned i = 0; i < p->ngrants; i++) {
 		const uint8_t *g = data + hw(p, H_GRANTS) + i * JG_PC_GRANT_WORDS * 4;
@@ -319,6 +321,7 @@ void jg_policy_role_at(const struct jg_policy *p, unsigned i, struct jg_policy_r
 	r->first_grant = jg_le32(w + 16);
 	r->ngrants = jg_le32(w + 20);
 	r->account = S(p, jg_le32(w + 24));
+	r->multi_statements = !(jg_le32(w + 28) & JG_PC_ROLE_SINGLE);
 }
 
 int jg_policy_role(const struct jg_policy *p, const char *name, struct jg_policy_role *r)
@@ -414,6 +417,28 @@ static int unreadable(const struct jg_sql_result *cls, struct jg_policy_decision
 	return 0;
 }
 
+int jg_policy_multi_statements(const struct jg_policy *p, const char *role)
+{
+	struct jg_policy_role r;
+
+	return jg_policy_role(p, role ? role : "", &r) < 0 || r.multi_statements;
+}
+
+/* second_statement: for a role with multi_statements off, the index of the second statement of
+ * cls that is not empty ("SELECT 1;" is one statement); 0 when there is none. */
+static unsigned second_statement(const struct jg_policy *p, const char *role,
+                                 const struct jg_sql_result *cls)
+{
+	unsigned seen = 0;
+
+	if (jg_policy_multi_statements(p, role))
+		return 0;
+	for (unsigned i = 0; i < cls->nstmts; i++)
+		if (cls->stmts[i].kind != JG_SQL_EMPTY && seen++)
+			return i;
+	return 0;
+}
+
 int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
                                const char *sql, size_t len, const struct jg_sql_result *cls,
                                struct jg_policy_decision *out, unsigned *which)
@@ -434,6 +459,14 @@ int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy
 	}
 	if (unreadable(cls, out, which))
 		return JG_OK;
+	if ((*which = second_statement(p, ctx->role, cls))) {
+		out->action = JG_POLICY_DENY;
+		out->rule = JG_POLICY_BY_ROLE;
+		out->rule_name = "";
+		out->message = "this role runs one statement per query (multi_statements off in the "
+		               "policy); send the statements one at a time";
+		return JG_OK;
+	}
 	jg_policy_tags_from_sql(sql, len, comment, sizeof(comment));
 	snprintf(tags, sizeof(tags), "%s %s", ctx->tags ? ctx->tags : "", comment);
 	c.tags = tags;

@@ -11,8 +11,9 @@
  *            policy name, default action (5 words), unknown action (5 words), then counts and
  *            offsets of the role, grant, rule and mask tables and of the string table.
  *   roles    8 words each: name, groups, ttl, max_connections, first grant, grant count,
- *            account ("" for just-in-time users; a role with an account has no grants), unused.
- *            Files written before `account` existed hold 0 in word 6, so they read the same.
+ *            account ("" for just-in-time users; a role with an account has no grants), flags
+ *            (bit 0: multi_statements off). Files written before `account` and the flags
+ *            existed hold 0 in words 6 and 7, so they read the same.
  *   grants   4 words each: privilege bits, database, table ("*" for all), columns ("" for all).
  *   rules    18 words each: name, line, roles, groups, sub, iss, kinds (2 words), flags, conds,
  *            tables, touches, tags, action (5 words).
@@ -124,7 +125,8 @@ void jg_policy_decide(const struct jg_policy *p, const struct jg_policy_ctx *ctx
 /*
  * jg_policy_judge: the decision for a whole query text (COM_QUERY, COM_STMT_PREPARE): every
  * statement is classified and decided, and the strictest decision wins (deny over review over
- * allow; the first statement of that strictness names the rule, its index in *which). The tags
+ * allow; the first statement of that strictness names the rule, its index in *which); for a role
+ * with multi_statements off, a second statement is denied first (jg_policy_multi_statements). The tags
  * are ctx->tags plus those of a leading jitgate comment. *sess is updated (USE, SET sql_mode)
  * only when the decision is allow, since nothing of a refused text runs. scratch is the caller's
  * (large) classification buffer. Returns JG_OK, or JG_ERR_TOOBIG when the text has more
@@ -153,6 +155,7 @@ struct jg_policy_role {
 	unsigned first_grant;
 	const char *account;    /* an existing MySQL account used as is (no grants), or "" for
 	                         * a just-in-time user per session */
+	int multi_statements;   /* 0: `multi_statements off`, one statement per query */
 };
 struct jg_policy_grant {
 	unsigned privs;
@@ -160,6 +163,13 @@ struct jg_policy_grant {
 };
 /* jg_policy_role: index of the role named name, or -1; fills *r when found. */
 int jg_policy_role(const struct jg_policy *p, const char *name, struct jg_policy_role *r);
+/*
+ * jg_policy_multi_statements: 0 when role (the MySQL user name) is a role of the policy with
+ * `multi_statements off`: its sessions' backend leg goes without CLIENT_MULTI_STATEMENTS, the
+ * admission refuses COM_SET_OPTION turning it on, and jg_policy_judge* deny a query of more
+ * than one (non-empty) statement (rule JG_POLICY_BY_ROLE). 1 otherwise.
+ */
+int jg_policy_multi_statements(const struct jg_policy *p, const char *role);
 /* jg_policy_role_at: the i-th role (i < p->nroles). */
 void jg_policy_role_at(const struct jg_policy *p, unsigned i, struct jg_policy_role *r);
 /* jg_policy_grant: the i-th grant of the whole grant table (i < p->ngrants). */

@@ -31,6 +31,10 @@ enum { R_NAME, R_LINE, R_ROLES, R_GROUPS, R_SUB, R_ISS, R_KINDS_LO, R_KINDS_HI, 
 #define JG_PC_UNKNOWN   0x10u  /* the rule names kind unknown or flags opaque/truncated */
 #define JG_PC_KINDS     0x20u  /* the rule has a kind list */
 
+/* Role word 7: flags (0 in files written before it was used). */
+#define JG_PC_ROLE_SINGLE 0x01u  /* multi_statements off */
+#define JG_PC_ROLE_FLAGS  0x01u  /* every flag a reader knows */
+
 /* FNV-1a, 32 bits: detects a damaged file, not a forged one (the file is as trusted as config). */
 uint32_t jg_policy_checksum(const uint8_t *p, size_t n);
 

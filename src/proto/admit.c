@@ -31,9 +31,32 @@ static const char *never_carried(uint8_t com)
 	}
 }
 
+/* multi_statements_on: COM_SET_OPTION MYSQL_OPTION_MULTI_STATEMENTS_ON (option 0, 2 bytes) from
+ * a session whose role is one statement per query: it would turn multi-statements on in the
+ * database for this connection, which the backend login went without. */
+static int multi_statements_on(struct jg_session *s, const struct jg_cmd *cmd,
+                               struct jg_refusal *ref)
+{
+	char role[64];
+
+	if (cmd->com != JG_COM_SET_OPTION || cmd->head_len < 3 || cmd->head[1] != 0 ||
+	    cmd->head[2] != 0 || jg_session_multi_statements(s))
+		return 0;
+	ref->er = JG_ER_POLICY;
+	snprintf(ref->msg, sizeof(ref->msg), "role %s runs one statement per query "
+	         "(multi_statements off in jitgate's policy): multi-statements cannot be turned on; "
+	         "send the statements one at a time", jg_printable(s->hello.user, role, sizeof(role)));
+	jg_log(JG_LOG_INFO, "session %u: refused COM_SET_OPTION MULTI_STATEMENTS_ON (role %s has "
+	       "multi_statements off)", s->id, role);
+	return 1;
+}
+
 static int commands_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_refusal *ref)
 {
 	const char *what = never_carried(cmd->com);
+
+	if (multi_statements_on(s, cmd, ref))
+		return JG_STAGE_REFUSE;
 
 	if (what) {
 		ref->er = JG_ER_NOT_SUPPORTED;

@@ -136,6 +136,10 @@ void jg_backend_on_greeting(struct jg_session *s, const uint8_t *pkt, uint32_t l
 		s->lb.caps |= JG_CLIENT_CONNECT_WITH_DB;
 	else
 		s->lb.caps &= ~(uint32_t)JG_CLIENT_CONNECT_WITH_DB;
+	/* A role with multi_statements off: the database itself reads one statement per query
+	 * (CLIENT_MULTI_RESULTS stays: CALL needs it, and it must match the client's). */
+	if (!s->lb.kill_id && !jg_session_multi_statements(s))
+		s->lb.caps &= ~(uint32_t)JG_CLIENT_MULTI_STATEMENTS;
 	if (!s->lb.kill_id &&
 	    (s->lb.caps & JG_CAPS_MUST_MATCH) != (s->hello.caps & JG_CAPS_MUST_MATCH)) {
 		refused(s, LOGIN_FAILED, "its capabilities changed since this connection began; "

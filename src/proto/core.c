@@ -3,6 +3,7 @@
 
 #include "cred/cred.h"
 #include "gw/gateway.h"
+#include "policy/policy.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,13 @@ size_t jg_session_statement_limit(const struct jg_session *s)
 	if (!n)
 		n = s->lb.max_packet ? s->lb.max_packet : 16u << 20;
 	return (size_t)JG_MIN(n, (uint64_t)JG_LIMIT_MAX);
+}
+
+int jg_session_multi_statements(const struct jg_session *s)
+{
+	const struct jg_policy *pol = atomic_load(&s->gw->policy);
+
+	return !pol || jg_policy_multi_statements(pol, s->hello.user);
 }
 
 const char *jg_printable(const char *s, char *out, size_t cap)

@@ -20,8 +20,8 @@ static const struct jg_er_def er_table[JG_ER_COUNT] = {
 	[JG_ER_TOO_MANY_CONNECTIONS] = { 1203, "42000", "the token's subject already holds its "
 		"role's `max_connections` sessions" },
 	[JG_ER_TOKEN_EXPIRED] = { 1927, "70100", "the token expired during the session (at `exp` "
-		"plus `[credentials] grace`): the session's database user was dropped; sent in answer "
-		"to the client's next command" },
+		"plus `[credentials] grace`), or the key that signed it was removed from the JWKS: the "
+		"session's database user was dropped; sent in answer to the client's next command" },
 	[JG_ER_UNKNOWN_COMMAND] = { 1047, "08S01", "a command byte that is no command of the MySQL "
 		"protocol" },
 	[JG_ER_TOO_LARGE] = { 1153, "08S01", "a row longer than `[limits] row` in a result a result "

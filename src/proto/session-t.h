@@ -78,6 +78,7 @@ struct jg_session {
 	int64_t expires_ms;              /* token expiry plus grace, or the role's ttl (monotonic) */
 	int64_t expires_at;              /* the same in seconds since the epoch; 0 = none */
 	uint8_t cred_asked;              /* the lease was asked for */
+	int64_t key_gone_ms;             /* when the token's signing key was seen removed; 0 = not */
 
 	/* Login to the backend (backend.c): what the backend agreed to. */
 	struct {

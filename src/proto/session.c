@@ -360,7 +360,7 @@ static int step_command(struct jg_session *s, int *progress)
 	return *progress ? JG_OK : JG_WAIT;
 }
 
-/* ---- token expiry ---- */
+/* ---- token expiry and key removal ---- */
 
 static void token_time(const struct jg_session *s, char *out, size_t cap)
 {
@@ -372,26 +372,54 @@ static void token_time(const struct jg_session *s, char *out, size_t cap)
 }
 
 /*
- * expire: the token (plus the grace) or the role's ttl ran out. The database user is dropped
- * and its connections killed at once; an idle client is told at its next command (an ERR it can
- * read, rather than a reset), a client in the middle of a result is closed.
+ * key_check: the key that signed the session's token is still in the JWKS. Re-reads happen on
+ * worker 0 (serve.c); a session learns of one here, at its tick on its own worker, from the
+ * epoch, so that a tick with nothing removed costs one atomic load.
+ */
+static void key_check(struct jg_session *s, int64_t now_ms)
+{
+	uint64_t epoch;
+	char kid[sizeof(s->who.kid)];
+
+	if (s->key_gone_ms || !s->who.key_serial || !s->gw->auth)
+		return;
+	epoch = jg_auth_epoch(s->gw->auth);
+	if (epoch == s->who.keys_epoch)
+		return;
+	s->who.keys_epoch = epoch;
+	if (jg_auth_key_live(s->gw->auth, s->who.key_serial))
+		return;
+	s->key_gone_ms = now_ms;
+	jg_log(JG_LOG_INFO, "session %u: the key that signed its token (kid \"%s\") was removed from "
+	       "the JWKS: ending the session and dropping its database user", s->id,
+	       jg_printable(s->who.kid, kid, sizeof(kid)));
+}
+
+/*
+ * expire: the token (plus the grace) or the role's ttl ran out, or the key that signed the token
+ * was removed (key_gone_ms). The database user is dropped and its connections killed at once; an
+ * idle client is told at its next command (an ERR it can read, rather than a reset), a client in
+ * the middle of a result is closed.
  */
 static void expire(struct jg_session *s, int64_t now_ms)
 {
 	int busy = s->phase == JG_PH_COMMAND &&
 	           (!jg_resp_done(&s->resp) || !jg_dir_idle(&s->b2c) || s->b2c.r < s->b2c.end ||
 	            s->c2b.end > 0 || jg_out_pending(&s->cout));
-	char when[40];
+	int64_t due = s->key_gone_ms ? s->key_gone_ms : s->expires_ms;
+	const char *reason = s->key_gone_ms ? "signing key removed" : "token expired";
+	char when[40], kid[sizeof(s->who.kid)];
 
-	if (busy && jg_resp_done(&s->resp) && now_ms < s->expires_ms + 5000)
+	if (busy && jg_resp_done(&s->resp) && now_ms < due + 5000)
 		return;                 /* a finished result still on its way: let it arrive */
 	token_time(s, when, sizeof(when));
-	jg_log(JG_LOG_INFO, "session %u: token expired (at %s, grace %ds): ending the session and "
-	       "dropping its database user", s->id, when, s->gw->cfg->cred_grace);
-	s->end_reason = "token expired";
+	if (!s->key_gone_ms)
+		jg_log(JG_LOG_INFO, "session %u: token expired (at %s, grace %ds): ending the session "
+		       "and dropping its database user", s->id, when, s->gw->cfg->cred_grace);
+	s->end_reason = reason;
 	if (busy && !jg_resp_done(&s->resp) && (!s->lease || s->lease->account))
 		kill_backend_query(s);  /* a just-in-time user's connections die with it */
-	jg_session_release_cred(s, "token expired");
+	jg_session_release_cred(s, reason);
 	s->expires_ms = 0;
 	if (s->phase == JG_PH_COMMAND && !busy) {
 		jg_conn_close(&s->be);
@@ -403,8 +431,13 @@ static void expire(struct jg_session *s, int64_t now_ms)
 		jg_session_close(s);
 		return;
 	}
-	jg_session_refuse(s, JG_ER_ACCESS_DENIED, "Access denied: your token expired at %s during "
-	                  "the login; get a new token", when);
+	if (s->key_gone_ms)
+		jg_session_refuse(s, JG_ER_ACCESS_DENIED, "Access denied: the key that signed your "
+		                  "token (kid \"%s\") was removed from the JWKS during the login; get a "
+		                  "new token", jg_printable(s->who.kid, kid, sizeof(kid)));
+	else
+		jg_session_refuse(s, JG_ER_ACCESS_DENIED, "Access denied: your token expired at %s "
+		                  "during the login; get a new token", when);
 }
 
 /* step_expired: answers the client's next command with the reason, then ends. */
@@ -413,7 +446,7 @@ static int step_expired(struct jg_session *s, int *progress)
 	const uint8_t *p;
 	uint32_t len;
 	uint8_t seq;
-	char when[40], msg[320];
+	char when[sizeof(s->who.kid)], msg[400];
 	int rc;
 
 	if ((rc = jg_dir_hold(s->wk, &s->c2b)) == JG_OK)
@@ -426,8 +459,14 @@ static int step_expired(struct jg_session *s, int *progress)
 		return JG_OK;
 	}
 	token_time(s, when, sizeof(when));
-	snprintf(msg, sizeof(msg), "jitgate: your token expired at %s; this session has ended and "
-	         "its database user was dropped; connect again with a new token", when);
+	if (s->key_gone_ms)
+		snprintf(msg, sizeof(msg), "jitgate: the key that signed your token (kid \"%s\") was "
+		         "removed from the JWKS; this session has ended and its database user was "
+		         "dropped; connect again with a token signed by a current key",
+		         jg_printable(s->who.kid, when, sizeof(when)));
+	else
+		snprintf(msg, sizeof(msg), "jitgate: your token expired at %s; this session has ended "
+		         "and its database user was dropped; connect again with a new token", when);
 	s->cl_seq = (uint8_t)(seq + 1);
 	jg_out_er(&s->cout, s->cl_seq, JG_ER_TOKEN_EXPIRED, msg);
 	s->phase = JG_PH_DRAIN;
@@ -641,11 +680,13 @@ static void on_tick(struct jg_task *t, int64_t now_ms)
 
 	if (s->phase == JG_PH_DEAD)
 		return;
-	if (s->expires_ms && now_ms >= s->expires_ms && s->phase >= JG_PH_CRED &&
-	    s->phase <= JG_PH_COMMAND && !s->lb.kill_id) {
-		expire(s, now_ms);
-		run(s);
-		return;
+	if (s->phase >= JG_PH_CRED && s->phase <= JG_PH_COMMAND && !s->lb.kill_id) {
+		key_check(s, now_ms);
+		if (s->key_gone_ms || (s->expires_ms && now_ms >= s->expires_ms)) {
+			expire(s, now_ms);
+			run(s);
+			return;
+		}
 	}
 	if (!s->deadline_ms || now_ms < s->deadline_ms)
 		return;

@@ -44,6 +44,10 @@ void jg_session_release_cred(struct jg_session *s, const char *reason);
  * JG_LIMIT_MAX. */
 size_t jg_session_statement_limit(const struct jg_session *s);
 
+/* jg_session_multi_statements: 0 when the policy in force gives the session's role
+ * `multi_statements off` (one statement per query); 1 otherwise. */
+int jg_session_multi_statements(const struct jg_session *s);
+
 /* jg_printable: s with non-printable bytes and quotes as '?', for messages and logs. */
 const char *jg_printable(const char *s, char *out, size_t cap);
 

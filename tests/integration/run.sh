@@ -1245,6 +1245,10 @@ run_case() {      # run_case NAME FUNCTION
 
 # shellcheck source=tests/integration/jit_cases.sh
 source "$IT/jit_cases.sh"
+# shellcheck source=tests/integration/key_cases.sh
+source "$IT/key_cases.sh"
+# shellcheck source=tests/integration/multi_cases.sh
+source "$IT/multi_cases.sh"
 
 if ! setup >"$WORK/setup.log" 2>&1; then
 	fail setup "$(tail -n 1 "$WORK/setup.log")"
@@ -1323,6 +1327,13 @@ cases=(
 	jit-role-on-existing-account:case_jit_account
 	jit-role-max-connections:case_jit_max_connections
 	jit-database-down-clear-error:case_jit_database_down
+	key-removed-refuses-logins:case_key_removed_refuses_logins
+	key-removed-ends-open-sessions:case_key_removed_ends_sessions
+	key-sighup-rereads-jwks:case_key_sighup_rereads
+	multi-statements-off-refuses-two-statements:case_single_multi_refused
+	multi-statements-off-refuses-set-option:case_single_set_option
+	multi-statements-on-for-other-roles:case_single_other_role_multi
+	multi-statements-off-backend-leg:case_single_backend_leg
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break

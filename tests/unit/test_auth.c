@@ -953,6 +953,133 @@ out:
 	jg_auth_free(a);
 }
 
+/* jwks_pick: keys/jwks.json with only the keys whose kid is listed (NULL-terminated), the
+ * key kid_swap (if any) replaced by the same-named key of dir's jwks.json, written to name. */
+static int jwks_pick(const char *name, const char *const *kids, const char *kid_swap,
+                     const char *dir)
+{
+	char path[160];
+	json_t *base, *out, *keys, *k, *other = NULL;
+	size_t i, j;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/keys/jwks.json", fx_dir);
+	if (!(base = json_load_file(path, 0, NULL)))
+		return -1;
+	if (kid_swap) {
+		snprintf(path, sizeof(path), "%s/%s/jwks.json", fx_dir, dir);
+		if (!(other = json_load_file(path, 0, NULL)))
+			goto out;
+	}
+	out = json_object();
+	keys = json_array();
+	json_object_set_new(out, "keys", keys);
+	json_array_foreach(json_object_get(base, "keys"), i, k) {
+		const char *kid = json_string_value(json_object_get(k, "kid"));
+
+		for (j = 0; kids[j] && strcmp(kids[j], kid) != 0; j++)
+			;
+		if (!kids[j])
+			continue;
+		if (kid_swap && strcmp(kid, kid_swap) == 0) {
+			k = json_array_get(json_object_get(other, "keys"), i);
+			json_object_set_new(k, "kid", json_string(kid));
+		}
+		json_array_append(keys, k);
+	}
+	snprintf(path, sizeof(path), "%s/%s", fx_dir, name);
+	rc = json_dump_file(out, path, 0);
+	json_decref(out);
+out:
+	json_decref(other);
+	json_decref(base);
+	return rc;
+}
+
+/* A key removed from the JWKS file: seen at the next refresh (the file changed), tokens it signed
+ * are refused even when remembered, the epoch moves on and the key is no longer live; the keys
+ * that stay keep their serials. A key whose bytes change under the same kid counts as removed. */
+JG_TEST(auth_jwks_key_removed)
+{
+	static const char *const both[] = { "dev-es256", "dev-rs256", NULL };
+	static const char *const rs_only[] = { "dev-rs256", NULL };
+	struct jg_token_req r;
+	struct jg_identity ida, idb, id;
+	struct jg_auth *a = NULL;
+	char path[128], *ta = NULL, *tb = NULL;
+	uint64_t e0, e1;
+	int64_t t0 = time(NULL);
+
+	if (!fx_setup()) {
+		CHECK(!"fixture setup failed");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/swap", fx_dir);
+	CHECK_EQ_INT(dev_keys(path), 0);
+	CHECK_EQ_INT(jwks_pick("removal.json", both, NULL, NULL), 0);
+	if (!(a = auth_for("removal.json")))
+		goto out;
+	jg_log_level = JG_LOG_WARN;
+	req_es(&r, t0);
+	ta = sign(&r);
+	req_rs(&r, t0);
+	tb = sign(&r);
+	if (!ta || !tb)
+		goto out;
+	CHECK_EQ_INT(verify(a, ta, t0, &ida), JG_OK);
+	CHECK_EQ_INT(verify(a, tb, t0, &idb), JG_OK);
+	CHECK(ida.key_serial && idb.key_serial && ida.key_serial != idb.key_serial);
+	e0 = jg_auth_epoch(a);
+	CHECK_EQ_INT((int)(ida.keys_epoch == e0), 1);
+	CHECK_EQ_INT(jg_auth_refresh(a, 0, "test"), 0);         /* unchanged: not read */
+
+	CHECK_EQ_INT(jwks_pick("removal.json", rs_only, NULL, NULL), 0);
+	CHECK_EQ_INT(jg_auth_refresh(a, 0, "test"), 1);
+	e1 = jg_auth_epoch(a);
+	CHECK(e1 != e0);
+	CHECK_EQ_INT(jg_auth_key_live(a, ida.key_serial), 0);
+	CHECK_EQ_INT(jg_auth_key_live(a, idb.key_serial), 1);
+	/* remembered before the removal, refused after it (an unknown kid re-reads no sooner) */
+	refused(a, ta, strlen(ta), t0, "unknown key id \"dev-es256\"");
+	CHECK_EQ_INT(verify(a, tb, t0, &id), JG_OK);
+	CHECK_EQ_INT((int)(id.key_serial == idb.key_serial && id.keys_epoch == e1), 1);
+
+	/* The key comes back: nothing removed, the epoch stays, B keeps its serial. */
+	CHECK_EQ_INT(jwks_pick("removal.json", both, NULL, NULL), 0);
+	CHECK_EQ_INT(jg_auth_refresh(a, 0, "test"), 1);
+	CHECK_EQ_INT((int)(jg_auth_epoch(a) == e1), 1);
+	CHECK_EQ_INT(jg_auth_key_live(a, idb.key_serial), 1);
+	CHECK_EQ_INT(verify(a, ta, t0, &id), JG_OK);
+	CHECK_EQ_INT(jg_auth_key_live(a, id.key_serial), 1);
+	ida = id;
+
+	/* Forced (SIGHUP) with the file unchanged: read again, nothing removed. */
+	CHECK_EQ_INT(jg_auth_refresh(a, 1, "test"), 1);
+	CHECK_EQ_INT((int)(jg_auth_epoch(a) == e1), 1);
+	CHECK_EQ_INT(jg_auth_key_live(a, ida.key_serial), 1);
+
+	/* Other bytes under kid dev-es256: the old key is removed, its tokens no longer verify. */
+	CHECK_EQ_INT(jwks_pick("removal.json", both, "dev-es256", "swap"), 0);
+	CHECK_EQ_INT(jg_auth_refresh(a, 0, "test"), 1);
+	CHECK((int)(jg_auth_epoch(a) != e1));
+	CHECK_EQ_INT(jg_auth_key_live(a, ida.key_serial), 0);
+	CHECK_EQ_INT(jg_auth_key_live(a, idb.key_serial), 1);
+	refused(a, ta, strlen(ta), t0, "signature does not verify");
+
+	/* A broken file keeps the keys in force; the next good one is read. */
+	CHECK_EQ_INT(write_text("removal.json", "{\"keys\": ["), 0);
+	jg_log_level = JG_LOG_ERR;
+	CHECK_EQ_INT(jg_auth_refresh(a, 0, "test"), 0);
+	CHECK_EQ_INT(jg_auth_refresh(a, 0, "test"), 0);
+	CHECK_EQ_INT(jg_auth_key_live(a, idb.key_serial), 1);
+	CHECK_EQ_INT(verify(a, tb, t0, &id), JG_OK);
+out:
+	jg_log_level = JG_LOG_INFO;
+	free(ta);
+	free(tb);
+	jg_auth_free(a);
+}
+
 JG_TEST(auth_jwks_config_errors)
 {
 	struct jg_idcfg cfg;

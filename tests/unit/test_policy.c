@@ -114,6 +114,18 @@ static const struct {
 	{ "account no groups",
 	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role b { account x }\n}\n",
 	  5, 7, "role b has no groups" },
+	{ "multi value",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" multi_statements no }\n}\n",
+	  4, 39, "expected on or off after multi_statements" },
+	{ "multi missing value",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" multi_statements }\n}\n",
+	  4, 39, "expected on or off after multi_statements" },
+	{ "multi twice",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" multi_statements off\n  ttl 1h multi_statements on }\n}\n",
+	  5, 10, "multi_statements given twice in role a (first at line 4)" },
+	{ "multi in rule",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n rule \"r\" { multi_statements off allow }\n}\n",
+	  5, 13, "expected" },
 	{ "no default",
 	  "policy \"p\" {\n unknown deny \"u\"\n}\n",
 	  3, 1, "policy has no default" },
@@ -284,6 +296,78 @@ JG_TEST(policy_decisions)
 	CHECK_EQ_INT(d.rule, JG_POLICY_BY_DEFAULT);
 	decide(&p, "legacy", "analysts", NULL, "SELECT 1 FROM shop.orders", &d);
 	CHECK_EQ_INT(d.rule, JG_POLICY_BY_ROLE);
+	free(out);
+}
+
+/* multi_statements off: one statement per query for that role only; "SELECT 1;" is one; the
+ * role's other rules still decide a single statement; files without the flag read as on. */
+JG_TEST(policy_multi_statements_off)
+{
+	static const char src[] =
+		"policy \"m\" {\n"
+		"  default allow\n"
+		"  unknown deny \"u\"\n"
+		"  role agent { groups \"g\" multi_statements off }\n"
+		"  role human { groups \"g\" multi_statements on }\n"
+		"  role plain { groups \"g\" }\n"
+		"  rule \"no-drop\" { kind drop deny \"no DROP\" }\n"
+		"}\n";
+	struct jg_policy_ctx ctx = { "agent", "g", "alice", "https://idp", NULL };
+	struct jg_sql_session sess = { 0, "shop" };
+	struct jg_policy_error err;
+	struct jg_policy_decision d;
+	struct jg_policy_role r;
+	struct jg_policy p;
+	uint8_t *out = NULL;
+	size_t len;
+	unsigned which = 9;
+	char why[256];
+
+	CHECK_EQ_INT(jg_policy_compile(src, strlen(src), "m", &out, &len, &err), JG_OK);
+	if (!out)
+		return;
+	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
+	CHECK_EQ_INT(jg_policy_multi_statements(&p, "agent"), 0);
+	CHECK_EQ_INT(jg_policy_multi_statements(&p, "human"), 1);
+	CHECK_EQ_INT(jg_policy_multi_statements(&p, "plain"), 1);
+	CHECK_EQ_INT(jg_policy_multi_statements(&p, "nobody"), 1);
+	CHECK_EQ_INT(jg_policy_role(&p, "agent", &r), 0);
+	CHECK_EQ_INT(r.multi_statements, 0);
+
+	jg_policy_judge(&p, &ctx, &sess, "SELECT 1; DELETE FROM t", 23, &res, &d, &which);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_ROLE);
+	CHECK_EQ_INT(which, 1);
+	CHECK(strstr(d.message, "one statement per query") != NULL);
+	jg_policy_judge(&p, &ctx, &sess, "SELECT 1 /*!50000 ; DROP TABLE t */", 35, &res, &d, &which);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_ROLE);
+	jg_policy_judge(&p, &ctx, &sess, "SELECT 1;", 9, &res, &d, &which);
+	CHECK_EQ_INT(d.action, JG_POLICY_ALLOW);
+	jg_policy_judge(&p, &ctx, &sess, "DROP TABLE t", 12, &res, &d, &which);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_STR(d.rule_name, "no-drop");
+	ctx.role = "human";
+	jg_policy_judge(&p, &ctx, &sess, "SELECT 1; DELETE FROM t", 23, &res, &d, &which);
+	CHECK_EQ_INT(d.action, JG_POLICY_ALLOW);
+	ctx.role = "plain";
+	jg_policy_judge(&p, &ctx, &sess, "SELECT 1; DELETE FROM t", 23, &res, &d, &which);
+	CHECK_EQ_INT(d.action, JG_POLICY_ALLOW);
+
+	/* the flag word: unknown bits are refused; 0 (older files) reads as multi_statements on */
+	{
+		uint8_t *w = out + jg_le32(out + 4 * H_ROLES);
+
+		CHECK_EQ_INT(jg_le32(w + 28), JG_PC_ROLE_SINGLE);
+		jg_put_le32(w + 28, 0x80);
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+		CHECK(strstr(why, "role flags") != NULL);
+		jg_put_le32(w + 28, 0);
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_OK);
+		CHECK_EQ_INT(jg_policy_multi_statements(&p, "agent"), 1);
+	}
 	free(out);
 }
 
