@@ -149,6 +149,12 @@ Try:
   DROP TABLE orders;                                             -- denied (rule "no-drop")
   SELECT 1 /*!50000 ; DROP TABLE orders */;                      -- refused too: a hidden second
                                            statement, and role analyst runs one statement per query
+  UPDATE orders SET status = 'paid' /*!99999 WHERE id = 1 */;   -- held too: MariaDB skips that
+                                           comment, so jitgate reads no WHERE either
+  SET NAMES gbk;                                                 -- refused: jitgate reads only
+                                           character sets where it knows where strings end
+  CREATE VIEW v AS SELECT 1;                                     -- denied: runs with its creator's
+                                           rights, and the creator is dropped when you quit
   UPDATE orders SET status = 'paid';                             -- held for review by a dba
   /* jitgate: ticket=INC-7 */ UPDATE orders SET status = 'paid' WHERE id = 3;  -- a ticket allows it
   /* jitgate: ticket=INC-7 */ UPDATE orders SET amount = 0 WHERE id = 3;  -- the policy allows it,
@@ -165,6 +171,7 @@ is refused):
   ${TOKEN_CMD[*]}
 What the classifier sees in a statement, and what the policy decides:
   $JITGATE sql classify --db shop "SELECT 1 /*!50000 ; DROP TABLE customers */"
+  $JITGATE sql classify --db shop "SELECT 1 /*!99999 ' */; DROP TABLE customers; -- '"
   $JITGATE policy explain -p $ROOT/policy-dsl/examples/demo.policy --role analyst --groups analysts "UPDATE shop.orders SET status = 'x'"
 The gateway's log follows below. Press Ctrl-C to stop jitgate and MariaDB.
 

@@ -59,6 +59,7 @@ static json_t *stmt_json(const struct jg_sql_stmt *st)
 	json_object_set_new(o, "select_into", json_boolean(st->flags & JG_SQL_SELECT_INTO));
 	json_object_set_new(o, "mode_change", json_boolean(st->flags & JG_SQL_MODE_CHANGE));
 	json_object_set_new(o, "truncated", json_boolean(st->flags & JG_SQL_TRUNCATED));
+	json_object_set_new(o, "definer", json_boolean(st->flags & JG_SQL_DEFINER));
 	json_object_set_new(o, "inner", (st->kind == JG_SQL_PREPARE || st->kind == JG_SQL_EXECUTE ||
 	                                 st->kind == JG_SQL_EXPLAIN || st->inner != JG_SQL_UNKNOWN) ?
 	                    json_string(jg_sql_kind_name(st->inner)) : json_null());

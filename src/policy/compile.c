@@ -680,6 +680,7 @@ static const struct { const char *name; unsigned bit; } flag_names[] = {
 	{ "opaque", JG_SQL_OPAQUE }, { "executable_comment", JG_SQL_EXEC_COMMENT },
 	{ "global", JG_SQL_GLOBAL }, { "select_into", JG_SQL_SELECT_INTO },
 	{ "truncated", JG_SQL_TRUNCATED }, { "mode_change", JG_SQL_MODE_CHANGE },
+	{ "definer", JG_SQL_DEFINER },
 };
 
 static void once(struct cc *c, unsigned *seen, unsigned bit, const char *what)

@@ -628,6 +628,56 @@ static void table_after_on(struct cls *c, struct cur *k)
 		}
 }
 
+/* has_words: the statement (from its start) has the words a, b, c in a row. */
+static int has_words(struct cls *c, const char *a, const char *b, const char *w)
+{
+	struct cur k;
+	struct jg_sql_tok t1 = { .type = JG_TOK_END }, t2 = { .type = JG_TOK_END };
+
+	for (cur_init(c, &k); k.t.type != JG_TOK_END; next(&k)) {
+		if (word_eq(c, &t1, a) && word_eq(c, &t2, b) && word_eq(c, &k.t, w))
+			return 1;
+		t1 = t2;
+		t2 = k.t;
+	}
+	return 0;
+}
+
+/*
+ * definer: objects that run with their creator's rights. Through jitgate the creator is the
+ * session's just-in-time user, which is dropped at the session's end and whose role is not
+ * active inside the object (docs/credentials.md). Views, procedures and functions created or
+ * redefined without SQL SECURITY INVOKER, triggers and events always; ALTER PROCEDURE and ALTER
+ * FUNCTION only when they say SQL SECURITY DEFINER.
+ */
+static void definer(struct cls *c, enum jg_sql_kind kind, enum jg_sql_object o)
+{
+	int invoker;
+
+	if (kind != JG_SQL_CREATE && kind != JG_SQL_ALTER)
+		return;
+	switch (o) {
+	case JG_SQL_OBJ_TRIGGER:
+		if (kind == JG_SQL_ALTER)
+			return;
+		/* fall through */
+	case JG_SQL_OBJ_EVENT:
+		c->st->flags |= JG_SQL_DEFINER;
+		return;
+	case JG_SQL_OBJ_VIEW:
+	case JG_SQL_OBJ_PROCEDURE:
+	case JG_SQL_OBJ_FUNCTION:
+		invoker = has_words(c, "sql", "security", "invoker");
+		if (kind == JG_SQL_ALTER && o != JG_SQL_OBJ_VIEW)
+			invoker = !has_words(c, "sql", "security", "definer");
+		if (!invoker)
+			c->st->flags |= JG_SQL_DEFINER;
+		return;
+	default:
+		return;
+	}
+}
+
 static void ddl(struct cls *c, struct cur *k, enum jg_sql_kind kind)
 {
 	struct jg_sql_stmt *st = c->st;
@@ -641,6 +691,7 @@ static void ddl(struct cls *c, struct cur *k, enum jg_sql_kind kind)
 		set_kind(c, JG_SQL_UNKNOWN);
 		return;
 	}
+	definer(c, kind, o);
 	next(k);
 	skip_if_exists(k);
 	switch (o) {

@@ -313,7 +313,7 @@ JG_TEST(policy_multi_statements_off)
 		"  rule \"no-drop\" { kind drop deny \"no DROP\" }\n"
 		"}\n";
 	struct jg_policy_ctx ctx = { "agent", "g", "alice", "https://idp", NULL };
-	struct jg_sql_session sess = { 0, "shop" };
+	struct jg_sql_session sess = { .db = "shop", .version = 101106 };
 	struct jg_policy_error err;
 	struct jg_policy_decision d;
 	struct jg_policy_role r;
