@@ -84,7 +84,7 @@ static void check_streams(const struct dp *dp)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct dp dp;
-	struct jg_sql_session st = { 0 };
+	struct jg_sql_session st = { .version = 101106 };    /* as tests/dp/dp.c */
 	size_t off = 1, checked = 0, server_before;
 	uint8_t flags, cseq = 0, sseq = 1;
 	unsigned dpf = 0;

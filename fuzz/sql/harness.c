@@ -1,6 +1,7 @@
 /*
  * fuzz/sql: jg_sql_classify on any bytes, as a client can send them in COM_QUERY, under every
- * sql_mode that changes lexing (the first byte picks the mode, the rest is the text).
+ * sql_mode that changes lexing, every character set it reads, MariaDB and MySQL rules for
+ * executable comments and an unknown version (the first byte picks them, the rest is the text).
  *
  * Invariants: JG_OK or JG_ERR_TOOBIG; nstmts <= JG_SQL_STMTS_MAX; every statement's
  * [start, start + len) inside the input; kinds, objects and inner kinds inside their enums;
@@ -19,14 +20,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct jg_sql_session sess = { .db = "fuzz" };
 	int rc;
 
-	if (size > 0) {
+	static const uint32_t versions[] = { 0, 101106, 50699, 80036 };
+
+	if (size > 0) {                 /* the session: mode, character set, server */
 		sess.sql_mode = data[0] & 3u;
+		sess.charset = (uint8_t)(((data[0] >> 2) & 7u) % 5u);
+		sess.mysql = (data[0] >> 5) & 1u;
+		sess.version = versions[(data[0] >> 6) & 3u];
 		data++;
 		size--;
 	}
 	rc = jg_sql_classify(&sess, (const char *)data, size, &res);
 	CHECK(rc == JG_OK || rc == JG_ERR_TOOBIG);
 	CHECK(res.nstmts <= JG_SQL_STMTS_MAX);
+	CHECK(res.refuse <= JG_SQL_CHARSET && res.refuse_stmt <= res.nstmts);
 	CHECK(rc == JG_OK ? res.nstmts >= 1 : res.nstmts == JG_SQL_STMTS_MAX);
 	for (unsigned i = 0; i < res.nstmts; i++) {
 		const struct jg_sql_stmt *st = &res.stmts[i];

@@ -49,11 +49,11 @@ static void track(struct jg_result_summary *sum, const struct jg_pkt_ok *ok)
 	sum->track_len += n;
 }
 
-/* is_end: the packet the machine just read is an OK or EOF that ends a result: it carries the
- * server's status, and maybe session-state changes (state.h). */
+/* is_end: the packet the machine just read is an OK or EOF that ends a result, on a backend leg
+ * that tracks session state: it carries the server's status, and maybe state changes (state.h). */
 static int is_end(const struct jg_session *s)
 {
-	return s->resp.kind == JG_RK_OK || s->resp.kind == JG_RK_EOF;
+	return (s->resp.kind == JG_RK_OK || s->resp.kind == JG_RK_EOF) && jg_state_observed(s);
 }
 
 /* summarize: an OK, ERR or EOF that ends a result into the summary. The OK's info and

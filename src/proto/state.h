@@ -13,8 +13,9 @@
  *   - the client, which never negotiates session tracking with jitgate, gets the packet without
  *     the block and without SERVER_SESSION_STATE_CHANGED, as the server would have sent it.
  * A statement that the server rejected, or that never ran, reports nothing and changes nothing.
- * Without session tracking on the backend leg (a server that does not offer it) the command
- * stage falls back to the classifier's reading of the statements it let through.
+ * Without session tracking on the backend leg (a server that does not offer it) nothing here
+ * runs: the command stage falls back to the classifier's reading of the statements it let
+ * through.
  *
  * Runs on the session's worker thread; the packet is the caller's and is rewritten in place.
  */

@@ -227,6 +227,9 @@ int dp_init(struct dp *dp, const char *policy_text, unsigned flags)
 	snprintf(s->who.groups, sizeof(s->who.groups), "analysts");
 	snprintf(s->who.sub, sizeof(s->who.sub), "dp@example.com");
 	s->lb.caps = JG_CLIENT_PROTOCOL_41 | ((flags & DP_DEPRECATE_EOF) ? JG_CLIENT_DEPRECATE_EOF : 0);
+	if (flags & DP_TRACK)
+		s->lb.caps |= JG_CLIENT_SESSION_TRACK;
+	s->sql.version = 101106;                /* MariaDB 10.11.6 */
 	s->resp.deprecate_eof = !!(flags & DP_DEPRECATE_EOF);
 	s->resp.cs = jg_resp_entry(JG_RESP_IDLE);
 	s->phase = JG_PH_COMMAND;

@@ -37,6 +37,7 @@ enum {
 	DP_WAIT = 1u << 2,              /* a test admission stage that holds every COM_QUERY until
 	                                 * dp_resume (slot JG_ADMIT_REVIEW) */
 	DP_OBSERVE = 1u << 3,           /* a test result stage that reads every row, rewriting none */
+	DP_TRACK = 1u << 4,             /* the backend leg negotiated CLIENT_SESSION_TRACK (state.h) */
 };
 
 /* dp_init: a session in phase COMMAND; policy_text (NULL: none) compiled and put in force.

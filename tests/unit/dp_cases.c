@@ -4,7 +4,8 @@
  * A file holds cases; each starts with a "## title" line; directives, one a line ('#' starts a
  * comment outside quotes):
  *
- *   datapath [deprecate_eof] [rewrite] [observe] [wait] [policy=FILE] [statement=N] [row=N]
+ *   datapath [deprecate_eof] [rewrite] [observe] [wait] [track] [policy=FILE] [statement=N]
+ *            [row=N]           (track: the backend leg tracks session state, state.h)
  *                                 start the session (first directive of a case); FILE is next
  *                                 to the case file; N are the [limits] in bytes
  *   client HEX                    the client sends a command (payload bytes; sequence id 0)
@@ -73,6 +74,8 @@ static void start(struct dcase *c, char *rest)
 			flags |= DP_OBSERVE;
 		else if (strcmp(tok, "wait") == 0)
 			flags |= DP_WAIT;
+		else if (strcmp(tok, "track") == 0)
+			flags |= DP_TRACK;
 		else if (strncmp(tok, "policy=", 7) == 0) {
 			snprintf(path, sizeof(path), "%s/%s", c->cases.dir, tok + 7);
 			if (!(policy = slurp(path)))
