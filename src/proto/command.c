@@ -244,6 +244,8 @@ static int admit_held(struct jg_session *s, int *progress)
 	}
 	went(s, &cmd, &next);
 	if (jg_stagebuf_frame(b, 0, &seq) != JG_OK) {
+		/* the answer to the command's last physical packet */
+		s->cl_seq = (uint8_t)(cmd.seq + cmd.len / JG_FRAME_MAX + 1);
 		jg_session_refuse(s, JG_ER_BACKEND_REFUSED, "jitgate is out of memory; try again later");
 		return JG_ERR_NOMEM;
 	}
@@ -303,6 +305,7 @@ static int start_holding(struct jg_session *s, struct jg_dir *d, const struct jg
 	}
 	d->discard = 0;
 	if (jg_stagebuf_reserve(b, JG_FRAME_HDR, SIZE_MAX) != JG_OK) {
+		s->cl_seq = (uint8_t)(peek->seq + 1);
 		jg_session_refuse(s, JG_ER_BACKEND_REFUSED, "jitgate is out of memory; try again later");
 		return JG_ERR_NOMEM;
 	}
