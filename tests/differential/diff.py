@@ -31,6 +31,7 @@ The last line is "differential: N passed, M failed" (a packet that mismatches is
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -405,6 +406,8 @@ def main():
     print("differential: seed %d, %d packets, %d statements generated, %d packets mismatched "
           "(%d distinct shrunk), %d unplaceable server texts, %.1f s, %.0f statements/s"
           % (a.seed, packets, statements, failed, len(found), oracle, secs, statements / max(secs, 1e-9)))
+    if a.out and not found and os.path.exists(a.out):
+        os.remove(a.out)              # nothing found this time: no stale cases from an earlier run
     if a.out and found:
         with open(a.out, "wb") as f:
             f.write(b"# Found by tests/differential (seed %d): the server's reading as the expectation.\n"
