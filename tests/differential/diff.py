@@ -63,6 +63,18 @@ SERVER_KINDS = {
 }
 DDL_EVENTS = ("drop_", "create_", "alter_", "rename_", "truncate")
 TRIM = b" \t\n\r\x0b\x0c;"
+# Table locks per table of the test schema: a table whose count grows during a packet was opened
+# by one of its statements (performance_schema's wait/lock/table/sql/handler instrument).
+LOCKS = ("(SELECT GROUP_CONCAT(OBJECT_NAME, ':', COUNT_STAR) FROM "
+         "performance_schema.table_lock_waits_summary_by_table WHERE OBJECT_SCHEMA = '%s')" % gen.DB)
+
+
+def locked(before, after):
+    """The test schema's tables ("dt.t1") whose lock count grew between two LOCKS readings."""
+    def counts(v):
+        return dict(x.split(":") for x in v.decode().split(",")) if v else {}
+    b, a = counts(before), counts(after)
+    return sorted("%s.%s" % (gen.DB, t) for t in a if int(a[t]) > int(b.get(t, 0)))
 
 
 def esc(b):
@@ -131,10 +143,11 @@ class Server:
         # Hex everywhere: the session's result charset may be latin1.
         row = self.one("SELECT HEX(@@sql_mode), @@character_set_client, HEX(IFNULL(DATABASE(), '')), "
                        "(SELECT EVENT_ID FROM performance_schema.events_statements_current "
-                       "WHERE THREAD_ID = %d)" % self.tid)
+                       "WHERE THREAD_ID = %d), %s" % (self.tid, LOCKS))
         truth = {"sql_mode": bytes.fromhex(row[0].decode()).decode(), "charset": row[1].decode(),
                  "db": bytes.fromhex(row[2].decode()).decode(), "version": self.version}
         mark = int(row[3])
+        locks = row[4]
         error = self.query(packet)
         events = []
         for name, text, errno in self.rows(
@@ -145,8 +158,10 @@ class Server:
             name = name[len("statement/sql/"):] if name.startswith("statement/sql/") else name
             text = None if text is None else bytes.fromhex(text.decode())
             events.append((name, int(errno or 0), text))
+        tables = locked(locks, self.one("SELECT " + LOCKS)[0])
         if any(e[1] == 0 and e[0].startswith(DDL_EVENTS) for e in events):
             self.load_schema()
+        truth["tables"] = tables
         return truth, events, error
 
     # ---- where each statement starts -----------------------------------------------------------
@@ -215,7 +230,7 @@ def semicolon_before(packet, pos):
     return packet.rfind(b";", 0, pos)
 
 
-def compare(server, packet, events, stmts):
+def compare(server, packet, events, stmts, opened=()):
     """A list of mismatches ({"type", "index", "detail"}); empty when the readings agree."""
     out = []
     pos = [0] * len(events)
@@ -254,6 +269,14 @@ def compare(server, packet, events, stmts):
         if kind not in SERVER_KINDS.get(name, ()):
             out.append({"type": "kind", "index": i,
                         "detail": "statement %d: server %s, gateway %s" % (i + 1, name, kind)})
+    seen = stmts[:len(events)]
+    if not out and opened and not any(s["kind"] == "unknown" for s in seen):
+        listed = {t for s in seen for t in s["tables"]}
+        missed = [t for t in opened if t not in listed]
+        if missed:
+            out.append({"type": "tables", "index": 0,
+                        "detail": "the server opened %s; the gateway's statements list %s"
+                                  % (", ".join(missed), ", ".join(sorted(listed)) or "no table")})
     if not out and events and events[-1][1] == 0:
         extra = [s for s in stmts[len(events):] if s["kind"] != "empty"]
         if extra:
@@ -263,10 +286,11 @@ def compare(server, packet, events, stmts):
     return out
 
 
-def reading(server, packet, events, stmts):
+def reading(server, packet, events, stmts, opened=()):
     s = ["server: " + (" ; ".join("%s%s" % (e[0], "(%d)" % e[1] if e[1] else "") for e in events)
-                       or "(no statement)")]
-    s.append("gateway: " + (" ; ".join("%s %s" % (g["kind"], esc(packet[g["start"]:g["start"] + g["len"]]).strip())
+                       or "(no statement)") + (" [opened %s]" % ", ".join(opened) if opened else "")]
+    s.append("gateway: " + (" ; ".join("%s %s%s" % (g["kind"], esc(packet[g["start"]:g["start"] + g["len"]]).strip(),
+                                                      " [%s]" % ", ".join(g["tables"]) if g["tables"] else "")
                                         for g in stmts) or "(no statement)"))
     return s
 
@@ -351,6 +375,7 @@ def main():
     t0 = time.monotonic()
     packets = statements = passed = failed = oracle = shrinks = 0
     found = {}                       # shrunk packet -> report
+    ran = {"ok": 0, "syntax": 0, "error": 0}   # what the server did with each statement it read
     while True:
         if a.packets and packets >= a.packets:
             break
@@ -361,8 +386,10 @@ def main():
         statements += n
         packet = b"".join(pieces)
         truth, events, _ = server.run(state, packet)
+        for name, errno, _ in events:
+            ran["ok" if not errno else "syntax" if name == "error" else "error"] += 1
         stmts = clf.run(truth, packet)
-        mism = compare(server, packet, events, stmts)
+        mism = compare(server, packet, events, stmts, truth["tables"])
         if a.verbose:
             print("#%d %s %s" % (packets, esc(packet), mism))
         if not mism:
@@ -383,29 +410,31 @@ def main():
         def still(cand, state=state, kind=kind):
             p = b"".join(cand)
             tr, ev, _ = server.run(state, p)
-            m = compare(server, p, ev, clf.run(tr, p))
+            m = compare(server, p, ev, clf.run(tr, p), tr["tables"])
             return bool(m) and m[0]["type"] == kind
 
         small = b"".join(Shrinker(still, a.shrink_budget).shrink(pieces))
         tr, ev, err = server.run(state, small)
         st = clf.run(tr, small)
-        m = compare(server, small, ev, st)
+        m = compare(server, small, ev, st, tr["tables"])
         if not m or small in found:
             continue
         found[small] = (tr, ev, st, m, err, packet)
         print("MISMATCH %s (packet %d, seed %d): %s" % (kind, packets, a.seed, m[0]["detail"]))
         print("  session: sql_mode=%s charset=%s db=%s" % (tr["sql_mode"] or "''", tr["charset"], tr["db"]))
         print("  minimal: %s" % esc(small))
-        for line in reading(server, small, ev, st):
+        for line in reading(server, small, ev, st, tr["tables"]):
             print("  " + line)
         if err:
             print("  server error: %s" % (err,))
         print("  found in: %s" % esc(packet))
         sys.stdout.flush()
     secs = time.monotonic() - t0
-    print("differential: seed %d, %d packets, %d statements generated, %d packets mismatched "
-          "(%d distinct shrunk), %d unplaceable server texts, %.1f s, %.0f statements/s"
-          % (a.seed, packets, statements, failed, len(found), oracle, secs, statements / max(secs, 1e-9)))
+    print("differential: seed %d, %d packets, %d statements generated; the server ran %d, refused "
+          "%d as syntax errors, %d failed otherwise; %d packets mismatched (%d distinct shrunk), "
+          "%d unplaceable server texts; %.1f s, %.0f packets/s"
+          % (a.seed, packets, statements, ran["ok"], ran["syntax"], ran["error"], failed, len(found),
+             oracle, secs, packets / max(secs, 1e-9)))
     if a.out and not found and os.path.exists(a.out):
         os.remove(a.out)              # nothing found this time: no stale cases from an earlier run
     if a.out and found:
@@ -416,7 +445,7 @@ def main():
             for small, (tr, ev, st, m, err, _) in found.items():
                 f.write(b"# %s: %s\n" % (m[0]["type"].encode(), m[0]["detail"].encode()))
                 f.write(b"# charset %s; bytes %s\n" % (tr["charset"].encode(), esc(small).encode()))
-                for line in reading(server, small, ev, st):
+                for line in reading(server, small, ev, st, tr["tables"]):
                     f.write(b"# " + line.encode() + b"\n")
                 if b"\x00" in small or b"\r" in small:
                     f.write(b"# (holds a byte the case reader cannot take: see the bytes above)\n")

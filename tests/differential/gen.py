@@ -50,6 +50,15 @@ SAFE_ATOMS = (b"x", b"a b", b"1", "\u00e9".encode(), b";", b"\n")
 class Gen:
     def __init__(self, seed):
         self.r = random.Random(seed)
+        self.state = {"sql_mode": "DEFAULT", "charset": "utf8mb4"}
+
+    def likely(self, what):
+        """Pieces that are a syntax error in most sessions are drawn more often where they are
+        not (double quotes as identifiers under ANSI_QUOTES, 0xA0 as a space in latin1), so that
+        packets get past them to their later statements."""
+        if what == "ansi":
+            return 0.5 if "ANSI" in self.state["sql_mode"] else 0.05
+        return 0.5 if self.state["charset"] == "latin1" else 0.1
 
     def pick(self, seq):
         return seq[self.r.randrange(len(seq))]
@@ -91,15 +100,16 @@ class Gen:
 
     def gap(self):
         """Between two tokens: usually a space, sometimes whitespace or a comment."""
-        if not self.chance(0.25):
+        if not self.chance(0.2):
             return [b" "]
         k = self.r.randrange(10)
         if k <= 2:
-            return [self.pick((b"\t", b"\n", b"  ", b"\r\n", b"\x0b", b"\x0c", b"\xa0",
-                               "\u00a0".encode(), b" \xa0 "))]
+            if self.chance(self.likely("latin1")):
+                return [self.pick((b"\xa0", "\u00a0".encode(), b" \xa0 "))]
+            return [self.pick((b"\t", b"\n", b"  ", b"\r\n", b"\x0b", b"\x0c"))]
         if k <= 7:
             return [b" "] + self.comment() + [b" "]
-        return [b" ", self.exec_open(), self.pick((b"", b" ", b"x")), b"*/", b" "]
+        return [b" ", self.exec_open(), self.pick((b"", b" ", b"", b"x")), b"*/", b" "]
 
     # ---- literals and names -------------------------------------------------------------------
     def quoted(self, q):
@@ -140,14 +150,16 @@ class Gen:
             return t
         if k == 4:
             return b"`" + t + b"`"
-        if k == 5:
+        if k == 5 and self.chance(self.likely("ansi")):
             return b'"' + t + b'"'          # an identifier under ANSI_QUOTES only
-        if k == 6:
+        if k <= 6:
             return b"dt." + t
         return b"`dt`.`" + t + b"`"
 
     def column(self):
-        return self.pick((b"a", b"b", b"c", b"`b`", b'"b"', b"t1.b"))
+        if self.chance(self.likely("ansi") / 3):
+            return b'"b"'
+        return self.pick((b"a", b"b", b"c", b"`b`", b"t1.b"))
 
     # ---- statements ---------------------------------------------------------------------------
     def join(self, toks):
@@ -219,7 +231,9 @@ class Gen:
                 self.literal()]
 
     def use(self):
-        return [b"USE", self.pick((b"dt", b"`dt`", b"shop", b'"dt"'))]
+        if self.chance(self.likely("ansi") / 2):
+            return [b"USE", b'"dt"']
+        return [b"USE", self.pick((b"dt", b"`dt`", b"shop"))]
 
     def statement(self):
         k = self.r.randrange(20)
@@ -251,6 +265,7 @@ class Gen:
     def packet(self):
         """(initial session state, pieces, number of statements generated)."""
         state = {"sql_mode": self.pick(START_MODES), "charset": self.pick(START_CHARSETS)}
+        self.state = state
         pieces = []
         n = 1 + self.r.randrange(4)
         if self.chance(0.3):
