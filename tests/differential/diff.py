@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import time
@@ -86,10 +87,12 @@ def esc(b):
 class Server:
     """One test connection to MariaDB; runs packets and reads back what the server ran."""
 
-    def __init__(self, host, port, user, password):
+    def __init__(self, host, port, user, password, ssl_ca=None):
         self.args = dict(host=host, port=port, user=user, password=password, autocommit=True,
                          client_flag=CLIENT.MULTI_STATEMENTS, use_unicode=False, conv={},
                          charset="utf8mb4", connect_timeout=10, read_timeout=60)
+        if ssl_ca:                        # through the gateway: TLS, the token as password
+            self.args["ssl"] = ssl.create_default_context(cafile=ssl_ca)
         self.connect()
         self.version = self.one("SELECT @@version")[0].decode()
         self.load_schema()
@@ -356,7 +359,8 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--user", default="jg_admin")
-    ap.add_argument("--password-file", required=True)
+    ap.add_argument("--password-file", required=True, help="the password (through the gateway: a token)")
+    ap.add_argument("--ssl-ca", help="connect over TLS, checking the server against this CA (the gateway)")
     ap.add_argument("--jitgate", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--packets", type=int, default=0, help="stop after this many packets")
@@ -369,7 +373,7 @@ def main():
     if not a.packets and not a.seconds:
         a.packets = 1000
 
-    server = Server(a.host, a.port, a.user, open(a.password_file).readline().strip())
+    server = Server(a.host, a.port, a.user, open(a.password_file).readline().strip(), a.ssl_ca)
     clf = Classifier(a.jitgate)
     g = gen.Gen(a.seed)
     t0 = time.monotonic()
