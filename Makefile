@@ -169,12 +169,12 @@ DIFF_SEED    ?= 1
 SECONDS      ?= 300
 
 differential: $(BUILD)/jitgate
-	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" JG_DIFF_OUT="$(abspath $(BUILD))/differential-found.cases" \
+	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" JG_DIFF_OUT="$${JG_DIFF_OUT:-$(abspath $(BUILD))/differential-found.cases}" \
 	    /bin/bash tests/differential/run.sh --packets $(DIFF_PACKETS) --seed $(DIFF_SEED)
 
 fuzz-differential: deps
 	@$(MAKE) --no-print-directory all
-	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" JG_DIFF_OUT="$(abspath $(BUILD))/differential-found.cases" \
+	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" JG_DIFF_OUT="$${JG_DIFF_OUT:-$(abspath $(BUILD))/differential-found.cases}" \
 	    /bin/bash tests/differential/run.sh --seconds $(SECONDS) --seed $${SEED:-$$(date +%s)} --max-shrinks 40
 
 # check, demo and bench: deps first, then the rest in a sub-make that reads the Makefile again

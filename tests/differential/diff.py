@@ -349,6 +349,8 @@ def case_line(truth, packet, events):
         if name == "empty_query" and errno == 0 and len(exp) == len(events) - 1 and exp:
             break
         exp.append("kind=" + (SERVER_KINDS.get(name, ("unknown",))[0] if name != "error" else "unknown"))
+    if len(exp) == 1 and truth.get("tables"):     # the tables the server opened: one statement's
+        exp[0] += " tables=" + ",".join(truth["tables"])
     text = packet.replace(b"\n", "⏎".encode())
     return b"{" + " ".join(opts).encode() + b"} " + text + " ⟶ ".encode() + " | ".join(exp).encode()
 
