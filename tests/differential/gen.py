@@ -80,6 +80,8 @@ class Gen:
             return [b"--" + after + body + (b"" if at_end and self.chance(0.5) else b"\n")]
         if k <= 7:
             return [b"#" + body + (b"" if at_end and self.chance(0.5) else b"\n")]
+        if k == 8:                      # an optimizer hint: MariaDB reads it as a comment
+            return [b"/*+ " + self.text().replace(b"*/", b"") + b"*/"]
         return [b"/*" + self.text().replace(b"*/", b"") + b"*/"]
 
     def exec_open(self):
@@ -96,7 +98,7 @@ class Gen:
             return b"/*m!" + self.pick((b"", b" "))
         if k == 7:
             return b"/*M!" + self.pick(VERSIONS6 + VERSIONS5) + b" "
-        return b"/*!" + self.pick((b"1", b"123", b"1234", b"5000")) + b" "
+        return b"/*!" + self.pick((b"1", b"123", b"1234", b"5000", b"00000", b"000000", b"0")) + b" "
 
     def gap(self):
         """Between two tokens: usually a space, sometimes whitespace or a comment."""
