@@ -35,7 +35,8 @@ DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-
             frama-c-base why3 z3 cvc4
 NPM_DIR  := tests/integration
 
-.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean layout
+.PHONY: all help deps gen gen-check check unit proto policy-test verify integration demo clean layout \
+        differential fuzz-differential
 
 all: $(BUILD)/jitgate
 
@@ -48,6 +49,7 @@ help:
 	@echo "make verify     Frama-C proofs of src/cred/credtext.c; regenerates verify/REPORT.md"
 	@echo "make bench-ab BASE=REV  this build against REV's, jit route, alternating (docs/performance.md)"
 	@echo "make layout     structure of src/ and gen/: call cycles, layering, file and function lengths"
+	@echo "make fuzz-differential SECONDS=n  generated SQL through MariaDB and the classifier, compared"
 	@echo "make check      deps, gen-check, build, layout, unit + protocol + integration tests"
 	@echo "make demo       private MariaDB + dev keys + jitgate on 127.0.0.1:3307"
 
@@ -157,6 +159,23 @@ policy-test: $(BUILD)/jitgate
 # The suite tests the binary this make built (BUILD=dir included) unless JITGATE names another.
 integration: $(BUILD)/jitgate
 	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" /bin/bash tests/integration/run.sh
+
+# differential: the classifier against MariaDB itself (tests/differential, docs/fuzzing.md): a
+# deterministic pass of DIFF_PACKETS generated packets from DIFF_SEED, part of `make check`;
+# fuzz-differential: a campaign of SECONDS from SEED (default: the clock). Shrunk mismatches are
+# printed and written to $(BUILD)/differential-found.cases.
+DIFF_PACKETS ?= 1200
+DIFF_SEED    ?= 1
+SECONDS      ?= 300
+
+differential: $(BUILD)/jitgate
+	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" JG_DIFF_OUT="$${JG_DIFF_OUT:-$(abspath $(BUILD))/differential-found.cases}" \
+	    /bin/bash tests/differential/run.sh --packets $(DIFF_PACKETS) --seed $(DIFF_SEED)
+
+fuzz-differential: deps
+	@$(MAKE) --no-print-directory all
+	JITGATE="$${JITGATE:-$(abspath $(BUILD))/jitgate}" JG_DIFF_OUT="$${JG_DIFF_OUT:-$(abspath $(BUILD))/differential-found.cases}" \
+	    /bin/bash tests/differential/run.sh --seconds $(SECONDS) --seed $${SEED:-$$(date +%s)} --max-shrinks 40
 
 # check, demo and bench: deps first, then the rest in a sub-make that reads the Makefile again
 # with the packages in place (also right under make -j).

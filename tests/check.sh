@@ -1,6 +1,7 @@
 #!/bin/bash
 # check.sh: what `make check` runs once the build is done: the proofs, the tree's layout
-# (tests/layout.py), unit tests, protocol cases, the integration suite and the quick benchmark (it
+# (tests/layout.py), unit tests, protocol cases, the integration suite, the differential test (the
+# classifier against what MariaDB says it ran: tests/differential) and the quick benchmark (it
 # checks that every route of the harness completes its queries, not the timings). A failing part
 # does not stop the others; the last line is the sum of every part's "N passed, N failed" line, and
 # the exit status is non-zero if anything failed.
@@ -46,6 +47,7 @@ run_part proto 300 proto
 run_part policy-test 120 policy-test
 run_part fuzz-replay 120 fuzz-replay
 run_part integration 900 integration
+run_part differential 300 differential
 run_part bench-quick 300 bench-quick
 
 echo "$total_passed passed, $total_failed failed"

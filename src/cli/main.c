@@ -14,7 +14,7 @@ static void usage(FILE *f)
 	      "  dev-keys DIR         write development signing keys, a JWKS, a CA and TLS certificates\n"
 	      "  token --key PEM --kid K --iss I --aud A --sub S [--groups g1,g2] [--ttl SECONDS]\n"
 	      "                       print a signed JWT for tests and development\n"
-	      "  sql classify [--sql-mode MODES] [--db NAME] \"SQL\"\n"
+	      "  sql classify [--sql-mode MODES] [--db NAME] [--spans] \"SQL\" | --file PATH\n"
 	      "                       print how the gateway classifies each statement (JSON lines)\n"
 	      "  policy check FILE    check a policy (docs/policy-language.md)\n"
 	      "  policy compile FILE -o OUT\n"

@@ -1,5 +1,7 @@
-/* sql_cmd.c: `jitgate sql classify [--sql-mode MODES] [--db NAME] "SQL"`: one JSON object per
- * statement per line, for trying the classifier (docs/sql-classifier.md). */
+/* sql_cmd.c: `jitgate sql classify [--sql-mode MODES] [--db NAME] [--spans] "SQL" | --file PATH`:
+ * one JSON object per statement per line, for trying the classifier (docs/sql-classifier.md) and
+ * for the differential test (tests/differential), which hands it a packet's exact bytes in a file
+ * (NUL, invalid UTF-8 and a trailing newline included) and reads each statement's byte span. */
 #include "cli/cli.h"
 #include "jg.h"
 #include "sql/sql.h"
@@ -13,11 +15,14 @@
 static int usage(void)
 {
 	fputs("usage: jitgate sql classify [--sql-mode MODES] [--db NAME] [--charset NAME]\n"
-	      "                            [--server VERSION] \"SQL\"\n"
+	      "                            [--server VERSION] [--spans] \"SQL\" | --file PATH\n"
 	      "  MODES: comma-separated sql_mode names; ANSI_QUOTES, ANSI and NO_BACKSLASH_ESCAPES\n"
 	      "  change how the text is read. NAME: character_set_client (default utf8mb4).\n"
 	      "  VERSION: the server's, as its greeting says it (default 10.11.6-MariaDB; 8.0.36\n"
-	      "  is a MySQL server): executable comments run or are skipped by it\n", stderr);
+	      "  is a MySQL server): executable comments run or are skipped by it\n"
+	      "  --file PATH: the text is PATH's bytes as they are (- is standard input)\n"
+	      "  --spans: each object also says where its statement is (\"start\", \"len\": bytes)\n",
+	      stderr);
 	return 2;
 }
 
@@ -38,7 +43,32 @@ static unsigned modes_from(const char *s)
 	return m;
 }
 
-static json_t *stmt_json(const struct jg_sql_stmt *st)
+/* read_all: the whole of PATH ("-": standard input) into a heap block the caller frees; no byte
+ * is dropped or added. Up to 16 MiB, the largest statement a single packet carries. */
+static char *read_all(const char *path, size_t *len)
+{
+	enum { MAX = 16u << 20 };
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *buf = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	buf = malloc(MAX + 1);
+	if (buf) {
+		n = fread(buf, 1, MAX + 1, f);
+		if (ferror(f) || n > MAX) {
+			free(buf);
+			buf = NULL;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	*len = n;
+	return buf;
+}
+
+static json_t *stmt_json(const struct jg_sql_stmt *st, int spans)
 {
 	json_t *o = json_object(), *tables = json_array();
 
@@ -64,6 +94,10 @@ static json_t *stmt_json(const struct jg_sql_stmt *st)
 	                                 st->kind == JG_SQL_EXPLAIN || st->inner != JG_SQL_UNKNOWN) ?
 	                    json_string(jg_sql_kind_name(st->inner)) : json_null());
 	json_object_set_new(o, "fingerprint", json_string(st->fingerprint));
+	if (spans) {
+		json_object_set_new(o, "start", json_integer((json_int_t)st->start));
+		json_object_set_new(o, "len", json_integer((json_int_t)st->len));
+	}
 	return o;
 }
 
@@ -72,8 +106,10 @@ int jg_cmd_sql(int argc, char **argv)
 {
 	static struct jg_sql_result res;   /* 230 KiB: not on the stack */
 	struct jg_sql_session sess = { .version = JG_SQL_VERSION_DEFAULT };
-	const char *sql = NULL;
-	int rc;
+	const char *sql = NULL, *file = NULL;
+	char *text = NULL;
+	size_t len;
+	int rc, spans = 0;
 
 	if (argc < 2 || strcmp(argv[1], "classify") != 0)
 		return usage();
@@ -90,17 +126,32 @@ int jg_cmd_sql(int argc, char **argv)
 		} else if (strcmp(argv[i], "--server") == 0 && i + 1 < argc) {
 			if (jg_sql_version_of(argv[++i], &sess.version, &sess.mysql) != 0)
 				return usage();
+		} else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc && !file) {
+			file = argv[++i];
+		} else if (strcmp(argv[i], "--spans") == 0) {
+			spans = 1;
 		} else if (!sql && (argv[i][0] != '-' || argv[i][1] == '\0' || argv[i][1] == '-')) {
 			sql = argv[i];
 		} else {
 			return usage();
 		}
 	}
-	if (!sql)
+	if (!sql == !file)
 		return usage();
-	rc = jg_sql_classify(&sess, sql, strlen(sql), &res);
+	if (file) {
+		text = read_all(file, &len);
+		if (!text) {
+			fprintf(stderr, "jitgate sql: cannot read %s (or it is over 16 MiB)\n", file);
+			return 1;
+		}
+		sql = text;
+	} else {
+		len = strlen(sql);
+	}
+	rc = jg_sql_classify(&sess, sql, len, &res);
+	free(text);
 	for (unsigned i = 0; i < res.nstmts; i++) {
-		json_t *o = stmt_json(&res.stmts[i]);
+		json_t *o = stmt_json(&res.stmts[i], spans);
 		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 		if (s)

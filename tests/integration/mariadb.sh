@@ -9,6 +9,9 @@
 #   jg_mariadb_admin DIR [mariadb args]   mariadb CLI as jg_admin over TCP (what tests compare to)
 #   jg_free_port                          prints a free TCP port on 127.0.0.1
 #
+# JG_MARIADB_OPTS, when set, holds extra server options (words split on spaces), e.g.
+# "--performance-schema=ON" for tests/differential.
+#
 # CERTDIR, when given, must hold tls-cert.pem, tls-key.pem and ca.pem (what `jitgate dev-keys`
 # writes): the server then speaks TLS too, so tests can compare "direct over TLS" with
 # "through jitgate over TLS".
@@ -123,6 +126,7 @@ jg_mariadb_start() {
 	# in a daemon, or a pipe reading the caller would not see end of file.
 	# setsid: the server gets its own process group, so a Ctrl-C meant for a test run reaches
 	# the script (whose trap stops the server in order) and not mariadbd directly.
+	# shellcheck disable=SC2086  # JG_MARIADB_OPTS is split into words on purpose
 	setsid /usr/sbin/mariadbd --no-defaults --user=root \
 		--datadir="$dir/data" --tmpdir="$dir/tmp" \
 		--port="$port" --bind-address=127.0.0.1 \
@@ -131,7 +135,7 @@ jg_mariadb_start() {
 		--skip-name-resolve --max-allowed-packet=64M \
 		--innodb-buffer-pool-size=64M --innodb-log-file-size=16M \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-		"${tls_args[@]}" </dev/null >/dev/null 2>&1 3>&- 4>&- &
+		"${tls_args[@]}" ${JG_MARIADB_OPTS:-} </dev/null >/dev/null 2>&1 3>&- 4>&- &
 	echo $! >"$dir/mariadbd.launch-pid"
 
 	local waited=0
