@@ -164,7 +164,7 @@ integration: $(BUILD)/jitgate
 # deterministic pass of DIFF_PACKETS generated packets from DIFF_SEED, part of `make check`;
 # fuzz-differential: a campaign of SECONDS from SEED (default: the clock). Shrunk mismatches are
 # printed and written to $(BUILD)/differential-found.cases.
-DIFF_PACKETS ?= 1200
+DIFF_PACKETS ?= 3000
 DIFF_SEED    ?= 1
 SECONDS      ?= 300
 

@@ -1863,8 +1863,8 @@ yy131:
 
 /*
  * latin1_cut: in latin1 the byte 0xa0 is white space to the server, where the rules above read
- * it as part of a name. A word, variable or number token that holds one ends before it (and one
- * that starts with it was white space: returns 1 to lex again from after it).
+ * it as part of a name. A word, unquoted variable or number token that holds one ends before it
+ * (and one that starts with it was white space: returns 1 to lex again from after it).
  */
 static int latin1_cut(struct jg_sql_lexer *lx, enum jg_sql_tok_type *type, size_t start)
 {
@@ -1874,6 +1874,9 @@ static int latin1_cut(struct jg_sql_lexer *lx, enum jg_sql_tok_type *type, size_
 	if (*type != JG_TOK_WORD && *type != JG_TOK_VAR && *type != JG_TOK_SYSVAR &&
 	    *type != JG_TOK_NUMBER)
 		return 0;
+	if (*type == JG_TOK_VAR && end - start > 1 &&
+	    (lx->s[start + 1] == '\'' || lx->s[start + 1] == '"' || lx->s[start + 1] == '`'))
+		return 0;                       /* @'name': quoted, 0xa0 is part of it */
 	for (i = start; i < end && (unsigned char)lx->s[i] != 0xa0; i++)
 		digits &= lx->s[i] >= '0' && lx->s[i] <= '9';
 	if (i == end)
@@ -1914,7 +1917,7 @@ enum jg_sql_kw jg_sql_keyword(const char *s, size_t n)
 	struct jg_sql_lexer *lx = &k;
 
 	
-#line 1917 "gen/sql.c"
+#line 1920 "gen/sql.c"
 {
 	unsigned char yych;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -1970,9 +1973,9 @@ enum jg_sql_kw jg_sql_keyword(const char *s, size_t n)
 yy133:
 	++lx->pos;
 yy134:
-#line 505 "spec/sql.re"
+#line 508 "spec/sql.re"
 	{ return JG_KW_NONE; }
-#line 1975 "gen/sql.c"
+#line 1978 "gen/sql.c"
 yy135:
 	++lx->pos;
 	lx->mar = lx->pos;
@@ -3116,9 +3119,9 @@ yy250:
 	}
 yy251:
 	++lx->pos;
-#line 349 "spec/sql.re"
+#line 352 "spec/sql.re"
 	{ return JG_KW_AS; }
-#line 3121 "gen/sql.c"
+#line 3124 "gen/sql.c"
 yy252:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3150,9 +3153,9 @@ yy255:
 	}
 yy256:
 	++lx->pos;
-#line 354 "spec/sql.re"
+#line 357 "spec/sql.re"
 	{ return JG_KW_BY; }
-#line 3155 "gen/sql.c"
+#line 3158 "gen/sql.c"
 yy257:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3281,9 +3284,9 @@ yy271:
 	}
 yy272:
 	++lx->pos;
-#line 379 "spec/sql.re"
+#line 382 "spec/sql.re"
 	{ return JG_KW_DO; }
-#line 3286 "gen/sql.c"
+#line 3289 "gen/sql.c"
 yy273:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3476,9 +3479,9 @@ yy296:
 	}
 yy297:
 	++lx->pos;
-#line 406 "spec/sql.re"
+#line 409 "spec/sql.re"
 	{ return JG_KW_IF; }
-#line 3481 "gen/sql.c"
+#line 3484 "gen/sql.c"
 yy298:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3497,9 +3500,9 @@ yy299:
 	}
 yy300:
 	++lx->pos;
-#line 409 "spec/sql.re"
+#line 412 "spec/sql.re"
 	{ return JG_KW_IN; }
-#line 3502 "gen/sql.c"
+#line 3505 "gen/sql.c"
 yy301:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3546,9 +3549,9 @@ yy305:
 	}
 yy306:
 	++lx->pos;
-#line 418 "spec/sql.re"
+#line 421 "spec/sql.re"
 	{ return JG_KW_IS; }
-#line 3551 "gen/sql.c"
+#line 3554 "gen/sql.c"
 yy307:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3670,9 +3673,9 @@ yy321:
 	}
 yy322:
 	++lx->pos;
-#line 436 "spec/sql.re"
+#line 439 "spec/sql.re"
 	{ return JG_KW_ON; }
-#line 3675 "gen/sql.c"
+#line 3678 "gen/sql.c"
 yy323:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3683,9 +3686,9 @@ yy323:
 	}
 yy324:
 	++lx->pos;
-#line 438 "spec/sql.re"
+#line 441 "spec/sql.re"
 	{ return JG_KW_OR; }
-#line 3688 "gen/sql.c"
+#line 3691 "gen/sql.c"
 yy325:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -3986,9 +3989,9 @@ yy361:
 	}
 yy362:
 	++lx->pos;
-#line 482 "spec/sql.re"
+#line 485 "spec/sql.re"
 	{ return JG_KW_TO; }
-#line 3991 "gen/sql.c"
+#line 3994 "gen/sql.c"
 yy363:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4118,9 +4121,9 @@ yy377:
 	}
 yy378:
 	++lx->pos;
-#line 503 "spec/sql.re"
+#line 506 "spec/sql.re"
 	{ return JG_KW_XA; }
-#line 4123 "gen/sql.c"
+#line 4126 "gen/sql.c"
 yy379:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4128,9 +4131,9 @@ yy379:
 	goto yy159;
 yy380:
 	++lx->pos;
-#line 341 "spec/sql.re"
+#line 344 "spec/sql.re"
 	{ return JG_KW_ADD; }
-#line 4133 "gen/sql.c"
+#line 4136 "gen/sql.c"
 yy381:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4149,9 +4152,9 @@ yy382:
 	}
 yy383:
 	++lx->pos;
-#line 344 "spec/sql.re"
+#line 347 "spec/sql.re"
 	{ return JG_KW_ALL; }
-#line 4154 "gen/sql.c"
+#line 4157 "gen/sql.c"
 yy384:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4170,9 +4173,9 @@ yy385:
 	}
 yy386:
 	++lx->pos;
-#line 347 "spec/sql.re"
+#line 350 "spec/sql.re"
 	{ return JG_KW_AND; }
-#line 4175 "gen/sql.c"
+#line 4178 "gen/sql.c"
 yy387:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4180,9 +4183,9 @@ yy387:
 	goto yy159;
 yy388:
 	++lx->pos;
-#line 350 "spec/sql.re"
+#line 353 "spec/sql.re"
 	{ return JG_KW_ASC; }
-#line 4185 "gen/sql.c"
+#line 4188 "gen/sql.c"
 yy389:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4382,9 +4385,9 @@ yy414:
 	goto yy159;
 yy415:
 	++lx->pos;
-#line 385 "spec/sql.re"
+#line 388 "spec/sql.re"
 	{ return JG_KW_END; }
-#line 4387 "gen/sql.c"
+#line 4390 "gen/sql.c"
 yy416:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4443,9 +4446,9 @@ yy422:
 	}
 yy423:
 	++lx->pos;
-#line 393 "spec/sql.re"
+#line 396 "spec/sql.re"
 	{ return JG_KW_FOR; }
-#line 4448 "gen/sql.c"
+#line 4451 "gen/sql.c"
 yy424:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4604,9 +4607,9 @@ yy444:
 	goto yy159;
 yy445:
 	++lx->pos;
-#line 420 "spec/sql.re"
+#line 423 "spec/sql.re"
 	{ return JG_KW_KEY; }
-#line 4609 "gen/sql.c"
+#line 4612 "gen/sql.c"
 yy446:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4687,9 +4690,9 @@ yy457:
 	}
 yy458:
 	++lx->pos;
-#line 433 "spec/sql.re"
+#line 436 "spec/sql.re"
 	{ return JG_KW_NOT; }
-#line 4692 "gen/sql.c"
+#line 4695 "gen/sql.c"
 yy459:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4939,9 +4942,9 @@ yy490:
 	}
 yy491:
 	++lx->pos;
-#line 469 "spec/sql.re"
+#line 472 "spec/sql.re"
 	{ return JG_KW_SET; }
-#line 4944 "gen/sql.c"
+#line 4947 "gen/sql.c"
 yy492:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -4973,9 +4976,9 @@ yy495:
 	}
 yy496:
 	++lx->pos;
-#line 474 "spec/sql.re"
+#line 477 "spec/sql.re"
 	{ return JG_KW_SQL; }
-#line 4978 "gen/sql.c"
+#line 4981 "gen/sql.c"
 yy497:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5087,9 +5090,9 @@ yy510:
 	}
 yy511:
 	++lx->pos;
-#line 491 "spec/sql.re"
+#line 494 "spec/sql.re"
 	{ return JG_KW_USE; }
-#line 5092 "gen/sql.c"
+#line 5095 "gen/sql.c"
 yy512:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5157,9 +5160,9 @@ yy521:
 	}
 yy522:
 	++lx->pos;
-#line 504 "spec/sql.re"
+#line 507 "spec/sql.re"
 	{ return JG_KW_XML; }
-#line 5162 "gen/sql.c"
+#line 5165 "gen/sql.c"
 yy523:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5191,9 +5194,9 @@ yy526:
 	}
 yy527:
 	++lx->pos;
-#line 348 "spec/sql.re"
+#line 351 "spec/sql.re"
 	{ return JG_KW_ANSI; }
-#line 5196 "gen/sql.c"
+#line 5199 "gen/sql.c"
 yy528:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5217,14 +5220,14 @@ yy530:
 	}
 yy531:
 	++lx->pos;
-#line 355 "spec/sql.re"
+#line 358 "spec/sql.re"
 	{ return JG_KW_CALL; }
-#line 5222 "gen/sql.c"
+#line 5225 "gen/sql.c"
 yy532:
 	++lx->pos;
-#line 356 "spec/sql.re"
+#line 359 "spec/sql.re"
 	{ return JG_KW_CASE; }
-#line 5227 "gen/sql.c"
+#line 5230 "gen/sql.c"
 yy533:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5297,9 +5300,9 @@ yy541:
 	goto yy159;
 yy542:
 	++lx->pos;
-#line 367 "spec/sql.re"
+#line 370 "spec/sql.re"
 	{ return JG_KW_DATA; }
-#line 5302 "gen/sql.c"
+#line 5305 "gen/sql.c"
 yy543:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5350,9 +5353,9 @@ yy548:
 	}
 yy549:
 	++lx->pos;
-#line 375 "spec/sql.re"
+#line 378 "spec/sql.re"
 	{ return JG_KW_DESC; }
-#line 5355 "gen/sql.c"
+#line 5358 "gen/sql.c"
 yy550:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5371,14 +5374,14 @@ yy551:
 	}
 yy552:
 	++lx->pos;
-#line 380 "spec/sql.re"
+#line 383 "spec/sql.re"
 	{ return JG_KW_DROP; }
-#line 5376 "gen/sql.c"
+#line 5379 "gen/sql.c"
 yy553:
 	++lx->pos;
-#line 381 "spec/sql.re"
+#line 384 "spec/sql.re"
 	{ return JG_KW_DUAL; }
-#line 5381 "gen/sql.c"
+#line 5384 "gen/sql.c"
 yy554:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5397,9 +5400,9 @@ yy555:
 	}
 yy556:
 	++lx->pos;
-#line 384 "spec/sql.re"
+#line 387 "spec/sql.re"
 	{ return JG_KW_ELSE; }
-#line 5402 "gen/sql.c"
+#line 5405 "gen/sql.c"
 yy557:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5457,14 +5460,14 @@ yy564:
 	goto yy159;
 yy565:
 	++lx->pos;
-#line 395 "spec/sql.re"
+#line 398 "spec/sql.re"
 	{ return JG_KW_FROM; }
-#line 5462 "gen/sql.c"
+#line 5465 "gen/sql.c"
 yy566:
 	++lx->pos;
-#line 396 "spec/sql.re"
+#line 399 "spec/sql.re"
 	{ return JG_KW_FULL; }
-#line 5467 "gen/sql.c"
+#line 5470 "gen/sql.c"
 yy567:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5517,9 +5520,9 @@ yy573:
 	}
 yy574:
 	++lx->pos;
-#line 404 "spec/sql.re"
+#line 407 "spec/sql.re"
 	{ return JG_KW_HELP; }
-#line 5522 "gen/sql.c"
+#line 5525 "gen/sql.c"
 yy575:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5592,24 +5595,24 @@ yy583:
 	}
 yy584:
 	++lx->pos;
-#line 417 "spec/sql.re"
+#line 420 "spec/sql.re"
 	{ return JG_KW_INTO; }
-#line 5597 "gen/sql.c"
+#line 5600 "gen/sql.c"
 yy585:
 	++lx->pos;
-#line 419 "spec/sql.re"
+#line 422 "spec/sql.re"
 	{ return JG_KW_JOIN; }
-#line 5602 "gen/sql.c"
+#line 5605 "gen/sql.c"
 yy586:
 	++lx->pos;
-#line 421 "spec/sql.re"
+#line 424 "spec/sql.re"
 	{ return JG_KW_KEYS; }
-#line 5607 "gen/sql.c"
+#line 5610 "gen/sql.c"
 yy587:
 	++lx->pos;
-#line 422 "spec/sql.re"
+#line 425 "spec/sql.re"
 	{ return JG_KW_KILL; }
-#line 5612 "gen/sql.c"
+#line 5615 "gen/sql.c"
 yy588:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5620,14 +5623,14 @@ yy588:
 	}
 yy589:
 	++lx->pos;
-#line 424 "spec/sql.re"
+#line 427 "spec/sql.re"
 	{ return JG_KW_LEFT; }
-#line 5625 "gen/sql.c"
+#line 5628 "gen/sql.c"
 yy590:
 	++lx->pos;
-#line 425 "spec/sql.re"
+#line 428 "spec/sql.re"
 	{ return JG_KW_LIKE; }
-#line 5630 "gen/sql.c"
+#line 5633 "gen/sql.c"
 yy591:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5635,9 +5638,9 @@ yy591:
 	goto yy159;
 yy592:
 	++lx->pos;
-#line 427 "spec/sql.re"
+#line 430 "spec/sql.re"
 	{ return JG_KW_LOAD; }
-#line 5640 "gen/sql.c"
+#line 5643 "gen/sql.c"
 yy593:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5645,9 +5648,9 @@ yy593:
 	goto yy159;
 yy594:
 	++lx->pos;
-#line 429 "spec/sql.re"
+#line 432 "spec/sql.re"
 	{ return JG_KW_LOCK; }
-#line 5650 "gen/sql.c"
+#line 5653 "gen/sql.c"
 yy595:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5671,9 +5674,9 @@ yy597:
 	}
 yy598:
 	++lx->pos;
-#line 434 "spec/sql.re"
+#line 437 "spec/sql.re"
 	{ return JG_KW_NULL; }
-#line 5676 "gen/sql.c"
+#line 5679 "gen/sql.c"
 yy599:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5763,9 +5766,9 @@ yy610:
 	goto yy159;
 yy611:
 	++lx->pos;
-#line 450 "spec/sql.re"
+#line 453 "spec/sql.re"
 	{ return JG_KW_READ; }
-#line 5768 "gen/sql.c"
+#line 5771 "gen/sql.c"
 yy612:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5837,9 +5840,9 @@ yy620:
 	goto yy159;
 yy621:
 	++lx->pos;
-#line 460 "spec/sql.re"
+#line 463 "spec/sql.re"
 	{ return JG_KW_ROLE; }
-#line 5842 "gen/sql.c"
+#line 5845 "gen/sql.c"
 yy622:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5906,9 +5909,9 @@ yy629:
 	}
 yy630:
 	++lx->pos;
-#line 470 "spec/sql.re"
+#line 473 "spec/sql.re"
 	{ return JG_KW_SHOW; }
-#line 5911 "gen/sql.c"
+#line 5914 "gen/sql.c"
 yy631:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -5973,9 +5976,9 @@ yy638:
 	}
 yy639:
 	++lx->pos;
-#line 481 "spec/sql.re"
+#line 484 "spec/sql.re"
 	{ return JG_KW_THEN; }
-#line 5978 "gen/sql.c"
+#line 5981 "gen/sql.c"
 yy640:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6039,9 +6042,9 @@ yy647:
 	}
 yy648:
 	++lx->pos;
-#line 492 "spec/sql.re"
+#line 495 "spec/sql.re"
 	{ return JG_KW_USER; }
-#line 6044 "gen/sql.c"
+#line 6047 "gen/sql.c"
 yy649:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6058,14 +6061,14 @@ yy650:
 	}
 yy651:
 	++lx->pos;
-#line 496 "spec/sql.re"
+#line 499 "spec/sql.re"
 	{ return JG_KW_VIEW; }
-#line 6063 "gen/sql.c"
+#line 6066 "gen/sql.c"
 yy652:
 	++lx->pos;
-#line 497 "spec/sql.re"
+#line 500 "spec/sql.re"
 	{ return JG_KW_WHEN; }
-#line 6068 "gen/sql.c"
+#line 6071 "gen/sql.c"
 yy653:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6081,14 +6084,14 @@ yy654:
 	}
 yy655:
 	++lx->pos;
-#line 500 "spec/sql.re"
+#line 503 "spec/sql.re"
 	{ return JG_KW_WITH; }
-#line 6086 "gen/sql.c"
+#line 6089 "gen/sql.c"
 yy656:
 	++lx->pos;
-#line 501 "spec/sql.re"
+#line 504 "spec/sql.re"
 	{ return JG_KW_WORK; }
-#line 6091 "gen/sql.c"
+#line 6094 "gen/sql.c"
 yy657:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6112,9 +6115,9 @@ yy659:
 	}
 yy660:
 	++lx->pos;
-#line 345 "spec/sql.re"
+#line 348 "spec/sql.re"
 	{ return JG_KW_ALTER; }
-#line 6117 "gen/sql.c"
+#line 6120 "gen/sql.c"
 yy661:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6125,9 +6128,9 @@ yy661:
 	}
 yy662:
 	++lx->pos;
-#line 351 "spec/sql.re"
+#line 354 "spec/sql.re"
 	{ return JG_KW_BEGIN; }
-#line 6130 "gen/sql.c"
+#line 6133 "gen/sql.c"
 yy663:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6164,9 +6167,9 @@ yy667:
 	}
 yy668:
 	++lx->pos;
-#line 360 "spec/sql.re"
+#line 363 "spec/sql.re"
 	{ return JG_KW_CHECK; }
-#line 6169 "gen/sql.c"
+#line 6172 "gen/sql.c"
 yy669:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6203,9 +6206,9 @@ yy673:
 	goto yy159;
 yy674:
 	++lx->pos;
-#line 366 "spec/sql.re"
+#line 369 "spec/sql.re"
 	{ return JG_KW_CROSS; }
-#line 6208 "gen/sql.c"
+#line 6211 "gen/sql.c"
 yy675:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6285,9 +6288,9 @@ yy684:
 	}
 yy685:
 	++lx->pos;
-#line 386 "spec/sql.re"
+#line 389 "spec/sql.re"
 	{ return JG_KW_EVENT; }
-#line 6290 "gen/sql.c"
+#line 6293 "gen/sql.c"
 yy686:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6321,14 +6324,14 @@ yy690:
 	goto yy159;
 yy691:
 	++lx->pos;
-#line 392 "spec/sql.re"
+#line 395 "spec/sql.re"
 	{ return JG_KW_FLUSH; }
-#line 6326 "gen/sql.c"
+#line 6329 "gen/sql.c"
 yy692:
 	++lx->pos;
-#line 394 "spec/sql.re"
+#line 397 "spec/sql.re"
 	{ return JG_KW_FORCE; }
-#line 6331 "gen/sql.c"
+#line 6334 "gen/sql.c"
 yy693:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6352,14 +6355,14 @@ yy695:
 	goto yy159;
 yy696:
 	++lx->pos;
-#line 400 "spec/sql.re"
+#line 403 "spec/sql.re"
 	{ return JG_KW_GRANT; }
-#line 6357 "gen/sql.c"
+#line 6360 "gen/sql.c"
 yy697:
 	++lx->pos;
-#line 401 "spec/sql.re"
+#line 404 "spec/sql.re"
 	{ return JG_KW_GROUP; }
-#line 6362 "gen/sql.c"
+#line 6365 "gen/sql.c"
 yy698:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6396,9 +6399,9 @@ yy702:
 	}
 yy703:
 	++lx->pos;
-#line 410 "spec/sql.re"
+#line 413 "spec/sql.re"
 	{ return JG_KW_INDEX; }
-#line 6401 "gen/sql.c"
+#line 6404 "gen/sql.c"
 yy704:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6414,9 +6417,9 @@ yy705:
 	goto yy159;
 yy706:
 	++lx->pos;
-#line 413 "spec/sql.re"
+#line 416 "spec/sql.re"
 	{ return JG_KW_INNER; }
-#line 6419 "gen/sql.c"
+#line 6422 "gen/sql.c"
 yy707:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6448,14 +6451,14 @@ yy710:
 	}
 yy711:
 	++lx->pos;
-#line 426 "spec/sql.re"
+#line 429 "spec/sql.re"
 	{ return JG_KW_LIMIT; }
-#line 6453 "gen/sql.c"
+#line 6456 "gen/sql.c"
 yy712:
 	++lx->pos;
-#line 428 "spec/sql.re"
+#line 431 "spec/sql.re"
 	{ return JG_KW_LOCAL; }
-#line 6458 "gen/sql.c"
+#line 6461 "gen/sql.c"
 yy713:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6466,9 +6469,9 @@ yy713:
 	}
 yy714:
 	++lx->pos;
-#line 431 "spec/sql.re"
+#line 434 "spec/sql.re"
 	{ return JG_KW_NAMES; }
-#line 6471 "gen/sql.c"
+#line 6474 "gen/sql.c"
 yy715:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6492,14 +6495,14 @@ yy717:
 	}
 yy718:
 	++lx->pos;
-#line 439 "spec/sql.re"
+#line 442 "spec/sql.re"
 	{ return JG_KW_ORDER; }
-#line 6497 "gen/sql.c"
+#line 6500 "gen/sql.c"
 yy719:
 	++lx->pos;
-#line 440 "spec/sql.re"
+#line 443 "spec/sql.re"
 	{ return JG_KW_OUTER; }
-#line 6502 "gen/sql.c"
+#line 6505 "gen/sql.c"
 yy720:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6555,9 +6558,9 @@ yy726:
 	}
 yy727:
 	++lx->pos;
-#line 449 "spec/sql.re"
+#line 452 "spec/sql.re"
 	{ return JG_KW_QUICK; }
-#line 6560 "gen/sql.c"
+#line 6563 "gen/sql.c"
 yy728:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6615,9 +6618,9 @@ yy735:
 	goto yy159;
 yy736:
 	++lx->pos;
-#line 459 "spec/sql.re"
+#line 462 "spec/sql.re"
 	{ return JG_KW_RIGHT; }
-#line 6620 "gen/sql.c"
+#line 6623 "gen/sql.c"
 yy737:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6696,9 +6699,9 @@ yy747:
 	}
 yy748:
 	++lx->pos;
-#line 475 "spec/sql.re"
+#line 478 "spec/sql.re"
 	{ return JG_KW_START; }
-#line 6701 "gen/sql.c"
+#line 6704 "gen/sql.c"
 yy749:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6717,9 +6720,9 @@ yy750:
 	}
 yy751:
 	++lx->pos;
-#line 478 "spec/sql.re"
+#line 481 "spec/sql.re"
 	{ return JG_KW_TABLE; }
-#line 6722 "gen/sql.c"
+#line 6725 "gen/sql.c"
 yy752:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6767,9 +6770,9 @@ yy757:
 	}
 yy758:
 	++lx->pos;
-#line 487 "spec/sql.re"
+#line 490 "spec/sql.re"
 	{ return JG_KW_UNION; }
-#line 6772 "gen/sql.c"
+#line 6775 "gen/sql.c"
 yy759:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6787,14 +6790,14 @@ yy761:
 	goto yy159;
 yy762:
 	++lx->pos;
-#line 493 "spec/sql.re"
+#line 496 "spec/sql.re"
 	{ return JG_KW_USING; }
-#line 6792 "gen/sql.c"
+#line 6795 "gen/sql.c"
 yy763:
 	++lx->pos;
-#line 494 "spec/sql.re"
+#line 497 "spec/sql.re"
 	{ return JG_KW_VALUE; }
-#line 6797 "gen/sql.c"
+#line 6800 "gen/sql.c"
 yy764:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6802,9 +6805,9 @@ yy764:
 	goto yy159;
 yy765:
 	++lx->pos;
-#line 498 "spec/sql.re"
+#line 501 "spec/sql.re"
 	{ return JG_KW_WHERE; }
-#line 6807 "gen/sql.c"
+#line 6810 "gen/sql.c"
 yy766:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6812,9 +6815,9 @@ yy766:
 	goto yy159;
 yy767:
 	++lx->pos;
-#line 502 "spec/sql.re"
+#line 505 "spec/sql.re"
 	{ return JG_KW_WRITE; }
-#line 6817 "gen/sql.c"
+#line 6820 "gen/sql.c"
 yy768:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6843,14 +6846,14 @@ yy771:
 	goto yy159;
 yy772:
 	++lx->pos;
-#line 353 "spec/sql.re"
+#line 356 "spec/sql.re"
 	{ return JG_KW_BINLOG; }
-#line 6848 "gen/sql.c"
+#line 6851 "gen/sql.c"
 yy773:
 	++lx->pos;
-#line 357 "spec/sql.re"
+#line 360 "spec/sql.re"
 	{ return JG_KW_CHANGE; }
-#line 6853 "gen/sql.c"
+#line 6856 "gen/sql.c"
 yy774:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6879,9 +6882,9 @@ yy777:
 	goto yy159;
 yy778:
 	++lx->pos;
-#line 363 "spec/sql.re"
+#line 366 "spec/sql.re"
 	{ return JG_KW_COMMIT; }
-#line 6884 "gen/sql.c"
+#line 6887 "gen/sql.c"
 yy779:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6892,9 +6895,9 @@ yy779:
 	}
 yy780:
 	++lx->pos;
-#line 365 "spec/sql.re"
+#line 368 "spec/sql.re"
 	{ return JG_KW_CREATE; }
-#line 6897 "gen/sql.c"
+#line 6900 "gen/sql.c"
 yy781:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6928,9 +6931,9 @@ yy785:
 	goto yy159;
 yy786:
 	++lx->pos;
-#line 374 "spec/sql.re"
+#line 377 "spec/sql.re"
 	{ return JG_KW_DELETE; }
-#line 6933 "gen/sql.c"
+#line 6936 "gen/sql.c"
 yy787:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6965,9 +6968,9 @@ yy790:
 	}
 yy791:
 	++lx->pos;
-#line 387 "spec/sql.re"
+#line 390 "spec/sql.re"
 	{ return JG_KW_EXCEPT; }
-#line 6970 "gen/sql.c"
+#line 6973 "gen/sql.c"
 yy792:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6975,9 +6978,9 @@ yy792:
 	goto yy159;
 yy793:
 	++lx->pos;
-#line 389 "spec/sql.re"
+#line 392 "spec/sql.re"
 	{ return JG_KW_EXISTS; }
-#line 6980 "gen/sql.c"
+#line 6983 "gen/sql.c"
 yy794:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -6985,9 +6988,9 @@ yy794:
 	goto yy159;
 yy795:
 	++lx->pos;
-#line 391 "spec/sql.re"
+#line 394 "spec/sql.re"
 	{ return JG_KW_FIELDS; }
-#line 6990 "gen/sql.c"
+#line 6993 "gen/sql.c"
 yy796:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7006,9 +7009,9 @@ yy797:
 	}
 yy798:
 	++lx->pos;
-#line 399 "spec/sql.re"
+#line 402 "spec/sql.re"
 	{ return JG_KW_GLOBAL; }
-#line 7011 "gen/sql.c"
+#line 7014 "gen/sql.c"
 yy799:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7016,9 +7019,9 @@ yy799:
 	goto yy159;
 yy800:
 	++lx->pos;
-#line 403 "spec/sql.re"
+#line 406 "spec/sql.re"
 	{ return JG_KW_HAVING; }
-#line 7021 "gen/sql.c"
+#line 7024 "gen/sql.c"
 yy801:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7029,9 +7032,9 @@ yy801:
 	}
 yy802:
 	++lx->pos;
-#line 407 "spec/sql.re"
+#line 410 "spec/sql.re"
 	{ return JG_KW_IGNORE; }
-#line 7034 "gen/sql.c"
+#line 7037 "gen/sql.c"
 yy803:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7047,14 +7050,14 @@ yy804:
 	goto yy159;
 yy805:
 	++lx->pos;
-#line 412 "spec/sql.re"
+#line 415 "spec/sql.re"
 	{ return JG_KW_INFILE; }
-#line 7052 "gen/sql.c"
+#line 7055 "gen/sql.c"
 yy806:
 	++lx->pos;
-#line 414 "spec/sql.re"
+#line 417 "spec/sql.re"
 	{ return JG_KW_INSERT; }
-#line 7057 "gen/sql.c"
+#line 7060 "gen/sql.c"
 yy807:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7088,9 +7091,9 @@ yy811:
 	goto yy159;
 yy812:
 	++lx->pos;
-#line 435 "spec/sql.re"
+#line 438 "spec/sql.re"
 	{ return JG_KW_OFFSET; }
-#line 7093 "gen/sql.c"
+#line 7096 "gen/sql.c"
 yy813:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7130,9 +7133,9 @@ yy817:
 	}
 yy818:
 	++lx->pos;
-#line 446 "spec/sql.re"
+#line 449 "spec/sql.re"
 	{ return JG_KW_PLUGIN; }
-#line 7135 "gen/sql.c"
+#line 7138 "gen/sql.c"
 yy819:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7161,14 +7164,14 @@ yy822:
 	goto yy159;
 yy823:
 	++lx->pos;
-#line 453 "spec/sql.re"
+#line 456 "spec/sql.re"
 	{ return JG_KW_RENAME; }
-#line 7166 "gen/sql.c"
+#line 7169 "gen/sql.c"
 yy824:
 	++lx->pos;
-#line 454 "spec/sql.re"
+#line 457 "spec/sql.re"
 	{ return JG_KW_REPAIR; }
-#line 7171 "gen/sql.c"
+#line 7174 "gen/sql.c"
 yy825:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7189,9 +7192,9 @@ yy827:
 	}
 yy828:
 	++lx->pos;
-#line 458 "spec/sql.re"
+#line 461 "spec/sql.re"
 	{ return JG_KW_REVOKE; }
-#line 7194 "gen/sql.c"
+#line 7197 "gen/sql.c"
 yy829:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7210,9 +7213,9 @@ yy830:
 	}
 yy831:
 	++lx->pos;
-#line 463 "spec/sql.re"
+#line 466 "spec/sql.re"
 	{ return JG_KW_SCHEMA; }
-#line 7215 "gen/sql.c"
+#line 7218 "gen/sql.c"
 yy832:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7223,9 +7226,9 @@ yy832:
 	}
 yy833:
 	++lx->pos;
-#line 465 "spec/sql.re"
+#line 468 "spec/sql.re"
 	{ return JG_KW_SELECT; }
-#line 7228 "gen/sql.c"
+#line 7231 "gen/sql.c"
 yy834:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7236,9 +7239,9 @@ yy834:
 	}
 yy835:
 	++lx->pos;
-#line 467 "spec/sql.re"
+#line 470 "spec/sql.re"
 	{ return JG_KW_SERVER; }
-#line 7241 "gen/sql.c"
+#line 7244 "gen/sql.c"
 yy836:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7254,9 +7257,9 @@ yy837:
 	}
 yy838:
 	++lx->pos;
-#line 472 "spec/sql.re"
+#line 475 "spec/sql.re"
 	{ return JG_KW_SONAME; }
-#line 7259 "gen/sql.c"
+#line 7262 "gen/sql.c"
 yy839:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7280,9 +7283,9 @@ yy841:
 	}
 yy842:
 	++lx->pos;
-#line 479 "spec/sql.re"
+#line 482 "spec/sql.re"
 	{ return JG_KW_TABLES; }
-#line 7285 "gen/sql.c"
+#line 7288 "gen/sql.c"
 yy843:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7322,29 +7325,29 @@ yy847:
 	}
 yy848:
 	++lx->pos;
-#line 488 "spec/sql.re"
+#line 491 "spec/sql.re"
 	{ return JG_KW_UNIQUE; }
-#line 7327 "gen/sql.c"
+#line 7330 "gen/sql.c"
 yy849:
 	++lx->pos;
-#line 489 "spec/sql.re"
+#line 492 "spec/sql.re"
 	{ return JG_KW_UNLOCK; }
-#line 7332 "gen/sql.c"
+#line 7335 "gen/sql.c"
 yy850:
 	++lx->pos;
-#line 490 "spec/sql.re"
+#line 493 "spec/sql.re"
 	{ return JG_KW_UPDATE; }
-#line 7337 "gen/sql.c"
+#line 7340 "gen/sql.c"
 yy851:
 	++lx->pos;
-#line 495 "spec/sql.re"
+#line 498 "spec/sql.re"
 	{ return JG_KW_VALUES; }
-#line 7342 "gen/sql.c"
+#line 7345 "gen/sql.c"
 yy852:
 	++lx->pos;
-#line 499 "spec/sql.re"
+#line 502 "spec/sql.re"
 	{ return JG_KW_WINDOW; }
-#line 7347 "gen/sql.c"
+#line 7350 "gen/sql.c"
 yy853:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7363,14 +7366,14 @@ yy854:
 	}
 yy855:
 	++lx->pos;
-#line 346 "spec/sql.re"
+#line 349 "spec/sql.re"
 	{ return JG_KW_ANALYZE; }
-#line 7368 "gen/sql.c"
+#line 7371 "gen/sql.c"
 yy856:
 	++lx->pos;
-#line 352 "spec/sql.re"
+#line 355 "spec/sql.re"
 	{ return JG_KW_BETWEEN; }
-#line 7373 "gen/sql.c"
+#line 7376 "gen/sql.c"
 yy857:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7381,9 +7384,9 @@ yy857:
 	}
 yy858:
 	++lx->pos;
-#line 359 "spec/sql.re"
+#line 362 "spec/sql.re"
 	{ return JG_KW_CHARSET; }
-#line 7386 "gen/sql.c"
+#line 7389 "gen/sql.c"
 yy859:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7391,9 +7394,9 @@ yy859:
 	goto yy159;
 yy860:
 	++lx->pos;
-#line 362 "spec/sql.re"
+#line 365 "spec/sql.re"
 	{ return JG_KW_COLUMNS; }
-#line 7396 "gen/sql.c"
+#line 7399 "gen/sql.c"
 yy861:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7421,19 +7424,19 @@ yy863:
 	}
 yy864:
 	++lx->pos;
-#line 371 "spec/sql.re"
+#line 374 "spec/sql.re"
 	{ return JG_KW_DEFAULT; }
-#line 7426 "gen/sql.c"
+#line 7429 "gen/sql.c"
 yy865:
 	++lx->pos;
-#line 372 "spec/sql.re"
+#line 375 "spec/sql.re"
 	{ return JG_KW_DEFINER; }
-#line 7431 "gen/sql.c"
+#line 7434 "gen/sql.c"
 yy866:
 	++lx->pos;
-#line 373 "spec/sql.re"
+#line 376 "spec/sql.re"
 	{ return JG_KW_DELAYED; }
-#line 7436 "gen/sql.c"
+#line 7439 "gen/sql.c"
 yy867:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7463,14 +7466,14 @@ yy870:
 	}
 yy871:
 	++lx->pos;
-#line 388 "spec/sql.re"
+#line 391 "spec/sql.re"
 	{ return JG_KW_EXECUTE; }
-#line 7468 "gen/sql.c"
+#line 7471 "gen/sql.c"
 yy872:
 	++lx->pos;
-#line 390 "spec/sql.re"
+#line 393 "spec/sql.re"
 	{ return JG_KW_EXPLAIN; }
-#line 7473 "gen/sql.c"
+#line 7476 "gen/sql.c"
 yy873:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7483,9 +7486,9 @@ yy874:
 	goto yy159;
 yy875:
 	++lx->pos;
-#line 402 "spec/sql.re"
+#line 405 "spec/sql.re"
 	{ return JG_KW_HANDLER; }
-#line 7488 "gen/sql.c"
+#line 7491 "gen/sql.c"
 yy876:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7504,14 +7507,14 @@ yy877:
 	}
 yy878:
 	++lx->pos;
-#line 411 "spec/sql.re"
+#line 414 "spec/sql.re"
 	{ return JG_KW_INDEXES; }
-#line 7509 "gen/sql.c"
+#line 7512 "gen/sql.c"
 yy879:
 	++lx->pos;
-#line 415 "spec/sql.re"
+#line 418 "spec/sql.re"
 	{ return JG_KW_INSTALL; }
-#line 7514 "gen/sql.c"
+#line 7517 "gen/sql.c"
 yy880:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7522,9 +7525,9 @@ yy880:
 	}
 yy881:
 	++lx->pos;
-#line 423 "spec/sql.re"
+#line 426 "spec/sql.re"
 	{ return JG_KW_LATERAL; }
-#line 7527 "gen/sql.c"
+#line 7530 "gen/sql.c"
 yy882:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7535,9 +7538,9 @@ yy882:
 	}
 yy883:
 	++lx->pos;
-#line 432 "spec/sql.re"
+#line 435 "spec/sql.re"
 	{ return JG_KW_NATURAL; }
-#line 7540 "gen/sql.c"
+#line 7543 "gen/sql.c"
 yy884:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7545,9 +7548,9 @@ yy884:
 	goto yy159;
 yy885:
 	++lx->pos;
-#line 441 "spec/sql.re"
+#line 444 "spec/sql.re"
 	{ return JG_KW_OUTFILE; }
-#line 7550 "gen/sql.c"
+#line 7553 "gen/sql.c"
 yy886:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7563,9 +7566,9 @@ yy887:
 	goto yy159;
 yy888:
 	++lx->pos;
-#line 444 "spec/sql.re"
+#line 447 "spec/sql.re"
 	{ return JG_KW_PERSIST; }
-#line 7568 "gen/sql.c"
+#line 7571 "gen/sql.c"
 yy889:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7576,9 +7579,9 @@ yy889:
 	}
 yy890:
 	++lx->pos;
-#line 447 "spec/sql.re"
+#line 450 "spec/sql.re"
 	{ return JG_KW_PREPARE; }
-#line 7581 "gen/sql.c"
+#line 7584 "gen/sql.c"
 yy891:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7597,19 +7600,19 @@ yy892:
 	}
 yy893:
 	++lx->pos;
-#line 452 "spec/sql.re"
+#line 455 "spec/sql.re"
 	{ return JG_KW_RELEASE; }
-#line 7602 "gen/sql.c"
+#line 7605 "gen/sql.c"
 yy894:
 	++lx->pos;
-#line 455 "spec/sql.re"
+#line 458 "spec/sql.re"
 	{ return JG_KW_REPLACE; }
-#line 7607 "gen/sql.c"
+#line 7610 "gen/sql.c"
 yy895:
 	++lx->pos;
-#line 456 "spec/sql.re"
+#line 459 "spec/sql.re"
 	{ return JG_KW_RESTART; }
-#line 7612 "gen/sql.c"
+#line 7615 "gen/sql.c"
 yy896:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7643,9 +7646,9 @@ yy900:
 	goto yy159;
 yy901:
 	++lx->pos;
-#line 468 "spec/sql.re"
+#line 471 "spec/sql.re"
 	{ return JG_KW_SESSION; }
-#line 7648 "gen/sql.c"
+#line 7651 "gen/sql.c"
 yy902:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7653,9 +7656,9 @@ yy902:
 	goto yy159;
 yy903:
 	++lx->pos;
-#line 473 "spec/sql.re"
+#line 476 "spec/sql.re"
 	{ return JG_KW_SPATIAL; }
-#line 7658 "gen/sql.c"
+#line 7661 "gen/sql.c"
 yy904:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7689,9 +7692,9 @@ yy907:
 	}
 yy908:
 	++lx->pos;
-#line 484 "spec/sql.re"
+#line 487 "spec/sql.re"
 	{ return JG_KW_TRIGGER; }
-#line 7694 "gen/sql.c"
+#line 7697 "gen/sql.c"
 yy909:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7722,9 +7725,9 @@ yy913:
 	goto yy159;
 yy914:
 	++lx->pos;
-#line 361 "spec/sql.re"
+#line 364 "spec/sql.re"
 	{ return JG_KW_CHECKSUM; }
-#line 7727 "gen/sql.c"
+#line 7730 "gen/sql.c"
 yy915:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7735,9 +7738,9 @@ yy915:
 	}
 yy916:
 	++lx->pos;
-#line 368 "spec/sql.re"
+#line 371 "spec/sql.re"
 	{ return JG_KW_DATABASE; }
-#line 7740 "gen/sql.c"
+#line 7743 "gen/sql.c"
 yy917:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7753,14 +7756,14 @@ yy918:
 	}
 yy919:
 	++lx->pos;
-#line 376 "spec/sql.re"
+#line 379 "spec/sql.re"
 	{ return JG_KW_DESCRIBE; }
-#line 7758 "gen/sql.c"
+#line 7761 "gen/sql.c"
 yy920:
 	++lx->pos;
-#line 377 "spec/sql.re"
+#line 380 "spec/sql.re"
 	{ return JG_KW_DISTINCT; }
-#line 7763 "gen/sql.c"
+#line 7766 "gen/sql.c"
 yy921:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7771,9 +7774,9 @@ yy921:
 	}
 yy922:
 	++lx->pos;
-#line 382 "spec/sql.re"
+#line 385 "spec/sql.re"
 	{ return JG_KW_DUMPFILE; }
-#line 7776 "gen/sql.c"
+#line 7779 "gen/sql.c"
 yy923:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7781,14 +7784,14 @@ yy923:
 	goto yy159;
 yy924:
 	++lx->pos;
-#line 397 "spec/sql.re"
+#line 400 "spec/sql.re"
 	{ return JG_KW_FULLTEXT; }
-#line 7786 "gen/sql.c"
+#line 7789 "gen/sql.c"
 yy925:
 	++lx->pos;
-#line 398 "spec/sql.re"
+#line 401 "spec/sql.re"
 	{ return JG_KW_FUNCTION; }
-#line 7791 "gen/sql.c"
+#line 7794 "gen/sql.c"
 yy926:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7817,9 +7820,9 @@ yy929:
 	}
 yy930:
 	++lx->pos;
-#line 437 "spec/sql.re"
+#line 440 "spec/sql.re"
 	{ return JG_KW_OPTIMIZE; }
-#line 7822 "gen/sql.c"
+#line 7825 "gen/sql.c"
 yy931:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7827,9 +7830,9 @@ yy931:
 	goto yy159;
 yy932:
 	++lx->pos;
-#line 443 "spec/sql.re"
+#line 446 "spec/sql.re"
 	{ return JG_KW_PASSWORD; }
-#line 7832 "gen/sql.c"
+#line 7835 "gen/sql.c"
 yy933:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7855,9 +7858,9 @@ yy936:
 	goto yy159;
 yy937:
 	++lx->pos;
-#line 461 "spec/sql.re"
+#line 464 "spec/sql.re"
 	{ return JG_KW_ROLLBACK; }
-#line 7860 "gen/sql.c"
+#line 7863 "gen/sql.c"
 yy938:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7865,19 +7868,19 @@ yy938:
 	goto yy159;
 yy939:
 	++lx->pos;
-#line 464 "spec/sql.re"
+#line 467 "spec/sql.re"
 	{ return JG_KW_SECURITY; }
-#line 7870 "gen/sql.c"
+#line 7873 "gen/sql.c"
 yy940:
 	++lx->pos;
-#line 466 "spec/sql.re"
+#line 469 "spec/sql.re"
 	{ return JG_KW_SEQUENCE; }
-#line 7875 "gen/sql.c"
+#line 7878 "gen/sql.c"
 yy941:
 	++lx->pos;
-#line 471 "spec/sql.re"
+#line 474 "spec/sql.re"
 	{ return JG_KW_SHUTDOWN; }
-#line 7880 "gen/sql.c"
+#line 7883 "gen/sql.c"
 yy942:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7906,9 +7909,9 @@ yy945:
 	}
 yy946:
 	++lx->pos;
-#line 485 "spec/sql.re"
+#line 488 "spec/sql.re"
 	{ return JG_KW_TRUNCATE; }
-#line 7911 "gen/sql.c"
+#line 7914 "gen/sql.c"
 yy947:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7916,19 +7919,19 @@ yy947:
 	goto yy159;
 yy948:
 	++lx->pos;
-#line 342 "spec/sql.re"
+#line 345 "spec/sql.re"
 	{ return JG_KW_AGGREGATE; }
-#line 7921 "gen/sql.c"
+#line 7924 "gen/sql.c"
 yy949:
 	++lx->pos;
-#line 343 "spec/sql.re"
+#line 346 "spec/sql.re"
 	{ return JG_KW_ALGORITHM; }
-#line 7926 "gen/sql.c"
+#line 7929 "gen/sql.c"
 yy950:
 	++lx->pos;
-#line 358 "spec/sql.re"
+#line 361 "spec/sql.re"
 	{ return JG_KW_CHARACTER; }
-#line 7931 "gen/sql.c"
+#line 7934 "gen/sql.c"
 yy951:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7936,9 +7939,9 @@ yy951:
 	goto yy159;
 yy952:
 	++lx->pos;
-#line 369 "spec/sql.re"
+#line 372 "spec/sql.re"
 	{ return JG_KW_DATABASES; }
-#line 7941 "gen/sql.c"
+#line 7944 "gen/sql.c"
 yy953:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7954,9 +7957,9 @@ yy954:
 	}
 yy955:
 	++lx->pos;
-#line 383 "spec/sql.re"
+#line 386 "spec/sql.re"
 	{ return JG_KW_DUPLICATE; }
-#line 7959 "gen/sql.c"
+#line 7962 "gen/sql.c"
 yy956:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7967,14 +7970,14 @@ yy956:
 	}
 yy957:
 	++lx->pos;
-#line 408 "spec/sql.re"
+#line 411 "spec/sql.re"
 	{ return JG_KW_IMMEDIATE; }
-#line 7972 "gen/sql.c"
+#line 7975 "gen/sql.c"
 yy958:
 	++lx->pos;
-#line 416 "spec/sql.re"
+#line 419 "spec/sql.re"
 	{ return JG_KW_INTERSECT; }
-#line 7977 "gen/sql.c"
+#line 7980 "gen/sql.c"
 yy959:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7985,9 +7988,9 @@ yy959:
 	}
 yy960:
 	++lx->pos;
-#line 442 "spec/sql.re"
+#line 445 "spec/sql.re"
 	{ return JG_KW_PARTITION; }
-#line 7990 "gen/sql.c"
+#line 7993 "gen/sql.c"
 yy961:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -7998,29 +8001,29 @@ yy961:
 	}
 yy962:
 	++lx->pos;
-#line 448 "spec/sql.re"
+#line 451 "spec/sql.re"
 	{ return JG_KW_PROCEDURE; }
-#line 8003 "gen/sql.c"
+#line 8006 "gen/sql.c"
 yy963:
 	++lx->pos;
-#line 451 "spec/sql.re"
+#line 454 "spec/sql.re"
 	{ return JG_KW_RECURSIVE; }
-#line 8008 "gen/sql.c"
+#line 8011 "gen/sql.c"
 yy964:
 	++lx->pos;
-#line 457 "spec/sql.re"
+#line 460 "spec/sql.re"
 	{ return JG_KW_RETURNING; }
-#line 8013 "gen/sql.c"
+#line 8016 "gen/sql.c"
 yy965:
 	++lx->pos;
-#line 462 "spec/sql.re"
+#line 465 "spec/sql.re"
 	{ return JG_KW_SAVEPOINT; }
-#line 8018 "gen/sql.c"
+#line 8021 "gen/sql.c"
 yy966:
 	++lx->pos;
-#line 476 "spec/sql.re"
+#line 479 "spec/sql.re"
 	{ return JG_KW_STATEMENT; }
-#line 8023 "gen/sql.c"
+#line 8026 "gen/sql.c"
 yy967:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -8031,9 +8034,9 @@ yy967:
 	}
 yy968:
 	++lx->pos;
-#line 480 "spec/sql.re"
+#line 483 "spec/sql.re"
 	{ return JG_KW_TEMPORARY; }
-#line 8036 "gen/sql.c"
+#line 8039 "gen/sql.c"
 yy969:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -8044,19 +8047,19 @@ yy969:
 	}
 yy970:
 	++lx->pos;
-#line 486 "spec/sql.re"
+#line 489 "spec/sql.re"
 	{ return JG_KW_UNINSTALL; }
-#line 8049 "gen/sql.c"
+#line 8052 "gen/sql.c"
 yy971:
 	++lx->pos;
-#line 364 "spec/sql.re"
+#line 367 "spec/sql.re"
 	{ return JG_KW_CONNECTION; }
-#line 8054 "gen/sql.c"
+#line 8057 "gen/sql.c"
 yy972:
 	++lx->pos;
-#line 370 "spec/sql.re"
+#line 373 "spec/sql.re"
 	{ return JG_KW_DEALLOCATE; }
-#line 8059 "gen/sql.c"
+#line 8062 "gen/sql.c"
 yy973:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -8101,9 +8104,9 @@ yy978:
 	goto yy159;
 yy979:
 	++lx->pos;
-#line 378 "spec/sql.re"
+#line 381 "spec/sql.re"
 	{ return JG_KW_DISTINCTROW; }
-#line 8106 "gen/sql.c"
+#line 8109 "gen/sql.c"
 yy980:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -8132,9 +8135,9 @@ yy983:
 	}
 yy984:
 	++lx->pos;
-#line 483 "spec/sql.re"
+#line 486 "spec/sql.re"
 	{ return JG_KW_TRANSACTION; }
-#line 8137 "gen/sql.c"
+#line 8140 "gen/sql.c"
 yy985:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -8142,14 +8145,14 @@ yy985:
 	goto yy159;
 yy986:
 	++lx->pos;
-#line 430 "spec/sql.re"
+#line 433 "spec/sql.re"
 	{ return JG_KW_LOW_PRIORITY; }
-#line 8147 "gen/sql.c"
+#line 8150 "gen/sql.c"
 yy987:
 	++lx->pos;
-#line 445 "spec/sql.re"
+#line 448 "spec/sql.re"
 	{ return JG_KW_PERSIST_ONLY; }
-#line 8152 "gen/sql.c"
+#line 8155 "gen/sql.c"
 yy988:
 	++lx->pos;
 	yych = (lx->pos < lx->len ? (unsigned char)lx->s[lx->pos] : 0u);
@@ -8157,15 +8160,15 @@ yy988:
 	goto yy159;
 yy989:
 	++lx->pos;
-#line 405 "spec/sql.re"
+#line 408 "spec/sql.re"
 	{ return JG_KW_HIGH_PRIORITY; }
-#line 8162 "gen/sql.c"
+#line 8165 "gen/sql.c"
 yy990:
 	++lx->pos;
-#line 477 "spec/sql.re"
+#line 480 "spec/sql.re"
 	{ return JG_KW_STRAIGHT_JOIN; }
-#line 8167 "gen/sql.c"
+#line 8170 "gen/sql.c"
 }
-#line 506 "spec/sql.re"
+#line 509 "spec/sql.re"
 
 }

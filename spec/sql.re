@@ -287,8 +287,8 @@ static enum jg_sql_tok_type lex_main(struct jg_sql_lexer *lx, size_t *start)
 
 /*
  * latin1_cut: in latin1 the byte 0xa0 is white space to the server, where the rules above read
- * it as part of a name. A word, variable or number token that holds one ends before it (and one
- * that starts with it was white space: returns 1 to lex again from after it).
+ * it as part of a name. A word, unquoted variable or number token that holds one ends before it
+ * (and one that starts with it was white space: returns 1 to lex again from after it).
  */
 static int latin1_cut(struct jg_sql_lexer *lx, enum jg_sql_tok_type *type, size_t start)
 {
@@ -298,6 +298,9 @@ static int latin1_cut(struct jg_sql_lexer *lx, enum jg_sql_tok_type *type, size_
 	if (*type != JG_TOK_WORD && *type != JG_TOK_VAR && *type != JG_TOK_SYSVAR &&
 	    *type != JG_TOK_NUMBER)
 		return 0;
+	if (*type == JG_TOK_VAR && end - start > 1 &&
+	    (lx->s[start + 1] == '\'' || lx->s[start + 1] == '"' || lx->s[start + 1] == '`'))
+		return 0;                       /* @'name': quoted, 0xa0 is part of it */
 	for (i = start; i < end && (unsigned char)lx->s[i] != 0xa0; i++)
 		digits &= lx->s[i] >= '0' && lx->s[i] <= '9';
 	if (i == end)

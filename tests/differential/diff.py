@@ -204,26 +204,24 @@ class Classifier:
     def __init__(self, binary):
         self.binary = binary
         usage = subprocess.run([binary, "sql", "classify"], capture_output=True).stderr.decode()
-        # Options the classifier is growing (session state it will read); used once it has them.
-        self.has = {o: ("--" + o) in usage for o in ("charset", "server-version", "spans", "file")}
-        if not (self.has["spans"] and self.has["file"]):
-            sys.exit("diff.py: %s sql classify has no --spans/--file" % binary)
+        for o in ("charset", "server", "spans", "file"):
+            if ("--" + o) not in usage:
+                sys.exit("diff.py: %s sql classify has no --%s" % (binary, o))
 
     def argv(self, state):
         """The one place that turns the session's state into classifier arguments."""
-        a = [self.binary, "sql", "classify", "--spans", "--sql-mode", state["sql_mode"],
-             "--db", state["db"]]
-        if self.has["charset"]:
-            a += ["--charset", state["charset"]]
-        if self.has["server-version"]:
-            a += ["--server-version", state["version"]]
-        return a + ["--file", "-"]
+        return [self.binary, "sql", "classify", "--spans", "--sql-mode", state["sql_mode"],
+                "--db", state["db"], "--charset", state["charset"], "--server", state["version"],
+                "--file", "-"]
 
     def run(self, state, packet):
         p = subprocess.run(self.argv(state), input=packet, capture_output=True, timeout=30)
         if p.returncode != 0:
             raise RuntimeError("classify failed (%d): %s" % (p.returncode, p.stderr.decode()[:300]))
-        return [json.loads(line) for line in p.stdout.decode().splitlines() if line.strip()]
+        out = [json.loads(line) for line in p.stdout.decode().splitlines() if line.strip()]
+        # The last line says when the gateway refuses the text whole (ambiguous, charset).
+        refused = out[-1]["refused"] if out and "refused" in out[-1] else None
+        return [o for o in out if "kind" in o], refused
 
 
 # ---- the comparison -----------------------------------------------------------------------------
@@ -231,6 +229,22 @@ def semicolon_before(packet, pos):
     """The ';' that ended the statement before the one at pos (the server skips only whitespace
     between the two)."""
     return packet.rfind(b";", 0, pos)
+
+
+def judged(server, packet, events, reading, error, through, opened=()):
+    """compare, after the refusals: a text the classifier refuses whole (ambiguous, charset) is
+    refused by the gateway too and runs nowhere; that is no mismatch, and is counted apart
+    ([{"type": "refused"}] with no detail). A refusal only one side makes is a mismatch."""
+    stmts, refused = reading
+    gw = bool(error) and error[0] == 1142 and b"jitgate" in str(error[1:]).encode()
+    if refused and (gw or not through):
+        return [{"type": "refused", "index": 0, "detail": None}]
+    if refused or gw:
+        return [{"type": "refusal", "index": 0,
+                 "detail": "the classifier %s the text (%s); the gateway %s it"
+                           % ("refuses" if refused else "reads", refused or "-",
+                              "refused" if gw else "let it run")}]
+    return compare(server, packet, events, stmts, opened)
 
 
 def compare(server, packet, events, stmts, opened=()):
@@ -379,7 +393,8 @@ def main():
     clf = Classifier(a.jitgate)
     g = gen.Gen(a.seed)
     t0 = time.monotonic()
-    packets = statements = passed = failed = oracle = shrinks = 0
+    packets = statements = passed = failed = oracle = shrinks = refusals = 0
+    through = bool(a.ssl_ca)          # through the gateway (else straight to MariaDB)
     found = {}                       # shrunk packet -> report
     ran = {"ok": 0, "syntax": 0, "error": 0}   # what the server did with each statement it read
     while True:
@@ -391,13 +406,17 @@ def main():
         packets += 1
         statements += n
         packet = b"".join(pieces)
-        truth, events, _ = server.run(state, packet)
+        truth, events, error = server.run(state, packet)
         for name, errno, _ in events:
             ran["ok" if not errno else "syntax" if name == "error" else "error"] += 1
-        stmts = clf.run(truth, packet)
-        mism = compare(server, packet, events, stmts, truth["tables"])
+        mism = judged(server, packet, events, clf.run(truth, packet), error, through,
+                      truth["tables"])
         if a.verbose:
             print("#%d %s %s" % (packets, esc(packet), mism))
+        if mism and mism[0]["type"] == "refused":
+            refusals += 1             # fail closed, on both sides: nothing ran
+            passed += 1
+            continue
         if not mism:
             passed += 1
             continue
@@ -415,14 +434,14 @@ def main():
 
         def still(cand, state=state, kind=kind):
             p = b"".join(cand)
-            tr, ev, _ = server.run(state, p)
-            m = compare(server, p, ev, clf.run(tr, p), tr["tables"])
+            tr, ev, er = server.run(state, p)
+            m = judged(server, p, ev, clf.run(tr, p), er, through, tr["tables"])
             return bool(m) and m[0]["type"] == kind
 
         small = b"".join(Shrinker(still, a.shrink_budget).shrink(pieces))
         tr, ev, err = server.run(state, small)
-        st = clf.run(tr, small)
-        m = compare(server, small, ev, st, tr["tables"])
+        st, _ = clf.run(tr, small)
+        m = judged(server, small, ev, (st, _), err, through, tr["tables"])
         if not m or small in found:
             continue
         found[small] = (tr, ev, st, m, err, packet)
@@ -438,9 +457,10 @@ def main():
     secs = time.monotonic() - t0
     print("differential: seed %d, %d packets, %d statements generated; the server ran %d, refused "
           "%d as syntax errors, %d failed otherwise; %d packets mismatched (%d distinct shrunk), "
-          "%d unplaceable server texts; %.1f s, %.0f packets/s"
+          "%d unplaceable server texts; %d refused whole by the classifier and the gateway "
+          "(ambiguous or charset); %.1f s, %.0f packets/s"
           % (a.seed, packets, statements, ran["ok"], ran["syntax"], ran["error"], failed, len(found),
-             oracle, secs, packets / max(secs, 1e-9)))
+             oracle, refusals, secs, packets / max(secs, 1e-9)))
     if a.out and not found and os.path.exists(a.out):
         os.remove(a.out)              # nothing found this time: no stale cases from an earlier run
     if a.out and found:
