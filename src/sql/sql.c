@@ -906,6 +906,33 @@ int jg_sql_version_of(const char *v, uint32_t *version, uint8_t *mysql)
 }
 
 /*
+ * value_name: the name a SET's value gives as it is written: 'text' or "text" (a string, unless
+ * ANSI_QUOTES makes the second an identifier, which the server takes as a name too), `name`, or
+ * a plain word (not DEFAULT). Its length in out, or -1 when the value is not a plain name (an
+ * escape or a doubled quote in it, an expression, a variable, DEFAULT).
+ */
+static int value_name(struct cls *c, const struct jg_sql_tok *t, char *out, size_t cap)
+{
+	const char *p = c->s + t->start;
+
+	if (t->type == JG_TOK_STRING && (p[0] == '\'' || p[0] == '"')) {
+		size_t n = t->len - 2;
+
+		if (n + 1 > cap)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (p[1 + i] == '\\' || p[1 + i] == p[0])
+				return -1;
+		memcpy(out, p + 1, n);
+		out[n] = '\0';
+		return (int)n;
+	}
+	if ((t->type == JG_TOK_WORD && t->kw != JG_KW_DEFAULT) || t->type == JG_TOK_QIDENT)
+		return ident(c, t, out, cap);
+	return -1;
+}
+
+/*
  * charset_value: the character set a SET names at k (NAMES x, CHARACTER SET x,
  * character_set_client = x): into c->new_cs when the text says which; an expression, a variable
  * or DEFAULT leave it to the server (c->cs_lost); a set the lexer does not read is refused.
@@ -914,23 +941,14 @@ static void charset_value(struct cls *c, struct cur *k)
 {
 	struct cur after = *k;
 	char name[32];
-	int n = -1;
+	int n;
 
 	next(&after);
 	if (after.t.type != JG_TOK_END && after.t.type != JG_TOK_COMMA && !word_eq(c, &after.t, "collate")) {
 		c->cs_lost = 1;
 		return;
 	}
-	if (k->t.type == JG_TOK_STRING && (c->s[k->t.start] == '\'' || c->s[k->t.start] == '"')) {
-		n = k->t.len - 2 < sizeof(name) ? (int)k->t.len - 2 : -1;
-		if (n >= 0)
-			memcpy(name, c->s + k->t.start + 1, (size_t)n), name[n] = '\0';
-		for (int i = 0; i < n; i++)
-			if (name[i] == '\\' || name[i] == '\'' || name[i] == '"')
-				n = -1;
-	} else if ((k->t.type == JG_TOK_WORD && k->t.kw != JG_KW_DEFAULT) || k->t.type == JG_TOK_QIDENT) {
-		n = ident(c, &k->t, name, sizeof(name));
-	}
+	n = value_name(c, &k->t, name, sizeof(name));
 	if (n <= 0) {
 		c->cs_lost = 1;
 		return;
@@ -1044,20 +1062,20 @@ static void h_set(struct cls *c, struct cur *k)
 			next(k);
 			if (is_mode) {
 				struct cur a = *k;
+				char name[512];
 				unsigned m;
+				int n;
 
 				st->flags |= JG_SQL_MODE_CHANGE;
 				next(&a);
-				if (k->t.type == JG_TOK_STRING && c->s[k->t.start] == '\'' &&
-				    (a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA) &&
-				    jg_sql_mode_parse(c->s + k->t.start + 1, k->t.len - 2, &m) == 0) {
+				n = a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA ?
+				    value_name(c, &k->t, name, sizeof(name)) : -1;
+				if (n >= 0 && jg_sql_mode_parse(name, (size_t)n, &m) == 0)
 					c->new_mode = m;
-				} else if (k->t.type == JG_TOK_STRING && c->s[k->t.start] == '\'' &&
-				           (a.t.type == JG_TOK_END || a.t.type == JG_TOK_COMMA)) {
+				else if (n >= 0)
 					set_kind(c, JG_SQL_UNKNOWN);   /* unknown name: refused by us */
-				} else {
+				else
 					c->mode_lost = 1;
-				}
 			} else if (is_cs) {
 				st->flags |= JG_SQL_MODE_CHANGE;
 				if (is_client)
