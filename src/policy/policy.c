@@ -409,7 +409,8 @@ static int unreadable(const struct jg_sql_result *cls, struct jg_policy_decision
 	for (unsigned i = 0; i < cls->nstmts; i++)
 		if (cls->stmts[i].flags & JG_SQL_TRACKING) {
 			out->message = "jitgate observes the session's state through session tracking; a "
-			               "query may not change the session_track_ variables";
+			               "query may not turn session_track_schema off or take sql_mode or "
+			               "character_set_client out of session_track_system_variables";
 			*which = i;
 			return 1;
 		}

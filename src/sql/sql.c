@@ -958,6 +958,46 @@ static void charset_value(struct cls *c, struct cur *k)
 		c->cs_refused = 1;
 }
 
+/* has_item: the comma-separated list p[0..n) holds w (case-insensitively) */
+static int has_item(const char *p, size_t n, const char *w)
+{
+	size_t wn = strlen(w), i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && p[j] != ',')
+			j++;
+		if (j - i == wn && strncasecmp(p + i, w, wn) == 0)
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+/*
+ * tracking_kept: a SET of session_track_schema (which 1) or session_track_system_variables
+ * (which 2) to the value at k keeps what jitgate observes the server through: the schema on, the
+ * variables "*" or a list with sql_mode and character_set_client. A client library may set them
+ * (MariaDB Connector/J 3 turns schema tracking on); anything else turns observation off.
+ */
+static int tracking_kept(struct cls *c, const struct cur *k, int which)
+{
+	struct cur after = *k;
+	char v[512];
+	int n = value_name(c, &k->t, v, sizeof(v));
+
+	next(&after);
+	if (after.t.type != JG_TOK_END && after.t.type != JG_TOK_COMMA)
+		return 0;
+	if (which == 1)
+		return (n == 2 && strncasecmp(v, "on", 2) == 0) ||
+		       (n == 4 && strncasecmp(v, "true", 4) == 0) ||
+		       (k->t.type == JG_TOK_NUMBER && k->t.len == 1 && c->s[k->t.start] == '1');
+	return n > 0 && (has_item(v, (size_t)n, "*") || (has_item(v, (size_t)n, "sql_mode") &&
+	                 has_item(v, (size_t)n, "character_set_client")));
+}
+
 /* name_is: a variable's name (after any scope) is w, or starts with it when prefix is set */
 static int name_is(const char *p, size_t n, const char *w, int prefix)
 {
@@ -1030,7 +1070,8 @@ static void h_set(struct cls *c, struct cur *k)
 					is_mode = name_is(p, n, "sql_mode", 0);
 					is_cs = name_is(p, n, "character_set_", 1);
 					is_client = name_is(p, n, "character_set_client", 0);
-					is_track = name_is(p, n, "session_track_", 1);
+					is_track = name_is(p, n, "session_track_schema", 0) ? 1 :
+					           name_is(p, n, "session_track_system_variables", 0) ? 2 : 0;
 				}
 			} else if (var.type == JG_TOK_WORD || var.type == JG_TOK_QIDENT) {
 				char name[66];
@@ -1040,7 +1081,9 @@ static void h_set(struct cls *c, struct cur *k)
 					is_mode = name_is(name, (size_t)n, "sql_mode", 0);
 					is_cs = name_is(name, (size_t)n, "character_set_", 1);
 					is_client = name_is(name, (size_t)n, "character_set_client", 0);
-					is_track = name_is(name, (size_t)n, "session_track_", 1);
+					is_track = name_is(name, (size_t)n, "session_track_schema", 0) ? 1 :
+					           name_is(name, (size_t)n, "session_track_system_variables",
+					                   0) ? 2 : 0;
 				}
 			} else if (var.type != JG_TOK_VAR) {
 				set_kind(c, JG_SQL_UNKNOWN);
@@ -1081,7 +1124,7 @@ static void h_set(struct cls *c, struct cur *k)
 				if (is_client)
 					charset_value(c, k);
 			}
-			if (is_track)
+			if (is_track && !tracking_kept(c, k, is_track))
 				st->flags |= JG_SQL_TRACKING;
 		}
 		scoped |= global | session;
