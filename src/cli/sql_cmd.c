@@ -68,12 +68,45 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
+/* text_json: a name or fingerprint as a JSON string. They are the statement's bytes, which need
+ * not be UTF-8 (latin1 names): a byte that is not part of a well-formed UTF-8 character is
+ * written as the four characters \xHH, so that nothing is dropped. */
+static json_t *text_json(const char *t)
+{
+	char buf[4 * JG_SQL_FP_MAX + 1];
+	size_t o = 0;
+	json_t *j = json_string(t);
+
+	if (j)
+		return j;
+	for (const unsigned char *p = (const unsigned char *)t; *p && o + 5 < sizeof(buf); p++) {
+		int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 :
+		        (*p & 0xF8) == 0xF0 ? 4 : 0;
+		int ok = n > 0;
+
+		for (int k = 1; ok && k < n; k++)
+			ok = (p[k] & 0xC0) == 0x80;
+		if (ok && n > 1 && o + (size_t)n < sizeof(buf)) {
+			memcpy(buf + o, p, (size_t)n);
+			o += (size_t)n;
+			p += n - 1;
+		} else if (ok) {
+			buf[o++] = (char)*p;
+		} else {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "\\x%02x", *p);
+		}
+	}
+	buf[o] = '\0';
+	j = json_string(buf);
+	return j ? j : json_string("?");
+}
+
 static json_t *stmt_json(const struct jg_sql_stmt *st, int spans)
 {
 	json_t *o = json_object(), *tables = json_array();
 
 	for (unsigned i = 0; i < st->ntables; i++)
-		json_array_append_new(tables, json_string(st->tables[i]));
+		json_array_append_new(tables, text_json(st->tables[i]));
 	json_object_set_new(o, "kind", json_string(jg_sql_kind_name(st->kind)));
 	json_object_set_new(o, "object", st->object == JG_SQL_OBJ_NONE ? json_null() :
 	                    json_string(jg_sql_object_name(st->object)));
@@ -93,7 +126,7 @@ static json_t *stmt_json(const struct jg_sql_stmt *st, int spans)
 	json_object_set_new(o, "inner", (st->kind == JG_SQL_PREPARE || st->kind == JG_SQL_EXECUTE ||
 	                                 st->kind == JG_SQL_EXPLAIN || st->inner != JG_SQL_UNKNOWN) ?
 	                    json_string(jg_sql_kind_name(st->inner)) : json_null());
-	json_object_set_new(o, "fingerprint", json_string(st->fingerprint));
+	json_object_set_new(o, "fingerprint", text_json(st->fingerprint));
 	if (spans) {
 		json_object_set_new(o, "start", json_integer((json_int_t)st->start));
 		json_object_set_new(o, "len", json_integer((json_int_t)st->len));

@@ -955,6 +955,18 @@ case_judge_attacks() {
 		--admin-password-file "$DB/admin-password"
 }
 
+# The measurement behind the lexer's character-set rules: every byte from 0x80 in each set
+# jitgate reads, as white space and after "--", the server's reading against the classifier's.
+case_charset_bytes() {
+	local out rc=0
+	out=$(timeout 300 "$PY" "$IT/clients/charset_bytes.py" --port "$DB_PORT" --user jg_admin \
+		--password-file "$DB/admin-password" --ca "$KEYS/ca.pem" --jitgate "$JITGATE" 2>&1) || rc=$?
+	echo "$out"
+	(( rc == 0 )) || { echo "the classifier reads some byte otherwise than MariaDB"; return 1; }
+	grep -q 'white space from 0x80 to the server: latin1 0xa0$' <<<"$out" ||
+		{ echo "the server's white space is not what docs/sql-classifier.md says"; return 1; }
+}
+
 # Statements are judged whole whatever their size: a 6 MB INSERT under the policy is classified,
 # allowed and run (a gateway that judged only what fits its 17 KiB buffer refused it), and a
 # 6 MB DROP hidden behind a comment is still seen and refused. Under [limits] statement, a
@@ -1315,6 +1327,7 @@ cases=(
 	policy-reads-server-sql-mode:case_policy_reads_server_sql_mode
 	policy-large-statements-judged-whole:case_policy_large_statements
 	judge-what-the-server-runs:case_judge_attacks
+	charset-bytes-read-as-the-server-reads-them:case_charset_bytes
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
 	client-bytes-after-sslrequest-are-tls:case_client_bytes_after_sslrequest
