@@ -225,6 +225,8 @@ ATTEMPTS = [
     ("odbc-oj-after-comma", 6,
      [("query", b"SELECT * FROM shop.customers c, { OJ shop.vault v LEFT JOIN shop.orders o "
        b"ON 1 }", POLICY)]),
+    ("odbc-any-ident-hides-table", 6,
+     [("query", b"SELECT * FROM{v shop.vault}", POLICY)]),
     # 7. commands that amount to statements are judged as them
     ("field-list-of-denied-table", 7, [("field_list", b"vault\x00", POLICY)]),
     ("field-list-of-allowed-table", 7, [("field_list", b"customers\x00", None)]),
