@@ -47,7 +47,10 @@ struct rule {
 	unsigned tag_line, tag_col;    /* first tag condition, for the tag-only check */
 	int has_identity;              /* role, groups or claim */
 };
-struct mask { uint32_t name, columns, detect, fn; };
+struct mask {
+	uint32_t name, columns, detect, fn, flags, roles, line;
+	unsigned probing_line, scan_line, roles_line;   /* where each option was given (0: not) */
+};
 struct ref { char name[STR_MAX + 1]; unsigned line, col; };
 
 struct cc {
@@ -889,6 +892,18 @@ static const struct { const char *name; unsigned bit; } detect_names[] = {
 };
 static const char *const fn_names[] = { NULL, "redact", "last4", "hash", "null", "email" };
 
+/* mask_once: an option given a second time is an error at the second (its first line named). */
+static int mask_once(struct cc *c, const struct mask *m, unsigned *seen, const char *what)
+{
+	if (*seen) {
+		fail(c, c->tk.line, c->tk.col, "%s given twice in mask \"%s\" (first at line %u)", what, c->str + m->name, *seen);
+		return 0;
+	}
+	*seen = c->tk.line;
+	next(c);
+	return 1;
+}
+
 static void parse_mask(struct cc *c)
 {
 	struct mask *m;
@@ -905,6 +920,7 @@ static void parse_mask(struct cc *c)
 	m = &c->masks[c->nmasks];
 	memset(m, 0, sizeof(*m));
 	m->name = intern(c, c->tk.text);
+	m->line = c->tk.line;
 	next(c);
 	if (!expect(c, T_LBRACE, "'{' after the mask's name"))
 		return;
@@ -946,8 +962,52 @@ static void parse_mask(struct cc *c)
 			}
 			m->fn = (uint32_t)i;
 			next(c);
+		} else if (is_kw(c, "probing")) {
+			if (!mask_once(c, m, &m->probing_line, "probing"))
+				return;
+			if (is_kw(c, "refuse"))
+				m->flags |= JG_PC_MASK_REFUSE;
+			else if (!is_kw(c, "allow")) {
+				expected(c, "refuse or allow after probing (refuse: statements that could recover masked values are denied)");
+				return;
+			}
+			next(c);
+		} else if (is_kw(c, "scan")) {
+			if (!mask_once(c, m, &m->scan_line, "scan"))
+				return;
+			if (is_kw(c, "all"))
+				m->flags |= JG_PC_MASK_SCAN_ALL;
+			else if (!is_kw(c, "unnamed")) {
+				expected(c, "all or unnamed after scan (which result columns the detectors read)");
+				return;
+			}
+			next(c);
+		} else if (is_kw(c, "roles")) {
+			char buf[4096];
+			size_t n = 0;
+			if (!mask_once(c, m, &m->roles_line, "roles"))
+				return;
+			do {
+				/* an option's keyword here is a forgotten role, not a role named so */
+				if ((c->tk.t != T_IDENT && c->tk.t != T_STRING) ||
+				    is_kw(c, "columns") || is_kw(c, "detect") || is_kw(c, "with") ||
+				    is_kw(c, "probing") || is_kw(c, "scan") || is_kw(c, "roles")) {
+					expected(c, "a role name (quote a role named like a mask option)");
+					return;
+				}
+				if (c->nrefs >= REFS_MAX || n + strlen(c->tk.text) + 2 > sizeof(buf)) {
+					fail(c, c->tk.line, c->tk.col, "too many role references");
+					return;
+				}
+				snprintf(c->refs[c->nrefs].name, sizeof(c->refs[0].name), "%s", c->tk.text);
+				c->refs[c->nrefs].line = c->tk.line;
+				c->refs[c->nrefs++].col = c->tk.col;
+				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", c->tk.text);
+				next(c);
+			} while (accept(c, T_COMMA));
+			m->roles = intern(c, buf);
 		} else {
-			expected(c, "columns, detect or with");
+			expected(c, "columns, detect, with, probing, scan or roles");
 		}
 	}
 	if (!c->failed && !m->columns && !m->detect)
@@ -1086,6 +1146,7 @@ static int emit(struct cc *c, uint8_t **out, size_t *outlen)
 	for (unsigned i = 0; i < c->nmasks; i++) {
 		const struct mask *m = &c->masks[i];
 		p = put(p, m->name); p = put(p, m->columns); p = put(p, m->detect); p = put(p, m->fn);
+		p = put(p, m->flags); p = put(p, m->roles); p = put(p, m->line); p = put(p, 0);
 	}
 	memcpy(b + str_off, c->str, c->slen);
 	jg_put_le32(b + 12, jg_policy_checksum(b + 16, total - 16));

@@ -55,6 +55,11 @@ int jg_policy_load(const uint8_t *data, size_t len, struct jg_policy *p, char *w
 	p->len = len;
 	if (len < JG_PC_HDR_WORDS * 4 || jg_le32(data) != JG_POLICY_MAGIC)
 		return bad(why, whylen, "bad magic");
+	if (hw(p, H_VERSION) < JG_POLICY_VERSION) {
+		snprintf(why, whylen, "compiled policy has version %u, compiled by an older jitgate: "
+		         "compile it again from its source", hw(p, H_VERSION));
+		return JG_ERR_CONFIG;
+	}
 	if (hw(p, H_VERSION) != JG_POLICY_VERSION) {
 		snprintf(why, whylen, "compiled policy has version %u; this jitgate reads version %u: "
 		         "compile it again", hw(p, H_VERSION), JG_POLICY_VERSION);
@@ -109,8 +114,14 @@ int jg_policy_load(const uint8_t *data, size_t len, struct jg_policy *p, char *w
 	}
 	for (unsigned i = 0; i < p->nmasks; i++) {
 		const uint8_t *m = data + hw(p, H_MASKS) + i * JG_PC_MASK_WORDS * 4;
-		if (jg_le32(m) >= sl || jg_le32(m + 4) >= sl)
+		if (jg_le32(m + 4 * M_NAME) >= sl || jg_le32(m + 4 * M_COLUMNS) >= sl ||
+		    jg_le32(m + 4 * M_ROLES) >= sl)
 			return bad(why, whylen, "mask");
+		if (jg_le32(m + 4 * M_FN) < JG_MASK_REDACT || jg_le32(m + 4 * M_FN) > JG_MASK_EMAIL ||
+		    (jg_le32(m + 4 * M_DETECT) & ~(uint32_t)(JG_DETECT_LUHN | JG_DETECT_EMAIL |
+		                                             JG_DETECT_IBAN | JG_DETECT_SSN)) ||
+		    (jg_le32(m + 4 * M_FLAGS) & ~JG_PC_MASK_FLAGS) || jg_le32(m + 4 * M_RESERVED))
+			return bad(why, whylen, "mask fields");
 	}
 	return JG_OK;
 }
@@ -345,6 +356,31 @@ void jg_policy_grant(const struct jg_policy *p, unsigned i, struct jg_policy_gra
 	g->db = S(p, jg_le32(w + 4));
 	g->table = S(p, jg_le32(w + 8));
 	g->columns = S(p, jg_le32(w + 12));
+}
+
+static uint32_t mw(const struct jg_policy *p, unsigned mask, unsigned i)
+{
+	return jg_le32(p->data + hw(p, H_MASKS) + 4 * (mask * JG_PC_MASK_WORDS + i));
+}
+
+void jg_policy_mask_at(const struct jg_policy *p, unsigned i, struct jg_policy_mask *m)
+{
+	m->name = S(p, mw(p, i, M_NAME));
+	m->columns = S(p, mw(p, i, M_COLUMNS));
+	m->roles = S(p, mw(p, i, M_ROLES));
+	m->detect = mw(p, i, M_DETECT);
+	m->fn = (enum jg_mask_fn)mw(p, i, M_FN);
+	m->probing_refused = !!(mw(p, i, M_FLAGS) & JG_PC_MASK_REFUSE);
+	m->scan_all = !!(mw(p, i, M_FLAGS) & JG_PC_MASK_SCAN_ALL);
+	m->line = mw(p, i, M_LINE);
+}
+
+int jg_policy_mask_applies(const struct jg_policy *p, unsigned i, const char *role)
+{
+	const char *roles = S(p, mw(p, i, M_ROLES));
+
+	role = role ? role : "";
+	return *roles == '\0' || in_list(roles, role, strlen(role), 0);
 }
 
 const char *jg_policy_action_name(enum jg_policy_action a)

@@ -17,7 +17,11 @@
  *   grants   4 words each: privilege bits, database, table ("*" for all), columns ("" for all).
  *   rules    18 words each: name, line, roles, groups, sub, iss, kinds (2 words), flags, conds,
  *            tables, touches, tags, action (5 words).
- *   masks    4 words each: name, column patterns, detector bits, function.
+ *   masks    8 words each: name, column patterns (comma-joined "schema.table.column" globs,
+ *            lower case), detector bits, function, flags (bit 0: probing refuse; bit 1: scan
+ *            all), roles (comma-joined; "" for every role), the mask's line in the source, and
+ *            a reserved 0. Version 1 files had 4 words (no flags, roles, line) and are refused on
+ *            load: compile them again from their source.
  *   strings  NUL-terminated strings; offset 0 is "". Lists are comma-joined; tag conditions are
  *            "name=pattern" joined by newlines.
  *
@@ -33,7 +37,7 @@
 #include "sql/sql.h"
 
 #define JG_POLICY_MAGIC 0x3150474au  /* "JGP1" read little-endian */
-#define JG_POLICY_VERSION 1u
+#define JG_POLICY_VERSION 2u   /* 2: masks of 8 words (probing, scan, roles) */
 
 enum jg_policy_action { JG_POLICY_ALLOW = 1, JG_POLICY_DENY = 2, JG_POLICY_REVIEW = 3 };
 
@@ -46,7 +50,7 @@ enum {
 	JG_PRIV_REFERENCES = 1u << 12, JG_PRIV_LOCK_TABLES = 1u << 13,
 };
 
-/* Content detectors and masking functions of mask declarations (enforced by src/mask later). */
+/* Content detectors and masking functions of mask declarations (enforced by src/mask). */
 enum { JG_DETECT_LUHN = 1u << 0, JG_DETECT_EMAIL = 1u << 1, JG_DETECT_IBAN = 1u << 2,
        JG_DETECT_SSN = 1u << 3 };
 enum jg_mask_fn { JG_MASK_REDACT = 1, JG_MASK_LAST4 = 2, JG_MASK_HASH = 3, JG_MASK_NULL = 4,
@@ -112,6 +116,9 @@ struct jg_policy_decision {
 #define JG_POLICY_BY_UNKNOWN (-2)   /* unknown/opaque statement no rule addressed: `unknown` */
 #define JG_POLICY_BY_ROLE (-3)      /* the role does not exist or the groups may not assume it */
 #define JG_POLICY_BY_READING (-4)   /* the text cannot be read as the server will read it */
+#define JG_POLICY_BY_MASK (-5)      /* a mask with `probing refuse` (rule_name: the mask's name,
+                                     * line: its line): the statement could recover masked
+                                     * values (docs/policy-language.md, "Masks") */
 
 /* jg_policy_role_refusal: NULL when groups (comma-separated) may assume the role role_name;
  * otherwise the reason, for the client. */
@@ -177,6 +184,22 @@ void jg_policy_grant(const struct jg_policy *p, unsigned i, struct jg_policy_gra
 /* jg_policy_priv_name: "select", "show view", ... for one privilege bit. */
 const char *jg_policy_priv_name(unsigned bit);
 
+/*
+ * Masks, for the masking stage (src/mask) and explain. Strings point into the loaded bytes and
+ * live as long as they do.
+ */
+struct jg_policy_mask {
+	const char *name, *columns, *roles;   /* columns and roles comma-joined; roles "" = every role */
+	unsigned detect;                      /* JG_DETECT_* bits */
+	enum jg_mask_fn fn;
+	int probing_refused, scan_all;        /* `probing refuse`; `scan all` (else: unnamed) */
+	unsigned line;                        /* the mask's line in the policy source */
+};
+/* jg_policy_mask_at: the i-th mask (i < p->nmasks). */
+void jg_policy_mask_at(const struct jg_policy *p, unsigned i, struct jg_policy_mask *m);
+/* jg_policy_mask_applies: 1 when the i-th mask applies to sessions in role (the MySQL user
+ * name; NULL reads as ""): role is one of its roles, or it names none. 0 otherwise. */
+int jg_policy_mask_applies(const struct jg_policy *p, unsigned i, const char *role);
 /* jg_policy_action_name: "allow", "deny", "review". */
 const char *jg_policy_action_name(enum jg_policy_action a);
 

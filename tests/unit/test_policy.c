@@ -78,6 +78,30 @@ static const struct {
 	{ "mask fn",
 	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { columns \"a.b.c\" }\n}\n",
 	  5, 7, "mask needs a function" },
+	{ "mask probing twice",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { columns \"a.b.c\" probing refuse with redact probing allow }\n}\n",
+	  5, 56, "probing given twice in mask \"m\" (first at line 5)" },
+	{ "mask probing value",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { columns \"a.b.c\" probing deny with redact }\n}\n",
+	  5, 37, "expected refuse or allow after probing" },
+	{ "mask scan twice",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { detect luhn scan all\n  scan unnamed with redact }\n}\n",
+	  6, 3, "scan given twice in mask \"m\" (first at line 5)" },
+	{ "mask scan value",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { detect luhn scan some with redact }\n}\n",
+	  5, 30, "expected all or unnamed after scan" },
+	{ "mask roles twice",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { detect luhn roles a roles a with redact }\n}\n",
+	  5, 33, "roles given twice in mask \"m\" (first at line 5)" },
+	{ "mask roles unknown",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { detect luhn roles a, nobody with redact }\n}\n",
+	  5, 34, "unknown role nobody" },
+	{ "mask roles empty",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { detect luhn roles with redact }\n}\n",
+	  5, 31, "expected a role name" },
+	{ "mask option",
+	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n mask \"m\" { detect luhn probe refuse with redact }\n}\n",
+	  5, 25, "expected columns, detect, with, probing, scan or roles" },
 	{ "dup role",
 	  "policy \"p\" {\n default deny \"d\"\n unknown deny \"u\"\n role a { groups \"g\" }\n role a { groups \"g\" }\n}\n",
 	  5, 7, "role a is declared twice (first at line 4)" },
@@ -430,10 +454,15 @@ JG_TEST(policy_load_rejects_damage)
 	jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
 	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
 	CHECK(strstr(why, "damaged") != NULL);
-	jg_put_le32(out + 4, 2);
+	jg_put_le32(out + 4, 3);
 	jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
 	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
-	CHECK(strstr(why, "version 2") != NULL);
+	CHECK(strstr(why, "version 3") != NULL);
+	/* a file of the first version (masks of 4 words) */
+	jg_put_le32(out + 4, 1);
+	jg_put_le32(out + 12, jg_policy_checksum(out + 16, len - 16));
+	CHECK_EQ_INT(jg_policy_load(out, len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+	CHECK(strstr(why, "compiled by an older jitgate: compile it again from its source") != NULL);
 	free(out);
 }
 
@@ -450,4 +479,74 @@ JG_TEST(policy_tags_and_glob)
 	CHECK(!jg_policy_glob("shop.*", "shopx.orders"));
 	CHECK(jg_policy_glob("*.card_?", "a.b.card_1"));
 	CHECK(!jg_policy_glob("shop.orders", "shop.orders2"));
+}
+
+/* Mask options: the compiled words, the runtime view, and which roles a mask applies to. */
+JG_TEST(policy_masks)
+{
+	static const char src[] =
+		"policy \"m\" {\n"
+		"  default allow\n"
+		"  unknown deny \"u\"\n"
+		"  role analyst { groups \"g\" }\n"
+		"  role support { groups \"g\" }\n"
+		"  mask \"cards\" { columns \"shop.*.card_number\", \"shop.cards.cvv\" detect luhn\n"
+		"                 with last4 probing refuse roles analyst, \"support\" }\n"
+		"  mask \"any\" { detect email, iban scan all probing allow with hash }\n"
+		"  mask \"plain\" { columns \"hr.*.salary\" with null }\n"
+		"}\n";
+	struct jg_policy p;
+	struct jg_policy_mask m;
+	uint8_t *out = jg_unit_policy(src, &p);
+
+	if (!out)
+		return;
+	CHECK_EQ_INT(p.nmasks, 3);
+	jg_policy_mask_at(&p, 0, &m);
+	CHECK_EQ_STR(m.name, "cards");
+	CHECK_EQ_STR(m.columns, "shop.*.card_number,shop.cards.cvv");
+	CHECK_EQ_STR(m.roles, "analyst,support");
+	CHECK_EQ_INT(m.detect, JG_DETECT_LUHN);
+	CHECK_EQ_INT(m.fn, JG_MASK_LAST4);
+	CHECK_EQ_INT(m.probing_refused, 1);
+	CHECK_EQ_INT(m.scan_all, 0);
+	CHECK_EQ_INT(m.line, 6);
+	jg_policy_mask_at(&p, 1, &m);
+	CHECK_EQ_STR(m.name, "any");
+	CHECK_EQ_STR(m.columns, "");
+	CHECK_EQ_STR(m.roles, "");
+	CHECK_EQ_INT(m.detect, JG_DETECT_EMAIL | JG_DETECT_IBAN);
+	CHECK_EQ_INT(m.fn, JG_MASK_HASH);
+	CHECK_EQ_INT(m.probing_refused, 0);
+	CHECK_EQ_INT(m.scan_all, 1);
+	CHECK_EQ_INT(m.line, 8);
+	jg_policy_mask_at(&p, 2, &m);
+	CHECK_EQ_INT(m.probing_refused, 0);
+	CHECK_EQ_INT(m.scan_all, 0);
+	CHECK_EQ_INT(m.fn, JG_MASK_NULL);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 0, "analyst"), 1);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 0, "support"), 1);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 0, "dba"), 0);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 0, "analys"), 0);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 0, NULL), 0);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 1, "dba"), 1);
+	CHECK_EQ_INT(jg_policy_mask_applies(&p, 1, NULL), 1);
+	/* the compiled words, and a flag or function no reader knows is refused */
+	{
+		uint8_t *w = out + jg_le32(out + 4 * H_MASKS);
+		char why[256];
+
+		CHECK_EQ_INT(jg_le32(w + 4 * M_FLAGS), JG_PC_MASK_REFUSE);
+		CHECK_EQ_INT(jg_le32(w + 4 * M_LINE), 6);
+		CHECK_EQ_INT(jg_le32(w + 4 * JG_PC_MASK_WORDS + 4 * M_FLAGS), JG_PC_MASK_SCAN_ALL);
+		jg_put_le32(w + 4 * M_FLAGS, 0x80);
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, p.len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, p.len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+		CHECK(strstr(why, "mask") != NULL);
+		jg_put_le32(w + 4 * M_FLAGS, JG_PC_MASK_REFUSE);
+		jg_put_le32(w + 4 * M_ROLES, jg_le32(out + 4 * H_STRLEN));
+		jg_put_le32(out + 12, jg_policy_checksum(out + 16, p.len - 16));
+		CHECK_EQ_INT(jg_policy_load(out, p.len, &p, why, sizeof(why)), JG_ERR_CONFIG);
+	}
+	free(out);
 }
