@@ -196,7 +196,7 @@ clean:
 # (docs/fuzzing.md). fuzz-replay, which `make check` runs, replays every seed and every crash kept
 # under tests/regress/<target>/ with ASan and UBSan; fuzz installs afl++ and fuzzes each target
 # for FUZZ_SECONDS, then copies what crashed into tests/regress/<target>/ and fails.
-FUZZ_TARGETS := handshake_response greeting response pkt token config sql datapath
+FUZZ_TARGETS := handshake_response greeting response pkt token config sql datapath mask
 FUZZ_SECONDS ?= 60
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_AFL_SAN ?= $(FUZZ_SAN)

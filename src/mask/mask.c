@@ -1,0 +1,788 @@
+/*
+ * mask.c: the masking primitives; see mask.h for the API and the contracts, verify/REPORT.md for
+ * what is proved.
+ *
+ * Functions that can fail decide first whether they fit and only then write, so a failure leaves
+ * the caller's buffer as it was. The facts a later loop depends on (where each output cell
+ * starts, that those positions only grow) are carried by the loop invariants of an earlier loop:
+ * the provers do not do induction, so the loops do it for them.
+ */
+#include "mask/mask.h"
+
+/* ---- length-encoded integers ---- */
+
+/* see mask.h */
+size_t jg_mask_lenenc_size(uint64_t n)
+{
+	if (n < 251)
+		return 1;
+	if (n < 65536)
+		return 3;
+	if (n < 16777216)
+		return 4;
+	return 9;
+}
+
+/* put_at: the shortest encoding of n at out[o ..], which has room for it. The bytes are peeled
+ * off n one division at a time, so that each step states a plain equation for the provers. */
+/*@ requires o <= SIZE_MAX - 9;
+    requires \valid(out + (o .. o + jg_mask_lenenc_size(n) - 1));
+    assigns out[o .. o + jg_mask_lenenc_size(n) - 1];
+    ensures \result == jg_mask_lenenc_size(n);
+    ensures jg_mask_hdr(out, o, n);
+*/
+static size_t put_at(uint8_t *out, size_t o, uint64_t n)
+{
+	uint64_t q1, q2, q3, q4, q5, q6, q7;
+
+	if (n < 251) {
+		out[o] = (uint8_t)n;
+		return 1;
+	}
+	q1 = n / 256;
+	q2 = q1 / 256;
+	if (n < 65536) {
+		out[o] = 0xFC;
+		out[o + 1] = (uint8_t)(n % 256);
+		out[o + 2] = (uint8_t)q1;
+		return 3;
+	}
+	q3 = q2 / 256;
+	if (n < 16777216) {
+		out[o] = 0xFD;
+		out[o + 1] = (uint8_t)(n % 256);
+		out[o + 2] = (uint8_t)(q1 % 256);
+		out[o + 3] = (uint8_t)q2;
+		return 4;
+	}
+	q4 = q3 / 256;
+	q5 = q4 / 256;
+	q6 = q5 / 256;
+	q7 = q6 / 256;
+	out[o] = 0xFE;
+	out[o + 1] = (uint8_t)(n % 256);
+	out[o + 2] = (uint8_t)(q1 % 256);
+	out[o + 3] = (uint8_t)(q2 % 256);
+	out[o + 4] = (uint8_t)(q3 % 256);
+	out[o + 5] = (uint8_t)(q4 % 256);
+	out[o + 6] = (uint8_t)(q5 % 256);
+	out[o + 7] = (uint8_t)(q6 % 256);
+	out[o + 8] = (uint8_t)q7;
+	/*@ assert q7 < 256; */
+	return 9;
+}
+
+/* see mask.h */
+size_t jg_mask_lenenc_put(uint8_t *out, size_t cap, uint64_t n)
+{
+	if (cap < jg_mask_lenenc_size(n))
+		return 0;
+	return put_at(out, 0, n);
+}
+
+/* hdr_len: the bytes of the encoding that starts with b; 0 for 0xFB and 0xFF. */
+/*@ assigns \nothing;
+    ensures \result == jg_mask_hdr_len(b);
+*/
+static size_t hdr_len(uint8_t b)
+{
+	if (b < 251)
+		return 1;
+	if (b == 0xFC)
+		return 3;
+	if (b == 0xFD)
+		return 4;
+	if (b == 0xFE)
+		return 9;
+	return 0;
+}
+
+/* rd_val: the integer encoded at r[s ..], whose header is all inside the row. */
+/*@ requires jg_mask_hdr_len(r[s]) > 0;
+    requires \valid_read(r + (s .. s + jg_mask_hdr_len(r[s]) - 1));
+    assigns \nothing;
+    ensures \result == jg_mask_lenenc_val(r, s);
+*/
+static uint64_t rd_val(const uint8_t *r, size_t s)
+{
+	const uint8_t *p = r + s + 1;
+
+	if (r[s] < 251)
+		return r[s];
+	if (r[s] == 0xFC)
+		return (uint64_t)p[0] + 256u * (uint64_t)p[1];
+	if (r[s] == 0xFD)
+		return (uint64_t)p[0] + 256u * ((uint64_t)p[1] + 256u * (uint64_t)p[2]);
+	return (uint64_t)p[0] + 256u * ((uint64_t)p[1] + 256u * ((uint64_t)p[2] + 256u *
+	       ((uint64_t)p[3] + 256u * ((uint64_t)p[4] + 256u * ((uint64_t)p[5] + 256u *
+	       ((uint64_t)p[6] + 256u * (uint64_t)p[7]))))));
+}
+
+/* ---- text rows ---- */
+
+/* see mask.h */
+int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg_mask_cell *cells)
+{
+	size_t off = 0, hl;
+	uint64_t v;
+	unsigned i;
+
+	/*@ loop invariant 0 <= i <= ncols;
+	    loop invariant 0 <= off <= len;
+	    loop invariant off == jg_mask_cell_start(cells, i);
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_cell_at(row, len, cells, j);
+	    loop invariant jg_mask_text_row(row, len, ncols) <==>
+	                   jg_mask_row(row, off, len, ncols - i);
+	    loop assigns i, off, hl, v, cells[0 .. ncols - 1];
+	    loop variant ncols - i;
+	*/
+	for (i = 0; i < ncols; i++) {
+		/*@ assert jg_mask_row(row, off, len, ncols - i) <==>
+		      jg_mask_val_ok(row, off, len) &&
+		      jg_mask_row(row, jg_mask_val_end(row, off), len, ncols - i - 1); */
+		if (off >= len)
+			return -1;
+		if (row[off] == 0xFB) {
+			cells[i].off = off;
+			cells[i].len = 0;
+			cells[i].null = 1;
+			off++;
+			continue;
+		}
+		hl = hdr_len(row[off]);
+		if (hl == 0 || hl > len - off)
+			return -1;
+		v = rd_val(row, off);
+		if (v > len - off - hl || jg_mask_lenenc_size(v) != hl)
+			return -1;
+		cells[i].off = off + hl;
+		cells[i].len = (size_t)v;
+		cells[i].null = 0;
+		off += hl + (size_t)v;
+	}
+	/*@ assert jg_mask_row(row, off, len, 0) <==> off == len; */
+	return off == len ? 0 : -1;
+}
+
+/* put_bytes: p[0 .. m) at out[o ..]. */
+/*@ requires o <= SIZE_MAX - m;
+    requires \valid(out + (o .. o + m - 1));
+    requires \valid_read(p + (0 .. m - 1));
+    requires \separated(out + (o .. o + m - 1), p + (0 .. m - 1));
+    assigns out[o .. o + m - 1];
+    ensures \forall integer k; 0 <= k < m ==> out[o + k] == \old(p[k]);
+*/
+static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
+{
+	size_t k;
+
+	/*@ loop invariant 0 <= k <= m;
+	    loop invariant \forall integer j; 0 <= j < k ==> out[o + j] == \at(p[j], Pre);
+	    loop assigns k, out[o .. o + m - 1];
+	    loop variant m - k;
+	*/
+	for (k = 0; k < m; k++)
+		out[o + k] = p[k];
+}
+
+/*
+ * out_measure: where each output cell starts (jg_mask_out_at), summed over all columns and
+ * saturated above cap, so no sum can wrap. It proves on the way that the start positions only
+ * grow, which the writing loop needs to know that it never writes over a finished cell.
+ */
+/*@ requires \valid_read(cells + (0 .. ncols - 1));
+    requires \valid_read(reps + (0 .. ncols - 1));
+    requires cap < SIZE_MAX;
+    assigns \nothing;
+    ensures \result <= cap ==> \result == jg_mask_out_at(cells, reps, ncols);
+    ensures \result > cap ==> jg_mask_out_at(cells, reps, ncols) > cap;
+    ensures \forall integer j; 0 <= j <= ncols ==>
+      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols);
+*/
+static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
+                          unsigned ncols, size_t cap)
+{
+	size_t t = 0, m, sz;
+	unsigned i;
+	int over = 0;
+
+	/*@ loop invariant 0 <= i <= ncols;
+	    loop invariant over == 0 ==> t == jg_mask_out_at(cells, reps, i) && t <= cap;
+	    loop invariant over != 0 ==> jg_mask_out_at(cells, reps, i) > cap;
+	    loop invariant \forall integer j; 0 <= j <= i ==>
+	      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, i);
+	    loop assigns i, t, m, sz, over;
+	    loop variant ncols - i;
+	*/
+	for (i = 0; i < ncols; i++) {
+		/*@ assert jg_mask_out_at(cells, reps, i + 1) ==
+		      jg_mask_out_at(cells, reps, i) + jg_mask_out_size(cells, reps, i); */
+		if (reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null)) {
+			sz = 1;
+		} else {
+			m = reps[i].kind == JG_MASK_KEEP ? cells[i].len : reps[i].len;
+			sz = jg_mask_lenenc_size(m);
+			if (m > cap) {
+				over = 1;
+				continue;
+			}
+			sz += m;
+		}
+		if (over || sz > cap - t)
+			over = 1;
+		else
+			t += sz;
+	}
+	return over ? cap + 1 : t;
+}
+
+/* see mask.h */
+size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
+                          const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
+                          uint8_t *out, size_t cap)
+{
+	size_t o = 0, m, h;
+	unsigned i;
+
+	if (out_measure(cells, reps, ncols, cap) > cap)
+		return SIZE_MAX;
+	/*@ assert \forall integer j; 0 <= j <= ncols ==>
+	      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols) <= cap; */
+	/*@ loop invariant 0 <= i <= ncols;
+	    loop invariant o == jg_mask_out_at{Pre}(cells, reps, i);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j);
+	    loop assigns i, o, m, h, out[0 .. cap - 1];
+	    loop variant ncols - i;
+	*/
+	for (i = 0; i < ncols; i++) {
+		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) ==
+		      jg_mask_out_at{Pre}(cells, reps, i) + jg_mask_out_size{Pre}(cells, reps, i); */
+		if (reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null)) {
+			out[o] = 0xFB;
+			o++;
+			continue;
+		}
+		m = reps[i].kind == JG_MASK_KEEP ? cells[i].len : reps[i].len;
+		h = put_at(out, o, m);
+		if (reps[i].kind == JG_MASK_KEEP)
+			put_bytes(out, o + h, row + cells[i].off, m);
+		else
+			put_bytes(out, o + h, reps[i].p, m);
+		o += h + m;
+	}
+	/* For the proof only (ghost, no code): the cells written, walked from the last to the first,
+	 * make a well-formed row of ncols values (jg_mask_row is defined from the front). */
+	/*@ ghost
+	  /@ loop invariant 0 <= g <= ncols;
+	     loop invariant jg_mask_row(out, jg_mask_out_at{Pre}(cells, reps, g), o, ncols - g);
+	     loop assigns g;
+	     loop variant g;
+	  @/
+	  for (unsigned g = ncols; g > 0; g--) {
+	    /@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, g - 1); @/
+	    /@ assert jg_mask_out_at{Pre}(cells, reps, g) == jg_mask_out_at{Pre}(cells, reps, g - 1) +
+	         jg_mask_out_size{Pre}(cells, reps, g - 1); @/
+	    /@ assert jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o); @/
+	    /@ assert jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)) ==
+	         jg_mask_out_at{Pre}(cells, reps, g); @/
+	    /@ assert jg_mask_row(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o, ncols - g + 1) <==>
+	         jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o) &&
+	         jg_mask_row(out, jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)), o,
+	                     ncols - g); @/
+	  }
+	*/
+	return o;
+}
+
+/* ---- masking functions ---- */
+
+/*@ requires \valid(out + (0 .. 3));
+    assigns out[0 .. 3];
+    ensures jg_mask_stars(out);
+*/
+static void put_stars(uint8_t *out)
+{
+	out[0] = '*';
+	out[1] = '*';
+	out[2] = '*';
+	out[3] = '*';
+}
+
+/* see mask.h */
+size_t jg_mask_redact(uint8_t *out, size_t cap)
+{
+	if (cap < JG_MASK_FILL_LEN)
+		return 0;
+	put_stars(out);
+	return JG_MASK_FILL_LEN;
+}
+
+/*@ assigns \nothing;
+    ensures \result != 0 <==> jg_mask_cstart(c, utf8);
+*/
+static int cstart(uint8_t c, int utf8)
+{
+	return !utf8 || c < 0x80 || c >= 0xC0;
+}
+
+/* see mask.h */
+size_t jg_mask_last4(const uint8_t *v, size_t n, int utf8, uint8_t *out, size_t cap)
+{
+	size_t i, c = 0, k;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant c == jg_mask_nchars(v, i, utf8) && c <= i;
+	    loop assigns i, c;
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++)
+		if (cstart(v[i], utf8))
+			c++;
+	if (c < 8) {
+		if (cap < JG_MASK_FILL_LEN)
+			return 0;
+		put_stars(out);
+		return JG_MASK_FILL_LEN;
+	}
+	/* the last 4 character starts, from the end */
+	k = n;
+	c = 0;
+	/*@ loop invariant 0 <= k <= n;
+	    loop invariant 0 <= c <= 4;
+	    loop invariant c == jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8);
+	    loop invariant c > 0 ==> jg_mask_cstart(v[k], utf8);
+	    loop invariant jg_mask_nchars(v, k, utf8) >= 4;
+	    loop assigns k, c;
+	    loop variant k;
+	*/
+	while (c < 4) {
+		/*@ assert k > 0; */
+		k--;
+		if (cstart(v[k], utf8))
+			c++;
+	}
+	if (cap < JG_MASK_FILL_LEN || cap - JG_MASK_FILL_LEN < n - k)
+		return 0;
+	put_stars(out);
+	put_bytes(out, JG_MASK_FILL_LEN, v + k, n - k);
+	return JG_MASK_FILL_LEN + (n - k);
+}
+
+/* see mask.h */
+size_t jg_mask_email(const uint8_t *v, size_t n, uint8_t *out, size_t cap)
+{
+	size_t a = n;
+
+	/*@ loop invariant 0 <= a <= n;
+	    loop invariant \forall integer j; a <= j < n ==> v[j] != '@';
+	    loop assigns a;
+	    loop variant a;
+	*/
+	while (a > 0 && v[a - 1] != '@')
+		a--;
+	/* v[a - 1] is the last '@' when a > 0 */
+	if (a < 2 || a >= n) {
+		if (cap < JG_MASK_FILL_LEN)
+			return 0;
+		put_stars(out);
+		return JG_MASK_FILL_LEN;
+	}
+	/*@ assert jg_mask_last_at(v, n, a - 1); */
+	if (cap < JG_MASK_FILL_LEN + 1 || cap - JG_MASK_FILL_LEN - 1 < n - a)
+		return 0;
+	put_stars(out);
+	out[JG_MASK_FILL_LEN] = '@';
+	put_bytes(out, JG_MASK_FILL_LEN + 1, v + a, n - a);
+	return JG_MASK_FILL_LEN + 1 + (n - a);
+}
+
+/*@ requires v < 16;
+    assigns \nothing;
+    ensures \result == jg_mask_hexd(v);
+*/
+static uint8_t hex_digit(unsigned v)
+{
+	return (uint8_t)(v < 10 ? '0' + v : 'a' + (v - 10));
+}
+
+/* see mask.h */
+size_t jg_mask_hex(const uint8_t *b, size_t nb, uint8_t *out, size_t cap)
+{
+	size_t j;
+
+	if (nb > cap / 2)
+		return 0;
+	/*@ loop invariant 0 <= j <= nb;
+	    loop invariant \forall integer m; 0 <= m < j ==>
+	      out[2 * m] == jg_mask_hexd(b[m] / 16) && out[2 * m + 1] == jg_mask_hexd(b[m] % 16);
+	    loop assigns j, out[0 .. 2 * nb - 1];
+	    loop variant nb - j;
+	*/
+	for (j = 0; j < nb; j++) {
+		out[2 * j] = hex_digit(b[j] / 16u);
+		out[2 * j + 1] = hex_digit(b[j] % 16u);
+	}
+	return 2 * nb;
+}
+
+/* ---- checks ---- */
+
+/*@ assigns \nothing;
+    ensures \result != 0 <==> jg_mask_digit(c);
+*/
+static int is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*@ assigns \nothing;
+    ensures \result != 0 <==> jg_mask_upper(c);
+*/
+static int is_upper(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+/* is_alnum: a digit or an ASCII letter of either case (what may not touch a card or an IBAN). */
+/*@ assigns \nothing; */
+static int is_alnum(uint8_t c)
+{
+	return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * luhn_span: 1 when s[a .. b) holds 12 to 19 digits (other bytes skipped) whose Luhn sum is a
+ * multiple of 10. Walks from the right, as the check is defined; keeps the sum mod 10 and counts
+ * every digit, so nothing can overflow whatever the span.
+ */
+/*@ requires a <= b;
+    requires \valid_read(s + (a .. b - 1));
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+    ensures \result == 1 <==> jg_mask_luhn_ok(s, a, b);
+*/
+static int luhn_span(const uint8_t *s, size_t a, size_t b)
+{
+	size_t j = b, nd = 0;
+	unsigned sum = 0, d;
+
+	/*@ loop invariant a <= j <= b;
+	    loop invariant nd == jg_mask_ndig(s, j, b) && nd <= b - j;
+	    loop invariant sum == jg_mask_lsum(s, j, b) % 10;
+	    loop invariant jg_mask_lsum(s, j, b) >= 0;
+	    loop assigns j, nd, sum, d;
+	    loop variant j - a;
+	*/
+	while (j > a) {
+		j--;
+		if (is_digit(s[j])) {
+			d = (unsigned)(s[j] - '0');
+			if (nd % 2 == 1)
+				d = 2 * d > 9 ? 2 * d - 9 : 2 * d;
+			sum = (sum + d) % 10;
+			nd++;
+		}
+	}
+	return nd >= 12 && nd <= 19 && sum == 0;
+}
+
+/* see mask.h */
+int jg_mask_luhn(const uint8_t *d, size_t n)
+{
+	size_t i;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant jg_mask_digits(d, i);
+	    loop assigns i;
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++)
+		if (!is_digit(d[i]))
+			return 0;
+	return luhn_span(d, 0, n);
+}
+
+/* see mask.h */
+int jg_mask_iban(const uint8_t *s, size_t n)
+{
+	size_t i;
+	unsigned r = 0;
+	uint8_t c;
+
+	if (n < 15 || n > 34 || !is_upper(s[0]) || !is_upper(s[1]) || !is_digit(s[2]) ||
+	    !is_digit(s[3]))
+		return 0;
+	/*@ loop invariant 4 <= i <= n;
+	    loop invariant \forall integer j; 4 <= j < i ==> jg_mask_upper(s[j]) || jg_mask_digit(s[j]);
+	    loop assigns i;
+	    loop variant n - i;
+	*/
+	for (i = 4; i < n; i++)
+		if (!is_upper(s[i]) && !is_digit(s[i]))
+			return 0;
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant r == jg_mask_iban_rem(s, n, i) && r < 97;
+	    loop assigns i, r, c;
+	    loop variant n - i;
+	*/
+	for (i = 0; i < n; i++) {
+		c = s[i < n - 4 ? i + 4 : i - (n - 4)];
+		/*@ assert c == jg_mask_iban_char(s, n, i); */
+		if (is_digit(c))
+			r = (10 * r + (unsigned)(c - '0')) % 97;
+		else
+			r = (100 * r + (unsigned)(c - 'A' + 10)) % 97;
+	}
+	return r == 1;
+}
+
+/* see mask.h */
+int jg_mask_ssn(const uint8_t *s, size_t n)
+{
+	if (n != 11)
+		return 0;
+	if (!is_digit(s[0]) || !is_digit(s[1]) || !is_digit(s[2]) || s[3] != '-' ||
+	    !is_digit(s[4]) || !is_digit(s[5]) || s[6] != '-' ||
+	    !is_digit(s[7]) || !is_digit(s[8]) || !is_digit(s[9]) || !is_digit(s[10]))
+		return 0;
+	if ((s[0] == '0' && s[1] == '0' && s[2] == '0') || (s[0] == '6' && s[1] == '6' && s[2] == '6') ||
+	    s[0] == '9')
+		return 0;
+	if (s[4] == '0' && s[5] == '0')
+		return 0;
+	if (s[7] == '0' && s[8] == '0' && s[9] == '0' && s[10] == '0')
+		return 0;
+	return 1;
+}
+
+/* ---- the scanner ---- */
+
+/* The detectors: each returns the length of what it finds starting at s[i], or 0. */
+
+/* email_local: the characters of an e-mail address's local part. */
+/*@ assigns \nothing; */
+static int email_local(uint8_t c)
+{
+	return is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+/* email_label: the characters of a domain label. */
+/*@ assigns \nothing; */
+static int email_label(uint8_t c)
+{
+	return is_alnum(c) || c == '-';
+}
+
+/*
+ * email_at: local part from s[i] (which no local character precedes: the part is maximal), '@',
+ * then the longest run of labels joined by '.' that has at least two labels and ends with a
+ * label of at least 2 letters.
+ */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <= n - i;
+*/
+static size_t email_at(const uint8_t *s, size_t n, size_t i)
+{
+	size_t j = i, q, best = 0, labels = 0;
+	int alpha;
+
+	if (i > 0 && email_local(s[i - 1]))
+		return 0;
+	/*@ loop invariant i <= j <= n;
+	    loop assigns j;
+	    loop variant n - j;
+	*/
+	while (j < n && email_local(s[j]))
+		j++;
+	if (j == i || j >= n || s[j] != '@')
+		return 0;
+	j++;
+	/*@ loop invariant i < j <= n;
+	    loop invariant best == 0 || (i < best && best <= n);
+	    loop assigns j, q, best, labels, alpha;
+	    loop variant n - j;
+	*/
+	for (;;) {
+		alpha = 1;
+		q = j;
+		/*@ loop invariant j <= q <= n;
+		    loop assigns q, alpha;
+		    loop variant n - q;
+		*/
+		while (q < n && email_label(s[q])) {
+			if (is_digit(s[q]) || s[q] == '-')
+				alpha = 0;
+			q++;
+		}
+		if (q == j)
+			break;
+		labels++;
+		if (labels >= 2 && alpha && q - j >= 2)
+			best = q;
+		if (q + 1 < n && s[q] == '.' && email_label(s[q + 1]))
+			j = q + 1;
+		else
+			break;
+	}
+	return best ? best - i : 0;
+}
+
+/* card_at: 12..19 digits from s[i], in groups joined by single spaces or single dashes (one kind),
+ * not touching a digit or a letter on either side, passing Luhn; the longest from s[i]. */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <= n - i;
+    ensures \result != 0 ==> jg_mask_luhn_ok(s, i, i + \result);
+*/
+static size_t card_at(const uint8_t *s, size_t n, size_t i)
+{
+	size_t j = i, best = 0, nd = 0;
+	uint8_t sep = 0;
+
+	if (!is_digit(s[i]) || (i > 0 && is_alnum(s[i - 1])))
+		return 0;
+	/*@ loop invariant i <= j <= n;
+	    loop invariant nd <= j - i;
+	    loop invariant best == 0 || (i < best <= n && jg_mask_luhn_ok(s, i, best));
+	    loop assigns j, nd, best, sep;
+	    loop variant n - j;
+	*/
+	for (;;) {
+		/*@ loop invariant i <= j <= n;
+		    loop invariant nd <= j - i;
+		    loop assigns j, nd;
+		    loop variant n - j;
+		*/
+		while (j < n && is_digit(s[j])) {
+			j++;
+			nd++;
+		}
+		if (nd > 19)
+			break;
+		if (nd >= 12 && (j == n || !is_alnum(s[j])) && luhn_span(s, i, j))
+			best = j;
+		if (j + 1 < n && (s[j] == ' ' || s[j] == '-') && is_digit(s[j + 1]) &&
+		    (sep == 0 || sep == s[j])) {
+			sep = s[j];
+			j++;
+		} else {
+			break;
+		}
+	}
+	return best ? best - i : 0;
+}
+
+/* iban_at: an IBAN from s[i], compact or in groups of 4 joined by single spaces, not touching a
+ * digit or a letter on either side. */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <= n - i;
+*/
+static size_t iban_at(const uint8_t *s, size_t n, size_t i)
+{
+	uint8_t c[34];
+	size_t j = i, nc = 0, g;
+
+	if (!is_upper(s[i]) || (i > 0 && is_alnum(s[i - 1])))
+		return 0;
+	/*@ loop invariant i <= j <= n && j - i <= 35;
+	    loop assigns j;
+	    loop variant n - j;
+	*/
+	while (j < n && j - i < 35 && (is_upper(s[j]) || is_digit(s[j])))
+		j++;
+	if (j - i >= 15 && j - i <= 34 && (j == n || !is_alnum(s[j])) && jg_mask_iban(s + i, j - i))
+		return j - i;
+	j = i;
+	/*@ loop invariant i <= j <= n;
+	    loop invariant nc <= 34 && nc <= j - i;
+	    loop assigns j, nc, g, c[0 .. 33];
+	    loop variant n - j;
+	*/
+	for (;;) {
+		g = 0;
+		/*@ loop invariant i <= j <= n;
+		    loop invariant 0 <= g <= 4;
+		    loop invariant nc <= 34 && nc <= j - i;
+		    loop assigns j, nc, g, c[0 .. 33];
+		    loop variant n - j;
+		*/
+		while (g < 4 && j < n && nc < 34 && (is_upper(s[j]) || is_digit(s[j]))) {
+			c[nc++] = s[j++];
+			g++;
+		}
+		if (g == 4 && j + 1 < n && s[j] == ' ' && (is_upper(s[j + 1]) || is_digit(s[j + 1])))
+			j++;
+		else
+			break;
+	}
+	if (nc >= 15 && (j == n || !is_alnum(s[j])) && jg_mask_iban(c, nc))
+		return j - i;
+	return 0;
+}
+
+/* ssn_at: "ddd-dd-dddd" from s[i], not touching a digit on either side. */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <= n - i;
+*/
+static size_t ssn_at(const uint8_t *s, size_t n, size_t i)
+{
+	if ((i > 0 && is_digit(s[i - 1])) || n - i < 11 || !jg_mask_ssn(s + i, 11))
+		return 0;
+	if (n - i > 11 && is_digit(s[i + 11]))
+		return 0;
+	return 11;
+}
+
+/* see mask.h */
+size_t jg_mask_scan(const uint8_t *s, size_t n, unsigned dets, struct jg_mask_span *spans,
+                    size_t max)
+{
+	size_t i = 0, k = 0, m;
+	unsigned det;
+
+	/*@ loop invariant 0 <= i <= n;
+	    loop invariant 0 <= k <= max;
+	    loop invariant \forall integer j; 0 <= j < k ==>
+	      0 < spans[j].len && spans[j].off < n && spans[j].len <= n - spans[j].off &&
+	      jg_mask_det_one(spans[j].det) && (dets & spans[j].det) != 0 &&
+	      (spans[j].det == JG_MASK_DET_LUHN ==>
+	         jg_mask_luhn_ok(s, spans[j].off, spans[j].off + spans[j].len));
+	    loop invariant \forall integer j; 0 < j < k ==>
+	      spans[j - 1].off + spans[j - 1].len <= spans[j].off;
+	    loop invariant k > 0 ==> spans[k - 1].off + spans[k - 1].len <= i;
+	    loop assigns i, k, m, det, spans[0 .. max - 1];
+	    loop variant n - i;
+	*/
+	while (i < n) {
+		m = 0;
+		det = 0;
+		if ((dets & JG_MASK_DET_EMAIL) && (m = email_at(s, n, i)) != 0)
+			det = JG_MASK_DET_EMAIL;
+		else if ((dets & JG_MASK_DET_LUHN) && (m = card_at(s, n, i)) != 0)
+			det = JG_MASK_DET_LUHN;
+		else if ((dets & JG_MASK_DET_IBAN) && (m = iban_at(s, n, i)) != 0)
+			det = JG_MASK_DET_IBAN;
+		else if ((dets & JG_MASK_DET_SSN) && (m = ssn_at(s, n, i)) != 0)
+			det = JG_MASK_DET_SSN;
+		if (m == 0) {
+			i++;
+			continue;
+		}
+		if (k == max)
+			return SIZE_MAX;
+		spans[k].off = i;
+		spans[k].len = m;
+		spans[k].det = det;
+		k++;
+		i += m;
+	}
+	return k;
+}
