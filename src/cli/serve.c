@@ -8,6 +8,7 @@
 #include "net/conn.h"
 #include "net/loop.h"
 #include "policy/policy.h"
+#include "mask/plan.h"
 #include "proto/frame.h"
 #include "proto/handshake.h"
 #include "proto/pump.h"
@@ -49,6 +50,7 @@ static struct loaded_policy *policies;
 static int load_policy(struct jg_gateway *gw, char *err, size_t errlen)
 {
 	struct loaded_policy *lp = calloc(1, sizeof(*lp));
+	const char *why;
 	int rc;
 
 	if (!lp) {
@@ -59,6 +61,12 @@ static int load_policy(struct jg_gateway *gw, char *err, size_t errlen)
 	if (rc != JG_OK) {
 		free(lp);
 		return rc;
+	}
+	if ((why = jg_mask_policy_check(&lp->p, gw->cfg->mask_key_len))) {
+		snprintf(err, errlen, "jitgate: %s: %s\n", gw->cfg->policy_file, why);
+		free(lp->bytes);
+		free(lp);
+		return JG_ERR_CONFIG;
 	}
 	/* Roles first: a policy whose roles cannot be given to the database is refused whole. */
 	if (gw->cred && (rc = jg_cred_set_policy(gw->cred, &lp->p, err, errlen)) != JG_OK) {
@@ -72,8 +80,8 @@ static int load_policy(struct jg_gateway *gw, char *err, size_t errlen)
 	lp->next = policies;
 	policies = lp;
 	atomic_store(&gw->policy, &lp->p);
-	jg_log(JG_LOG_INFO, "policy %s in force: %u roles, %u rules", gw->cfg->policy_file,
-	       lp->p.nroles, lp->p.nrules);
+	jg_log(JG_LOG_INFO, "policy %s in force: %u roles, %u rules, %u masks",
+	       gw->cfg->policy_file, lp->p.nroles, lp->p.nrules, lp->p.nmasks);
 	return JG_OK;
 }
 

@@ -87,6 +87,24 @@ static const char *first_line(const char *path, char *buf, size_t cap)
 	return why;
 }
 
+/* set_mask_key: [masking] key_file: its first line is the keyed hash's secret (32+ bytes). */
+static int set_mask_key(struct parse *ps, const char *file)
+{
+	struct jg_config *c = ps->cfg;
+	const char *why;
+
+	if ((why = first_line(file, c->mask_key, sizeof(c->mask_key))))
+		return bad(ps, "key_file %s: %s", file, why);
+	c->mask_key_len = strlen(c->mask_key);
+	if (c->mask_key_len < 32) {
+		memset(c->mask_key, 0, sizeof(c->mask_key));
+		c->mask_key_len = 0;
+		return bad(ps, "key_file %s: the key must be at least 32 characters on its first line "
+		           "(`openssl rand -hex 32` makes one)%s", file, "");
+	}
+	return 1;
+}
+
 /* add_account: NAME = password file (first line; the file must exist now). */
 static int add_account(struct parse *ps, const char *name, const char *file)
 {
@@ -191,6 +209,8 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (IS("policy", "file"))
 		return set_str(ps, c->policy_file, sizeof(c->policy_file), name, v);
+	if (IS("masking", "key_file"))
+		return set_mask_key(ps, v);
 	if (IS("credentials", "mode")) {
 		if (strcmp(v, "jit") == 0)
 			c->cred_mode = JG_CRED_JIT;

@@ -55,6 +55,9 @@ struct jg_config {
 	int limit_statement;        /* bytes of a statement held whole to judge it; 0 = the
 	                             * backend's max_allowed_packet (at most JG_LIMIT_MAX) */
 	int limit_row;              /* bytes of a row a result stage holds whole */
+	/* [masking] */
+	char mask_key[256];         /* the keyed hash's secret (key_file's first line); never logged */
+	size_t mask_key_len;        /* 0: none given (a policy that masks `with hash` cannot run) */
 	/* [accounts] */
 	struct jg_account accounts[JG_ACCOUNTS_MAX];
 	int naccounts;

@@ -169,6 +169,7 @@ static void went(struct jg_session *s, const struct jg_cmd *cmd, const struct jg
 	if (cmd->com == JG_COM_QUIT)
 		s->cmd.quitting = 1;
 	s->metrics.commands++;
+	s->cmd.stmt_id = cmd->stmt_id;
 	jg_resp_expect(&s->resp, cmd->com);
 }
 

@@ -18,12 +18,15 @@ static void begin(struct jg_session *s, uint8_t seq)
 	s->res.sum.track_len = 0;
 	s->res.sum.track_truncated = 0;
 	s->res.sum.com = s->resp.command;
-	s->res.want = 0;
+	s->res.sum.stmt_id = s->cmd.stmt_id;
+	s->res.want = s->res.rows = 0;
 	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++) {
 		const struct jg_result_stage *st = s->rstage[i];
 
 		s->res.wants[i] = st && st->begin ? st->begin(s, s->resp.command) : 0;
 		s->res.want |= s->res.wants[i];
+		if (s->res.wants[i] & JG_RS_ROWS)
+			s->res.rows |= 1u << i;
 	}
 	s->res.copy = (s->res.want & (JG_RS_DEFS | JG_RS_ROWS)) != 0;
 	s->res.drop = 0;
@@ -167,7 +170,7 @@ static int rewrite(struct jg_session *s, unsigned want)
 	for (unsigned i = 0; i < JG_RESULT_SLOTS && rc == JG_OK; i++) {
 		const struct jg_result_stage *st = s->rstage[i];
 
-		if (!(s->res.wants[i] & want))
+		if (want == JG_RS_ROWS ? !(s->res.rows & (1u << i)) : !(s->res.wants[i] & want))
 			continue;
 		cap = JG_MIN(limit, JG_MAX(2 * s->res.pkt.len, s->res.pkt.len + 4096));
 		s->res.alt.len = 0;
@@ -177,6 +180,8 @@ static int rewrite(struct jg_session *s, unsigned want)
 		if (want == JG_RS_DEFS)
 			rc = st->column(s, s->res.col, s->res.pkt.p, s->res.pkt.len, s->res.alt.p, cap,
 			                &outlen);
+		else if (want == JG_RS_ERRS)
+			rc = st->error(s, s->res.pkt.p, s->res.pkt.len, s->res.alt.p, cap, &outlen);
 		else
 			rc = st->row(s, binary, s->res.pkt.p, s->res.pkt.len, s->res.alt.p, cap, &outlen);
 		if (rc == JG_OK && outlen > 0 && outlen <= cap) {
@@ -187,6 +192,18 @@ static int rewrite(struct jg_session *s, unsigned want)
 		}
 	}
 	return rc;
+}
+
+/* defs_done: a result set's definitions are all seen: which stages want its rows. */
+static void defs_done(struct jg_session *s)
+{
+	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++) {
+		const struct jg_result_stage *st = s->rstage[i];
+
+		if ((s->res.wants[i] & JG_RS_DEFS) && st->defs_done &&
+		    (st->defs_done(s, s->res.col) & JG_RS_ROWS))
+			s->res.rows |= 1u << i;
+	}
 }
 
 /* finish: the packet assembled in pkt is whole: through the stages, then out to the client. */
@@ -201,10 +218,15 @@ static int finish(struct jg_session *s)
 		s->res.col = 0;
 	if (kind == JG_RK_COLDEF && (s->res.want & JG_RS_DEFS))
 		rc = rewrite(s, JG_RS_DEFS);
-	else if (kind == JG_RK_ROW && (s->res.want & JG_RS_ROWS))
+	else if (kind == JG_RK_ROW && s->res.rows)
 		rc = rewrite(s, JG_RS_ROWS);
-	if (kind == JG_RK_COLDEF)
+	else if (kind == JG_RK_ERR && (s->res.want & JG_RS_ERRS))
+		rc = rewrite(s, JG_RS_ERRS);
+	if (kind == JG_RK_COLDEF) {
 		s->res.col++;
+		if (rc == JG_OK && s->resp.left == 0 && s->resp.list == JG_LIST_COLUMNS)
+			defs_done(s);
+	}
 	if (rc == JG_ERR_NOMEM)
 		return rc;
 	if (rc != JG_OK) {
@@ -281,6 +303,51 @@ static int end_in_place(struct jg_session *s, struct jg_dir *d, struct jg_frame 
 	return JG_OK;
 }
 
+/*
+ * mode: the path of the packet the machine just read. Definitions take the copy path when a
+ * stage wants them, rows when a stage wants this result set's rows (defs_done), an ERR when a
+ * stage wants errors; other packets follow the path of the packet before. Bytes forwarded in
+ * place and not yet written move behind what is staged, so the client gets everything in order.
+ */
+static int mode(struct jg_session *s, struct jg_dir *d)
+{
+	struct jg_stagebuf *out = &s->res.out;
+	int copy = s->res.copy;
+	size_t n;
+
+	switch (s->resp.kind) {
+	case JG_RK_COUNT:
+		s->res.rows = 0;
+		for (unsigned i = 0; i < JG_RESULT_SLOTS; i++)
+			if (s->res.wants[i] & JG_RS_ROWS)
+				s->res.rows |= 1u << i;
+		copy = (s->res.want & JG_RS_DEFS) || s->res.rows;
+		break;
+	case JG_RK_COLDEF:
+		copy = copy || (s->res.want & JG_RS_DEFS);
+		break;
+	case JG_RK_ROW:
+		copy = s->res.rows != 0;
+		break;
+	case JG_RK_ERR:
+		copy = copy || (s->res.want & JG_RS_ERRS);
+		break;
+	default:
+		break;
+	}
+	if (copy && !s->res.copy && (n = d->r - d->w) > 0) {
+		if (jg_stagebuf_reserve(out, n, SIZE_MAX) != JG_OK)
+			return JG_ERR_NOMEM;
+		memcpy(out->p + out->len, d->buf + d->w, n);
+		out->len += n;
+		d->w = d->r;
+	}
+	s->res.copy = (uint8_t)copy;
+	if (copy)
+		d->side = out;
+	return JG_OK;
+}
+
 /* packet: a logical packet starts: the machine learns it, and its bytes get their fate. */
 static int packet(struct jg_session *s, struct jg_dir *d, const struct jg_frame *peek,
                   const uint8_t *payload, size_t have)
@@ -292,6 +359,14 @@ static int packet(struct jg_session *s, struct jg_dir *d, const struct jg_frame 
 		begin(s, peek->seq);
 	if ((rc = jg_resp_packet(&s->resp, payload, have, peek->len)) != JG_OK)
 		return rc;
+	if (s->resp.kind == JG_RK_PREPARE_OK && have >= 5)
+		s->res.sum.stmt_id = jg_le32(payload + 1);
+	if (!s->res.drop && (rc = mode(s, d)) != JG_OK)
+		return rc;
+	if (!s->res.copy && !s->res.drop) {     /* the copy path may have renumbered before it */
+		f.seq = s->res.seq++;
+		d->buf[d->r + 3] = f.seq;
+	}
 	if ((!s->res.copy || s->res.drop) && is_end(s) && (rc = end_in_place(s, d, &f, have)) != JG_OK)
 		return rc;
 	peek = &f;
@@ -343,6 +418,8 @@ int jg_result_parse(struct jg_session *s, int *progress)
 			return JG_WAIT;
 		avail = d->end - d->r;
 		if (!peek.first) {              /* the next physical packet of the same packet */
+			if (!s->res.open && !d->discard)
+				d->buf[d->r + 3] = s->res.seq++;
 			d->f = peek;
 			d->r += JG_FRAME_HDR;
 			if (d->discard || s->res.open)

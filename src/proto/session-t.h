@@ -38,6 +38,7 @@ enum jg_phase { JG_PH_GREETING, JG_PH_AUTH, JG_PH_CRED, JG_PH_BACKEND, JG_PH_SQL
 
 struct jg_gateway;
 struct jg_lease;
+struct jg_mask_sess;
 
 /* Per-session counters of the metrics result stage (metrics.c). */
 struct jg_metrics {
@@ -110,6 +111,7 @@ struct jg_session {
 		uint8_t staging;             /* the command is being assembled whole in stmt */
 		uint8_t held;                /* the staged command is whole, waiting for admission */
 		uint8_t seq;                 /* its first sequence id */
+		uint32_t stmt_id;            /* the statement the command in flight names, or 0 */
 		struct jg_stagebuf stmt;     /* a command held whole (out of place), then its packets */
 	} cmd;
 	const struct jg_admit_stage *admit[JG_ADMIT_SLOTS];
@@ -123,6 +125,7 @@ struct jg_session {
 		uint8_t seq;                 /* next sequence id toward the client (copy path) */
 		unsigned want;               /* what the stages want of this response (JG_RS_*) */
 		unsigned wants[JG_RESULT_SLOTS];
+		unsigned rows;               /* bit i: stage i wants the rows of this result set */
 		unsigned col;                /* definition index in the current result set */
 		struct jg_stagebuf pkt;      /* the packet being assembled (payload only) */
 		struct jg_stagebuf alt;      /* where a stage writes a rewritten packet */
@@ -132,6 +135,7 @@ struct jg_session {
 	const struct jg_result_stage *rstage[JG_RESULT_SLOTS];
 
 	struct jg_metrics metrics;
+	struct jg_mask_sess *mask;       /* masking's state (mask.c); NULL while nothing is masked */
 };
 
 #endif

@@ -12,6 +12,7 @@
 #include "proto/backend.h"
 #include "proto/client.h"
 #include "proto/command.h"
+#include "proto/mask.h"
 #include "proto/metrics.h"
 #include "proto/result.h"
 
@@ -53,6 +54,8 @@ void jg_session_stages(struct jg_session *s)
 {
 	s->admit[JG_ADMIT_COMMANDS] = &jg_admit_commands;
 	s->admit[JG_ADMIT_POLICY] = &jg_admit_policy;
+	s->admit[JG_ADMIT_MASK] = &jg_admit_mask;
+	s->rstage[JG_RESULT_MASK] = &jg_mask_stage;
 	s->rstage[JG_RESULT_METRICS] = &jg_metrics_stage;
 }
 
@@ -108,6 +111,7 @@ static void on_stop(struct jg_task *t)
 
 static void on_free(struct jg_task *t)
 {
+	jg_mask_free(SESSION_OF(t, task));
 	free(SESSION_OF(t, task));
 }
 

@@ -29,14 +29,18 @@
  *
  * ---- Results: what the database answers -----------------------------------------------------
  * At the start of each response every result stage says what it wants of it (`begin`):
- *   JG_RS_DEFS  each column definition of each result set (`column`)
- *   JG_RS_ROWS  each row, text or binary, whole (`row`)
+ *   JG_RS_DEFS  each column definition of each result set (`column`), and when a result set's
+ *               definitions are all seen, whether it wants that result set's rows (`defs_done`
+ *               returns JG_RS_ROWS or 0)
+ *   JG_RS_ROWS  each row of every result set, text or binary, whole (`row`)
+ *   JG_RS_ERRS  the ERR that ends the response, whole (`error`)
  *   JG_RS_END   a summary at the end of the response (`end`)
- * A response no stage wants definitions or rows of stays on the zero-copy path: its bytes are
- * forwarded from the direction buffer as they come (ends are read in place). Otherwise the
- * response takes the copy path: each packet is moved into the result stage's staging buffer,
- * whole, handed to the stages in slot order, and sent from there (with sequence ids renumbered,
- * so that a rewritten packet may change size). A stage rewrites a definition or a row by
+ * Packets no stage wants stay on the zero-copy path: their bytes are forwarded from the
+ * direction buffer as they come (ends are read in place). A packet a stage wants takes the copy
+ * path: it is moved into the result stage's staging buffer, whole, handed to the stages in slot
+ * order, and sent from there. The path is chosen per packet (a result set whose definitions were
+ * inspected but whose rows no stage wants streams its rows in place), and the client gets every
+ * byte in order with sequence ids renumbered, so that a rewritten packet may change size. A stage rewrites a definition or a row by
  * writing the new payload into `out` (caller-owned, cap bytes) and setting *outlen (0: kept as
  * it is); the next stage sees the rewritten bytes. A row is held whole however large, up to
  * [limits] row bytes: a larger one ends the result with ERR 1153 (an ERR legally ends a result
@@ -90,17 +94,20 @@ struct jg_admit_stage {
 enum jg_admit_slot {
 	JG_ADMIT_COMMANDS,                  /* commands jitgate never carries, unknown bytes */
 	JG_ADMIT_POLICY,                    /* the policy's decision on statement texts */
+	JG_ADMIT_MASK,                      /* what masking must know of a statement (mask.c) */
 	JG_ADMIT_REVIEW,                    /* held statements wait for approval (to come) */
 	JG_ADMIT_SLOTS
 };
 
-enum { JG_RS_DEFS = 1u << 0, JG_RS_ROWS = 1u << 1, JG_RS_END = 1u << 2 };
+enum { JG_RS_DEFS = 1u << 0, JG_RS_ROWS = 1u << 1, JG_RS_END = 1u << 2, JG_RS_ERRS = 1u << 3 };
 
 #define JG_TRACK_MAX 1024               /* bytes of session-state changes kept for a summary */
 
 /* What a response amounted to, for JG_RS_END. */
 struct jg_result_summary {
 	uint8_t com;                        /* the command answered */
+	uint32_t stmt_id;                   /* the statement a COM_STMT_PREPARE made, or the one
+	                                     * a COM_STMT_EXECUTE/FETCH/RESET named; else 0 */
 	uint32_t results;                   /* result sets and OKs */
 	uint64_t rows;                      /* rows of every result set */
 	uint64_t affected_rows;             /* summed over the OKs */
@@ -124,14 +131,17 @@ struct jg_result_stage {
 	unsigned (*begin)(struct jg_session *s, uint8_t com);
 	int (*column)(struct jg_session *s, unsigned idx, const uint8_t *p, size_t len,
 	              uint8_t *out, size_t cap, size_t *outlen);
+	unsigned (*defs_done)(struct jg_session *s, unsigned ncols);
 	int (*row)(struct jg_session *s, int binary, const uint8_t *p, size_t len,
 	           uint8_t *out, size_t cap, size_t *outlen);
+	int (*error)(struct jg_session *s, const uint8_t *p, size_t len,
+	             uint8_t *out, size_t cap, size_t *outlen);
 	void (*end)(struct jg_session *s, const struct jg_result_summary *sum);
 };
 
 /* The result order: masking first (what the later stages see is what the client sees). */
 enum jg_result_slot {
-	JG_RESULT_MASK,                     /* inline masking (to come) */
+	JG_RESULT_MASK,                     /* inline masking (mask.c) */
 	JG_RESULT_RECORD,                   /* session recording (to come) */
 	JG_RESULT_METRICS,                  /* per-session counters (metrics.c) */
 	JG_RESULT_SLOTS

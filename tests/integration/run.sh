@@ -1267,6 +1267,10 @@ source "$IT/jit_cases.sh"
 source "$IT/key_cases.sh"
 # shellcheck source=tests/integration/multi_cases.sh
 source "$IT/multi_cases.sh"
+# shellcheck source=tests/integration/mask_cases.sh
+source "$IT/mask_cases.sh"
+# shellcheck source=tests/integration/mask_agent_cases.sh
+source "$IT/mask_agent_cases.sh"
 
 if ! setup >"$WORK/setup.log" 2>&1; then
 	fail setup "$(tail -n 1 "$WORK/setup.log")"
@@ -1328,6 +1332,8 @@ cases=(
 	policy-large-statements-judged-whole:case_policy_large_statements
 	judge-what-the-server-runs:case_judge_attacks
 	charset-bytes-read-as-the-server-reads-them:case_charset_bytes
+	"${MASK_CASES[@]}"
+	"${MASK_AGENT_CASES[@]}"
 	policy-sighup-reload:case_policy_sighup_reload
 	empty-password-refused:case_empty_password_refused
 	client-bytes-after-sslrequest-are-tls:case_client_bytes_after_sslrequest
