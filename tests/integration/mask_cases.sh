@@ -12,6 +12,11 @@ MASK_CASES=(
 	mask-cli:case_mask_cli
 	mask-pymysql:case_mask_pymysql
 	mask-mysql2-query-execute:case_mask_mysql2
+	mask-select-shapes:case_mask_shapes
+	mask-error-messages:case_mask_error_message
+	mask-roles-and-clear-columns:case_mask_roles_and_clear_columns
+	mask-column-definitions:case_mask_definitions
+	mask-20mib-row:case_mask_20mib_row
 )
 
 # start_mask_gw: sets MASK_PORT, MASK_TOKEN and MASK_POLICY; (re)creates shop.cards.
@@ -33,7 +38,7 @@ start_mask_gw() {
 	MASK_POLICY="$WORK/mask.policy"
 	cp "$IT/policies/mask.policy" "$MASK_POLICY"
 	jit_config "$WORK/gw-mask.ini" "$GW2_PORT" itmask "$MASK_POLICY"
-	printf '\n[masking]\nkey_file = %s\n' "$WORK/mask.key" >>"$WORK/gw-mask.ini"
+	printf '\n[masking]\nkey_file = %s\n\n[limits]\nrow = 67108864\n' "$WORK/mask.key" >>"$WORK/gw-mask.ini"
 	start_gw mask "$WORK/gw-mask.ini" || return 1
 	MASK_PORT=$GW2_PORT
 	MASK_PID=$GW2_PID
@@ -110,5 +115,128 @@ case_mask_mysql2() {
 	for mode in --query --execute; do
 		out=$(m2_mask agent "$mode" "$MASK_SELECT"); echo "$mode: $out"
 		[[ "$out" == "$want" ]] || { echo "mysql2 $mode: expected $want"; return 1; }
+	done
+}
+
+# mask_leaks OUTPUT: a clear card number or email of shop.cards in OUTPUT, or nothing.
+mask_leaks() {
+	grep -Eo '4111111111111111|5500 0000 0000 0004|5500000000000004|ann\.lee@|bo@mail|cy@example' <<<"$1" | head -n 1
+}
+
+# The card column escapes by no shape of SELECT: an alias, CONCAT, UNION, a scalar subquery, a
+# derived table, a CTE, GROUP_CONCAT, JSON, a prepared text; each comes back masked.
+case_mask_shapes() {
+	local q out leak n=0
+	start_mask_gw || return 1
+	while IFS= read -r q; do
+		[[ -z "$q" ]] && continue
+		out=$(cli_mask agent -B -N -e "$q"); echo "$q => $(tr '\n' '|' <<<"$out")"
+		leak=$(mask_leaks "$out")
+		[[ -z "$leak" ]] || { echo "clear value '$leak' through: $q"; return 1; }
+		grep -q '^ERROR' <<<"$out" && { echo "refused: $q"; return 1; }
+		grep -q '\*\*\*\*' <<<"$out" || { echo "nothing masked in: $q"; return 1; }
+		n=$((n + 1))
+	done <<'SQL'
+SELECT card_number AS c FROM shop.cards WHERE id = 1
+SELECT c FROM (SELECT card_number AS c FROM shop.cards WHERE id = 1) AS x
+SELECT c FROM (SELECT card_number AS c FROM shop.cards WHERE id = 1 LIMIT 1) AS x
+WITH w AS (SELECT card_number AS c FROM shop.cards WHERE id = 1) SELECT c FROM w
+SELECT CONCAT('card: ', card_number) FROM shop.cards WHERE id = 1
+SELECT UPPER(email) FROM shop.cards WHERE id = 1
+SELECT card_number FROM shop.cards WHERE id = 1 UNION SELECT 'x'
+SELECT 'x' UNION ALL SELECT card_number FROM shop.cards WHERE id = 1
+SELECT (SELECT card_number FROM shop.cards WHERE id = 1) AS s
+SELECT GROUP_CONCAT(card_number) FROM shop.cards
+SELECT JSON_OBJECT('c', card_number) FROM shop.cards WHERE id = 1
+SELECT REPLACE(card_number, ' ', '') FROM shop.cards WHERE id = 2
+SELECT * FROM (SELECT * FROM shop.cards) t WHERE id = 1
+SELECT '4111111111111111' AS typed_in
+SELECT CONCAT(note) FROM shop.cards WHERE id = 2
+SQL
+	echo "$n shapes, all masked"
+}
+
+# A duplicate-key error echoes the value: the message carries no card number.
+case_mask_error_message() {
+	local out leak
+	start_mask_gw || return 1
+	out=$(cli_mask agent -B -e "INSERT INTO shop.cards VALUES (9, 'Dup', '4111111111111111', 'd@example.com', 1, 1, 1, '2024-01-01', NULL)" | grep '^ERROR'); echo "$out"
+	grep -q '^ERROR 1062 (23000)' <<<"$out" || { echo "no ERR 1062"; return 1; }
+	leak=$(mask_leaks "$out")
+	[[ -z "$leak" ]] || { echo "the error message shows '$leak'"; return 1; }
+	grep -q "Duplicate entry '\*\*\*\*' for key" <<<"$out" || { echo "the value is not redacted in the message"; return 1; }
+	# the same through INSERT IGNORE: a warning, read back with SHOW WARNINGS
+	out=$(cli_mask agent -B -N -e "INSERT IGNORE INTO shop.cards VALUES (9, 'Dup', '4111111111111111', 'd@example.com', 1, 1, 1, '2024-01-01', NULL); SHOW WARNINGS"); echo "$out"
+	grep -q 'Duplicate entry' <<<"$out" || { echo "SHOW WARNINGS did not show the duplicate"; return 1; }
+	leak=$(mask_leaks "$out")
+	[[ -z "$leak" ]] || { echo "SHOW WARNINGS shows '$leak'"; return 1; }
+}
+
+# The role exemption: holders are masked for agent only; auditor reads them (and the rest
+# masked); a result without masked columns is the same as direct.
+case_mask_roles_and_clear_columns() {
+	local out want direct
+	start_mask_gw || return 1
+	out=$(cli_mask auditor -B -N -e "SELECT holder, card_number FROM shop.cards WHERE id = 1"); echo "auditor: $out"
+	[[ "$out" == "Ann Lee	****1111" ]] || { echo "auditor should read holders, cards masked"; return 1; }
+	out=$(cli_mask agent -B -N -e "SELECT holder FROM shop.cards WHERE id = 1"); echo "agent: $out"
+	[[ "$out" == "NULL" ]] || { echo "agent should get NULL holders"; return 1; }
+	direct=$(cli_direct -B -e "SELECT * FROM shop.orders ORDER BY id; SELECT id, LENGTH(card_number) FROM shop.cards ORDER BY id")
+	out=$(cli_mask agent -B -e "SELECT * FROM shop.orders ORDER BY id; SELECT id, LENGTH(card_number) FROM shop.cards ORDER BY id")
+	[[ "$out" == "$direct" ]] || { echo "columns without a mask differ from direct"; return 1; }
+}
+
+# NOT NULL is cleared in the definitions of columns masking may turn NULL (holder, opened);
+# a masked string column's length leaves room for the mask.
+case_mask_definitions() {
+	local out
+	start_mask_gw || return 1
+	out=$(cli_mask agent --column-type-info -t -e "SELECT holder, opened, email, id FROM shop.cards WHERE id = 1"); echo "$out"
+	"$PY" - "$out" <<'PYEOF' || return 1
+import re, sys
+flags, lengths, cur = {}, {}, None
+for line in sys.argv[1].splitlines():
+    m = re.match(r"Field +\d+: +`(\w+)`", line)
+    if m:
+        cur = m.group(1)
+    elif cur and line.startswith("Flags:"):
+        flags[cur] = line.split()[1:]
+    elif cur and line.startswith("Length:"):
+        lengths[cur] = int(line.split()[1])
+bad = [c for c in ("holder", "opened") if "NOT_NULL" in flags.get(c, ["?"])]
+if bad or "NOT_NULL" not in flags.get("email", []) or "NOT_NULL" not in flags.get("id", []):
+    sys.exit("NOT NULL flags wrong: %r" % flags)
+if lengths.get("email", 0) < 160:
+    sys.exit("email's length %r leaves no room for its mask" % lengths.get("email"))
+print("flags ok:", flags)
+PYEOF
+}
+
+# A 20 MiB row with a masked column and an unmasked one: the mask applies, the 20 MiB value
+# arrives whole (PyMySQL text, mysql2 binary), with packets split and sized right.
+case_mask_20mib_row() {
+	local want got mode
+	start_mask_gw || return 1
+	timeout 60 "$PY" - "$DB_PORT" "$DB/admin-password" <<'PYEOF' || { echo "inserting the 20 MiB row failed"; return 1; }
+import os, sys, pymysql
+pw = open(sys.argv[2]).readline().strip()
+c = pymysql.connect(host="127.0.0.1", port=int(sys.argv[1]), user="jg_admin", password=pw,
+                    autocommit=True, max_allowed_packet=64 << 20)
+cur = c.cursor()
+cur.execute("CREATE TABLE IF NOT EXISTS shop.bigcards (id INT PRIMARY KEY, card_number VARCHAR(25), data LONGBLOB)")
+cur.execute("REPLACE INTO shop.bigcards VALUES (1, '4111111111111111', %s)", (os.urandom(20 * 1024 * 1024 + 7),))
+PYEOF
+	want=$(T=60 py_direct "SELECT SHA2(data, 256), LENGTH(data) FROM shop.bigcards WHERE id = 1" |
+		"$PY" -c 'import json,sys; r=json.loads(sys.stdin.readline())["rows"][0]; print("****1111", r[0], r[1])')
+	for mode in pymysql mysql2; do
+		if [[ $mode == pymysql ]]; then
+			got=$(T=90 py_mask agent --hash-bytes "SELECT card_number, data FROM shop.bigcards WHERE id = 1")
+		else
+			got=$(T=90 m2_mask agent --execute --hash-bytes "SELECT card_number, data FROM shop.bigcards WHERE id = 1")
+		fi
+		got=$("$PY" -c 'import json,sys; r=json.loads(sys.stdin.readline())["rows"][0]; print(r[0], r[1]["sha256"], r[1]["len"])' <<<"$got" 2>&1) ||
+			{ echo "$mode: $got"; return 1; }
+		echo "$mode: $got"
+		[[ "$got" == "$want" ]] || { echo "$mode: '$got' != '$want'"; return 1; }
 	done
 }
