@@ -303,10 +303,13 @@ static void explain_masks(const struct jg_policy *p, const char *role, const cha
 				pat[k] = '\0';
 				pat[d2] = '\0';
 				col = pat + d2 + 1;
-				for (unsigned t = 0; t < st->ntables && t < JG_SQL_TABLES_MAX; t++)
-					if (jg_policy_glob(pat, st->tables[t]) &&
-					    jg_sql_selects(sql, strlen(sql), st, col))
-						printf("  mask \"%s\" (%s) on %s.%s\n", m.name, fn, st->tables[t], col);
+				for (unsigned t = 0; t < st->ntables && t < JG_SQL_TABLES_MAX; t++) {
+					int how = jg_policy_glob(pat, st->tables[t]) ?
+					          jg_sql_selects(sql, strlen(sql), st, col) : 0;
+					if (how)
+						printf("  mask \"%s\" (%s) on %s.%s%s\n", m.name, fn, st->tables[t],
+						       col, how & 2 ? "" : " (through *, where the table has it)");
+				}
 			}
 			c += k;
 			if (*c == ',')

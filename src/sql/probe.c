@@ -58,7 +58,7 @@ struct probe {
 	unsigned nalias;
 	int grew;                          /* this pass added an alias */
 	struct jg_sql_probe *out;
-	int uses;                          /* a client select list reads "*" or a masked column */
+	int uses;                          /* a client select list reads "*" (1), a masked column (2) */
 	struct jg_sql_tok cmp;             /* a construct refused when uses: positions, row compares */
 	const char *cmp_what;
 	struct frame f[FRAMES_MAX];
@@ -220,9 +220,9 @@ static void item_end(struct probe *pr, struct frame *f)
 	if (f->type != F_CLIENT || f->clause != C_SELECT)
 		return;
 	if (it->state == 5) {
-		pr->uses = 1;
+		pr->uses |= 1;
 	} else if ((it->state == 1 || it->state == 4) && masked(pr, &it->col, &which)) {
-		pr->uses = 1;
+		pr->uses |= 2;
 		if (it->has_alias)
 			add_alias(pr, &it->alias);
 	} else if (it->state != 1 && it->state != 4 && it->masked) {
@@ -488,7 +488,7 @@ static int clause_tok(struct probe *pr, struct frame *f, const struct jg_sql_tok
 	case JG_KW_TABLE:
 		if (f->clause != C_START)
 			return 0;
-		pr->uses = 1;                  /* TABLE t: every column, like SELECT * */
+		pr->uses |= 1;                 /* TABLE t: every column, like SELECT * */
 		f->clause = C_SKIP;
 		return 1;
 	default:

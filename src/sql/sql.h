@@ -197,9 +197,10 @@ enum jg_sql_probe_kind jg_sql_probes(const char *sql, size_t len, const struct j
                                      struct jg_sql_probe *out);
 
 /*
- * jg_sql_selects: 1 when statement st (as for jg_sql_probes) reads a column matching name (a glob,
- * lower case), or "*", as a plain item of a select list whose rows go to the client (also
- * through an alias in a derived table); 0 otherwise or when it probes. For `policy explain`.
+ * jg_sql_selects: how statement st (as for jg_sql_probes) reads columns matching name (a glob,
+ * lower case) in a select list whose rows go to the client: bit 0 through "*" (or TABLE t),
+ * bit 1 as a plain item (also through an alias in a derived table); 0 when neither, or when it
+ * probes. For `policy explain`.
  */
 int jg_sql_selects(const char *sql, size_t len, const struct jg_sql_stmt *st, const char *name);
 
