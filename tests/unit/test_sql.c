@@ -298,6 +298,14 @@ static void check_bounds(const char *p, size_t n, unsigned mode)
 		CHECK((unsigned)st->kind < JG_SQL_KIND_COUNT);
 		CHECK(st->ntables <= JG_SQL_TABLES_MAX);
 		CHECK(memchr(st->fingerprint, '\0', sizeof(st->fingerprint)) != NULL);
+		/* the probing reader goes over the same bytes: within them, whatever they are */
+		if (rc == JG_OK) {
+			static const char *const names[] = { "s*", "c" }, *const tables[] = { "d.*" };
+			struct jg_sql_probe pb;
+
+			if (jg_sql_probes(p, n, st, names, 2, tables, 1, &pb) != JG_SQL_PROBE_NONE)
+				CHECK(pb.at <= n && pb.len <= n - pb.at);
+		}
 	}
 }
 
