@@ -131,6 +131,8 @@ static void describe(FILE *f, const struct jg_policy_decision *d)
 	fprintf(f, "%s", jg_policy_action_name(d->action));
 	if (d->rule >= 0)
 		fprintf(f, " by rule \"%s\" (line %u)", d->rule_name, d->line);
+	else if (d->rule == JG_POLICY_BY_MASK)
+		fprintf(f, " by mask \"%s\" (line %u)", d->rule_name, d->line);
 	else
 		fprintf(f, " by %s", d->rule == JG_POLICY_BY_DEFAULT ? "the default (no rule matched)" :
 		        d->rule == JG_POLICY_BY_UNKNOWN ? "unknown (statement not classified)" :
@@ -274,6 +276,57 @@ static int cmd_test(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+/* explain_masks: the masks that apply to statement st for role, where explain can tell: the
+ * plain columns and "*" of a SELECT's result over a table of a mask's patterns, and the
+ * detectors, which read result columns whatever the statement. */
+static void explain_masks(const struct jg_policy *p, const char *role, const char *sql,
+                          const struct jg_sql_stmt *st)
+{
+	static const char *const fns[] = { "?", "redact", "last4", "hash", "null", "email" };
+	static const char *const dets[] = { "luhn", "email", "iban", "ssn" };
+
+	for (unsigned i = 0; i < p->nmasks; i++) {
+		struct jg_policy_mask m;
+		const char *fn;
+
+		jg_policy_mask_at(p, i, &m);
+		if (!jg_policy_mask_applies(p, i, role))
+			continue;
+		fn = (unsigned)m.fn < JG_ARRAY_LEN(fns) ? fns[m.fn] : "?";
+		for (const char *c = m.columns; st->kind == JG_SQL_SELECT && *c; ) {
+			size_t k = strcspn(c, ","), d1 = strcspn(c, "."), d2;
+			char pat[512], *col;
+
+			d2 = d1 < k ? d1 + 1 + strcspn(c + d1 + 1, ".") : k;
+			if (d2 < k && k < sizeof(pat)) {
+				memcpy(pat, c, k);
+				pat[k] = '\0';
+				pat[d2] = '\0';
+				col = pat + d2 + 1;
+				for (unsigned t = 0; t < st->ntables && t < JG_SQL_TABLES_MAX; t++) {
+					int how = jg_policy_glob(pat, st->tables[t]) ?
+					          jg_sql_selects(sql, strlen(sql), st, col) : 0;
+					if (how)
+						printf("  mask \"%s\" (%s) on %s.%s%s\n", m.name, fn, st->tables[t],
+						       col, how & 2 ? "" : " (through *, where the table has it)");
+				}
+			}
+			c += k;
+			if (*c == ',')
+				c++;
+		}
+		if (m.detect && (st->kind == JG_SQL_SELECT || st->kind == JG_SQL_CALL ||
+		                 st->kind == JG_SQL_EXECUTE || st->kind == JG_SQL_UNKNOWN)) {
+			printf("  mask \"%s\" (%s): detectors", m.name, fn);
+			for (unsigned b = 0, n = 0; b < JG_ARRAY_LEN(dets); b++)
+				if (m.detect & (1u << b))
+					printf("%s%s", n++ ? ", " : " ", dets[b]);
+			printf(" scan %s\n", m.scan_all ? "every result column" :
+			       "result columns without origin (expressions, unions, derived values)");
+		}
+	}
+}
+
 static int cmd_explain(int argc, char **argv)
 {
 	const char *file = NULL, *db = NULL, *sql = NULL;
@@ -314,12 +367,16 @@ static int cmd_explain(int argc, char **argv)
 		snprintf(tags, sizeof(tags), "%s %s", ctx.tags ? ctx.tags : "", comment);
 		ctx.tags = tags;
 		jg_policy_decide(&p, &ctx, st, &one);
+		if (one.action != JG_POLICY_DENY)
+			jg_policy_mask_probe(&p, ctx.role, sql, strlen(sql), st, &one);
 		printf("statement %u: %s", i + 1, jg_sql_kind_name(st->kind));
 		for (unsigned t = 0; t < st->ntables; t++)
 			printf("%s%s", t ? "," : " ", st->tables[t]);
 		printf(": ");
 		describe(stdout, &one);
 		putchar('\n');
+		if (one.action != JG_POLICY_DENY)
+			explain_masks(&p, ctx.role, sql, st);
 		ctx.tags = NULL;
 	}
 	if (res.nstmts > 1) {

@@ -383,6 +383,103 @@ int jg_policy_mask_applies(const struct jg_policy *p, unsigned i, const char *ro
 	return *roles == '\0' || in_list(roles, role, strlen(role), 0);
 }
 
+#define PATTERNS_MAX 64
+
+/* split_columns: a mask's "schema.table.column" patterns into column and table parts (in buf);
+ * the count, or -1 when they do not fit (the caller then refuses: nothing is left unchecked). */
+static int split_columns(const char *cols, char *buf, size_t cap, const char **names,
+                         const char **tables)
+{
+	int n = 0;
+	size_t used = 0;
+
+	while (*cols) {
+		size_t k = strcspn(cols, ","), d1 = strcspn(cols, "."), d2;
+
+		if (n >= PATTERNS_MAX || used + k + 2 > cap || d1 >= k)
+			return -1;
+		d2 = d1 + 1 + strcspn(cols + d1 + 1, ".");
+		if (d2 >= k)
+			return -1;
+		memcpy(buf + used, cols, k);
+		buf[used + d2] = '\0';              /* "schema.table" then "column" */
+		buf[used + k] = '\0';
+		tables[n] = buf + used;
+		names[n++] = buf + used + d2 + 1;
+		used += k + 1;
+		cols += k;
+		if (*cols == ',')
+			cols++;
+	}
+	return n;
+}
+
+/* mask_scope: does the statement name a table of the patterns, or are its tables unknown? */
+static int mask_scope(const struct jg_sql_stmt *st, const char *const *tables, int n)
+{
+	if (st->kind == JG_SQL_UNKNOWN || (st->flags & JG_SQL_TRUNCATED) ||
+	    ((st->flags & JG_SQL_OPAQUE) && (st->kind == JG_SQL_PREPARE || st->kind == JG_SQL_EXECUTE)))
+		return 1;
+	for (unsigned t = 0; t < st->ntables && t < JG_SQL_TABLES_MAX; t++)
+		for (int i = 0; i < n; i++) {
+			const char *dot = strchr(tables[i], '.');
+			/* a table the gateway could not place in a schema: its name alone */
+			if (strchr(st->tables[t], '.') ? jg_policy_glob(tables[i], st->tables[t]) :
+			    (dot && jg_policy_glob(dot + 1, st->tables[t])))
+				return 1;
+		}
+	return 0;
+}
+
+static _Thread_local char probe_msg[768];
+
+int jg_policy_mask_probe(const struct jg_policy *p, const char *role, const char *sql, size_t len,
+                         const struct jg_sql_stmt *st, struct jg_policy_decision *d)
+{
+	for (unsigned i = 0; i < p->nmasks; i++) {
+		struct jg_policy_mask m;
+		struct jg_sql_probe pb;
+		const char *names[PATTERNS_MAX], *tables[PATTERNS_MAX];
+		char buf[4096];
+		int n;
+
+		jg_policy_mask_at(p, i, &m);
+		if (!m.probing_refused || !*m.columns || !jg_policy_mask_applies(p, i, role))
+			continue;
+		n = split_columns(m.columns, buf, sizeof(buf), names, tables);
+		if (n >= 0 && !mask_scope(st, tables, n))
+			continue;
+		if (n < 0) {
+			pb.kind = JG_SQL_PROBE_OPAQUE;
+			pb.what = "a mask with more column patterns than jitgate checks";
+		} else if (jg_sql_probes(sql, len, st, names, (unsigned)n, tables, (unsigned)n, &pb) ==
+		           JG_SQL_PROBE_NONE) {
+			continue;
+		}
+		memset(d, 0, sizeof(*d));
+		d->action = JG_POLICY_DENY;
+		d->rule = JG_POLICY_BY_MASK;
+		d->rule_name = m.name;
+		d->line = m.line;
+		d->approvers = "";
+		if (pb.kind == JG_SQL_PROBE_NAME) {
+			snprintf(probe_msg, sizeof(probe_msg), "column %s is masked (mask \"%s\"%s): it may "
+			         "be read only as a plain column of a SELECT's result, not in WHERE, ON, "
+			         "USING, HAVING, ORDER BY, GROUP BY, an expression or a function, nor copied "
+			         "by INSERT/UPDATE/CREATE ... SELECT or SELECT ... INTO", pb.name, m.name,
+			         pb.which < (unsigned)n ? "" : ", through an alias");
+		} else {
+			snprintf(probe_msg, sizeof(probe_msg), "this statement could reach the columns "
+			         "masked by mask \"%s\" without reading them as plain columns of a "
+			         "SELECT's result: %s; select the columns by name, and compare, sort and "
+			         "group only on columns that are not masked", m.name, pb.what);
+		}
+		d->message = probe_msg;
+		return 1;
+	}
+	return 0;
+}
+
 const char *jg_policy_action_name(enum jg_policy_action a)
 {
 	return a == JG_POLICY_ALLOW ? "allow" : a == JG_POLICY_DENY ? "deny" :
@@ -509,6 +606,10 @@ int jg_policy_judge_classified(const struct jg_policy *p, const struct jg_policy
 	c.tags = tags;
 	for (unsigned i = 0; i < cls->nstmts; i++) {
 		jg_policy_decide(p, &c, &cls->stmts[i], &d);
+		/* a mask's refusal counts unless a rule refused already; once the query is refused,
+		 * later statements cannot change the decision (and the message stays the first's) */
+		if (d.action != JG_POLICY_DENY && (i == 0 || out->action != JG_POLICY_DENY))
+			jg_policy_mask_probe(p, c.role, sql, len, &cls->stmts[i], &d);
 		if (i == 0 || rank[d.action] > rank[out->action]) {
 			*out = d;
 			*which = i;

@@ -147,7 +147,8 @@ int jg_policy_judge(const struct jg_policy *p, const struct jg_policy_ctx *ctx,
 /*
  * jg_policy_judge_classified: the same decision over a classification already made of sql
  * (cls; NULL when the text had more statements than the classifier takes: a deny naming no
- * rule, and JG_ERR_TOOBIG). Whatever the policy says, a text the classifier cannot read the way
+ * rule, and JG_ERR_TOOBIG). A statement the rules allow or hold is still denied by a mask with
+ * `probing refuse` that finds it probing (jg_policy_mask_probe). Whatever the policy says, a text the classifier cannot read the way
  * the server will (cls->refuse) and one that turns off the session tracking jitgate observes the
  * server through are denied (JG_POLICY_BY_READING). The session state is the caller's to update.
  */
@@ -200,6 +201,18 @@ void jg_policy_mask_at(const struct jg_policy *p, unsigned i, struct jg_policy_m
 /* jg_policy_mask_applies: 1 when the i-th mask applies to sessions in role (the MySQL user
  * name; NULL reads as ""): role is one of its roles, or it names none. 0 otherwise. */
 int jg_policy_mask_applies(const struct jg_policy *p, unsigned i, const char *role);
+/*
+ * jg_policy_mask_probe: for one statement st of sql[0..len) (classified from that text), the
+ * refusal of the first mask that applies to role, has `probing refuse`, and finds st able to
+ * recover its values: 1 with *d a deny (rule JG_POLICY_BY_MASK, rule_name the mask's name, line
+ * its line, message for the client: it lives in a buffer of the calling thread, valid until the
+ * thread's next refusal by a mask). 0, *d untouched, when no mask refuses. No allocation;
+ * costs nothing unless such a mask's tables are in the statement (or the statement's tables are
+ * unknown). jg_policy_judge_classified calls it for every statement.
+ */
+int jg_policy_mask_probe(const struct jg_policy *p, const char *role, const char *sql, size_t len,
+                         const struct jg_sql_stmt *st, struct jg_policy_decision *d);
+
 /* jg_policy_action_name: "allow", "deny", "review". */
 const char *jg_policy_action_name(enum jg_policy_action a);
 

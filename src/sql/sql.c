@@ -87,7 +87,13 @@ static int is_name(const struct jg_sql_tok *t)
  * not fit (identifiers are at most 64 characters; a longer one is not a real name). */
 static int ident(const struct cls *c, const struct jg_sql_tok *t, char *out, size_t cap)
 {
-	const char *p = c->s + t->start;
+	return jg_sql_ident_text(c->s, t, out, cap);
+}
+
+/* see sql_lex.h */
+int jg_sql_ident_text(const char *s, const struct jg_sql_tok *t, char *out, size_t cap)
+{
+	const char *p = s + t->start;
 	size_t n = t->len, o = 0;
 	char q = 0;
 
@@ -105,6 +111,11 @@ static int ident(const struct cls *c, const struct jg_sql_tok *t, char *out, siz
 	}
 	out[o] = '\0';
 	return (int)o;
+}
+
+int jg_sql_kw_reserved(enum jg_sql_kw kw)
+{
+	return (unsigned)kw < JG_KW_COUNT && kw_reserved[kw];
 }
 
 static void add_table_str(struct cls *c, const char *name)
@@ -317,12 +328,14 @@ static int scan(struct cls *c, struct scan *sc)
 	struct fp f = { .buf = c->st->fingerprint, .prev = JG_TOK_END };
 	struct jg_sql_stmt *st = c->st;
 	enum jg_sql_kw prevkw = JG_KW_NONE;
+	enum jg_sql_tok_type prevtype = JG_TOK_END;
 	int load_file = 0;
 
 	memset(sc, 0, sizeof(*sc));
 	sc->query[0] = 1;
 	st->fingerprint[0] = '\0';
 	for (cur_init(c, &k); k.t.type != JG_TOK_END; prevkw = k.t.type == JG_TOK_WORD ? k.t.kw : JG_KW_NONE,
+	     prevtype = k.t.type,
 	     next(&k)) {
 		const struct jg_sql_tok *t = &k.t;
 		int d = sc->depth < DEPTH_MAX ? sc->depth : DEPTH_MAX - 1;
@@ -433,6 +446,18 @@ static int scan(struct cls *c, struct scan *sc)
 				case JG_KW_LIMIT:
 					if (sc->depth == 0)
 						st->flags |= JG_SQL_HAS_LIMIT;
+					break;
+				case JG_KW_TABLE:
+					/* TABLE t as a query inside another (MySQL 8): (TABLE t),
+					 * UNION TABLE t, INSERT INTO s TABLE t: t is read */
+					if (prevtype == JG_TOK_LPAREN || prevtype == JG_TOK_RPAREN ||
+					    prevtype == JG_TOK_QIDENT || prevkw == JG_KW_UNION ||
+					    prevkw == JG_KW_EXCEPT || prevkw == JG_KW_INTERSECT ||
+					    prevkw == JG_KW_ALL || prevkw == JG_KW_DISTINCT ||
+					    (prevtype == JG_TOK_WORD && prevkw == JG_KW_NONE)) {
+						sc->expect = 1;
+						sc->nselect++;    /* a query: INSERT ... TABLE copies */
+					}
 					break;
 				case JG_KW_OUTFILE: case JG_KW_DUMPFILE:
 					if (prevkw == JG_KW_INTO)
@@ -1224,48 +1249,9 @@ static void inner(struct cls *c, struct cur *k)
 		c->st->inner = JG_SQL_UNKNOWN;
 		return;
 	}
-	for (; k->t.type == JG_TOK_STRING; next(k)) {
-		const char *p = c->s + k->t.start;
-		size_t len = k->t.len;
-		size_t i = 0;
-		char q;
-
-		while (i < len && p[i] != '\'' && p[i] != '"')    /* N'..' and _cs'..' */
-			i++;
-		if (i >= len)
-			break;
-		q = p[i++];
-		len--;                                              /* closing quote */
-		for (; i < len; i++) {
-			char ch = p[i];
-
-			if (ch == q && i + 1 < len && p[i + 1] == q) {
-				i++;
-			} else if (ch == '\\' && !(c->start.mode & JG_SQL_MODE_NO_BACKSLASH_ESCAPES) &&
-			           i + 1 < len) {
-				i++;
-				switch (p[i]) {
-				case '0': ch = '\0'; break;
-				case 'n': ch = '\n'; break;
-				case 'r': ch = '\r'; break;
-				case 't': ch = '\t'; break;
-				case 'b': ch = '\b'; break;
-				case 'Z': ch = 0x1a; break;
-				case '%': case '_':
-					if (n >= sizeof(buf)) { ok = 0; break; }
-					buf[n++] = '\\';
-					ch = p[i];
-					break;
-				default: ch = p[i]; break;
-				}
-			}
-			if (n >= sizeof(buf)) {
-				ok = 0;
-				break;
-			}
-			buf[n++] = ch;
-		}
-	}
+	for (; k->t.type == JG_TOK_STRING; next(k))
+		if (ok)
+			n = jg_sql_string_text(c->s, &k->t, c->start.mode, buf, n, sizeof(buf), &ok);
 	if (k->t.type != JG_TOK_END && !is_kw(k, JG_KW_USING)) {
 		/* FROM 'a' + x, CONCAT(...) etc.: not a plain literal */
 		c->st->flags |= JG_SQL_OPAQUE;
@@ -1316,6 +1302,54 @@ static void inner(struct cls *c, struct cur *k)
 	c->st->flags |= sub->flags & ~(unsigned)JG_SQL_MODE_CHANGE;
 	for (unsigned i = 0; i < sub->ntables; i++)
 		add_table_str(c, sub->tables[i]);
+}
+
+/* see sql_lex.h */
+size_t jg_sql_string_text(const char *s, const struct jg_sql_tok *t, unsigned mode, char *buf,
+                          size_t n, size_t cap, int *ok)
+{
+	const char *p = s + t->start;
+	size_t len = t->len, i = 0;
+	char q;
+
+	while (i < len && p[i] != '\'' && p[i] != '"')    /* N'..' and _cs'..' */
+		i++;
+	if (i >= len)
+		return n;
+	q = p[i++];
+	len--;                                              /* closing quote */
+	for (; i < len; i++) {
+		char ch = p[i];
+
+		if (ch == q && i + 1 < len && p[i + 1] == q) {
+			i++;
+		} else if (ch == '\\' && !(mode & JG_SQL_MODE_NO_BACKSLASH_ESCAPES) && i + 1 < len) {
+			i++;
+			switch (p[i]) {
+			case '0': ch = '\0'; break;
+			case 'n': ch = '\n'; break;
+			case 'r': ch = '\r'; break;
+			case 't': ch = '\t'; break;
+			case 'b': ch = '\b'; break;
+			case 'Z': ch = 0x1a; break;
+			case '%': case '_':
+				if (n >= cap) {
+					*ok = 0;
+					return n;
+				}
+				buf[n++] = '\\';
+				ch = p[i];
+				break;
+			default: ch = p[i]; break;
+			}
+		}
+		if (n >= cap) {
+			*ok = 0;
+			return n;
+		}
+		buf[n++] = ch;
+	}
+	return n;
 }
 
 static void h_prepare(struct cls *c, struct cur *k)
@@ -1561,6 +1595,11 @@ static enum jg_sql_tok_type one_stmt(struct reading *r, const char *text, size_t
 	r->lx.cs = r->sess.charset;
 	r->lx.exec_seen = r->lx.in_exec;      /* an executable comment goes on from the last one */
 	c->start = r->lx;
+	st->lex.modes = (uint8_t)(1u << (r->sess.sql_mode & 3u));
+	st->lex.cs = (uint8_t)r->lx.cs;
+	st->lex.in_exec = (uint8_t)r->lx.in_exec;
+	st->lex.mysql = (uint8_t)r->lx.mysql;
+	st->lex.version = r->lx.version;
 	c->new_mode = r->sess.sql_mode;
 	c->new_cs = r->sess.charset;
 	classify_stmt(c, &sc);
@@ -1661,6 +1700,7 @@ int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
 				refuse(out, JG_SQL_AMBIGUOUS, out->nstmts);
 				return JG_OK;
 			} else {
+				st->lex.modes |= alt.lex.modes;
 				merge(st, &alt);
 			}
 			if (rd[r].lx.ambiguous)

@@ -67,6 +67,14 @@ struct jg_sql_stmt {
 	char tables[JG_SQL_TABLES_MAX][JG_SQL_NAME_MAX]; /* "schema.table", lower case */
 	char fingerprint[JG_SQL_FP_MAX];                 /* literals as ?, whitespace folded */
 	enum jg_sql_kind inner;                          /* PREPARE ... FROM 'literal': its kind */
+	struct {                 /* the lexer at the statement's first byte, to read it again */
+		uint8_t modes;       /* bit m set: read under sql_mode m (JG_SQL_MODE_* bits, 0..3);
+		                      * several after a SET sql_mode of unknown value */
+		uint8_t cs;          /* enum jg_sql_charset */
+		uint8_t in_exec;     /* it starts inside an executable comment */
+		uint8_t mysql;
+		uint32_t version;
+	} lex;
 };
 
 /* The server the tools (jitgate sql classify, policy test) read for when not told: MariaDB 10.11.6.
@@ -145,6 +153,56 @@ enum jg_sql_charset jg_sql_charset_of(const char *name, size_t n);
 /* jg_sql_version_of: a server's version string from its greeting ("5.5.5-10.11.6-MariaDB-...",
  * "8.0.36") into *version (101106, 80036) and *mysql; -1 when it has no version. */
 int jg_sql_version_of(const char *v, uint32_t *version, uint8_t *mysql);
+
+/*
+ * Probing: a use of a masked column from which its values could be recovered one comparison at
+ * a time (docs/policy-language.md, "Probing"). Allowed: a masked name as a plain item of the
+ * select list (`col`, `t.col`, `db.t.col`, with `AS alias` or a bare alias) of a SELECT whose
+ * rows go to the client: the top-level query, its UNION ALL branches, derived tables and CTE
+ * bodies in its FROM and WITH; and `*` there. Anything else is a probe.
+ */
+enum jg_sql_probe_kind {
+	JG_SQL_PROBE_NONE = 0,
+	JG_SQL_PROBE_NAME,       /* a masked name (names[which]) or an alias of a masked column
+	                          * (which == nnames) used elsewhere than as a plain select item */
+	JG_SQL_PROBE_INDIRECT,   /* reaches masked columns without naming them (`what` says how:
+	                          * ORDER BY a position, NATURAL JOIN, `*` in a subquery, ...) */
+	JG_SQL_PROBE_OPAQUE,     /* text jitgate cannot see (PREPARE ... FROM @var, EXECUTE
+	                          * IMMEDIATE @var), or nested deeper than it reads */
+};
+
+struct jg_sql_probe {
+	enum jg_sql_probe_kind kind;
+	size_t at, len;          /* the bytes of the use in the text given */
+	unsigned which;          /* NAME: the index in names, or nnames for an alias */
+	const char *what;        /* static text: the construct ("ORDER BY a position", ...) */
+	char name[66];           /* NAME: the name used, unquoted, lower case */
+};
+
+/*
+ * jg_sql_probes: does statement st (classified from sql[0..len) by jg_sql_classify, which
+ * recorded how to read it again in st->lex) probe the columns named by names (nnames column-name
+ * globs, lower case: `*` any run, `?` one character)? tables (ntables "schema.table" globs, lower
+ * case) are the tables of the same patterns: they tell whether an INSERT's target is one whose
+ * columns could be reached by position. Returns out->kind, JG_SQL_PROBE_NONE when there is no
+ * probe. The text is read token by token exactly as the classifier read it (comments, strings,
+ * quoting under the statement's sql_mode, executable comments; under every sql_mode the
+ * classifier read it under); the text of PREPARE ... FROM 'literal' is read as a statement.
+ * Everything is borrowed for the call; no allocation. The caller calls it only for statements
+ * that name a table of the patterns or whose tables are unknown: it does not look at tables.
+ */
+enum jg_sql_probe_kind jg_sql_probes(const char *sql, size_t len, const struct jg_sql_stmt *st,
+                                     const char *const *names, unsigned nnames,
+                                     const char *const *tables, unsigned ntables,
+                                     struct jg_sql_probe *out);
+
+/*
+ * jg_sql_selects: how statement st (as for jg_sql_probes) reads columns matching name (a glob,
+ * lower case) in a select list whose rows go to the client: bit 0 through "*" (or TABLE t),
+ * bit 1 as a plain item (also through an alias in a derived table); 0 when neither, or when it
+ * probes. For `policy explain`.
+ */
+int jg_sql_selects(const char *sql, size_t len, const struct jg_sql_stmt *st, const char *name);
 
 /* Names for JSON output and the policy language. */
 const char *jg_sql_kind_name(enum jg_sql_kind k);

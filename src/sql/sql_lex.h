@@ -1,5 +1,6 @@
 /*
- * sql_lex.h: the SQL tokenizer generated from spec/sql.re into gen/sql.c, used by sql.c only.
+ * sql_lex.h: the SQL tokenizer generated from spec/sql.re into gen/sql.c, used by src/sql only
+ * (sql.c, probe.c).
  *
  * The lexer reads text[0..len) through an index and treats every position at or past len as a
  * NUL, so it never reads outside the caller's buffer and needs no terminator; a NUL byte inside
@@ -229,5 +230,18 @@ void jg_sql_lex(struct jg_sql_lexer *lx, struct jg_sql_tok *t);
 
 /* jg_sql_keyword: which keyword s[0..n) is, case-insensitively; JG_KW_NONE when it is none. */
 enum jg_sql_kw jg_sql_keyword(const char *s, size_t n);
+
+/* jg_sql_kw_reserved: 1 when MySQL reserves the keyword (it cannot be an unquoted name). */
+int jg_sql_kw_reserved(enum jg_sql_kw kw);
+
+/* jg_sql_ident_text: identifier token t of s unquoted (`a``b`, "a""b") and lower-cased into out;
+ * its length, or -1 when it does not fit in cap (with its NUL). */
+int jg_sql_ident_text(const char *s, const struct jg_sql_tok *t, char *out, size_t cap);
+
+/* jg_sql_string_text: appends the text of string token t of s (N'..', _cs'..' too) to buf[n..cap),
+ * escapes undone as the server does under sql_mode mode; returns the new length, *ok = 0 when
+ * it did not fit. */
+size_t jg_sql_string_text(const char *s, const struct jg_sql_tok *t, unsigned mode, char *buf,
+                          size_t n, size_t cap, int *ok);
 
 #endif

@@ -550,3 +550,175 @@ JG_TEST(policy_masks)
 	}
 	free(out);
 }
+
+/* Probing: a masked column may be read only as a plain column of a result that goes to the
+ * client (docs/policy-language.md, "Probing"). 1: refused by the mask; 0: the rules decide
+ * (here: allow). */
+static const char probing_src[] =
+	"policy \"probe\" {\n"
+	"  default allow\n"
+	"  unknown allow\n"
+	"  role analyst { groups \"g\" }\n"
+	"  role dba { groups \"g\" }\n"
+	"  rule \"no-drop\" { kind drop deny \"no DROP\" }\n"
+	"  mask \"cards\" { columns \"shop.cards.card_number\", \"shop.*.cvv\" with last4\n"
+	"                 probing refuse roles analyst }\n"
+	"  mask \"emails\" { columns \"shop.customers.email\" with email }\n"
+	"}\n";
+
+static const struct { int refused; unsigned mode; const char *sql; } probing_cases[] = {
+	/* plain columns of the result */
+	{ 0, 0, "SELECT card_number FROM cards WHERE id = 5" },
+	{ 0, 0, "SELECT * FROM shop.cards" },
+	{ 0, 0, "SELECT id, card_number AS c FROM cards" },
+	{ 0, 0, "SELECT id, card_number c, cards.cvv, shop.cards.card_number FROM cards" },
+	{ 0, 0, "SELECT c.* FROM cards c JOIN orders o ON o.card_id = c.id WHERE o.total > 10" },
+	{ 0, 0, "SELECT x.c FROM (SELECT card_number c FROM cards) x" },
+	{ 0, 0, "WITH x AS (SELECT card_number FROM cards WHERE id = 1) SELECT * FROM x" },
+	{ 0, 0, "SELECT card_number FROM cards UNION ALL SELECT card_number FROM old.cards" },
+	{ 0, 0, "(SELECT card_number FROM cards LIMIT 1)" },
+	{ 0, 0, "SELECT /* card_number */ id FROM cards WHERE /* card_number = 1 */ id = 2" },
+	{ 0, 0, "SELECT id FROM cards WHERE note = 'card_number LIKE 4%'" },
+	{ 0, 0, "SELECT id FROM cards WHERE note = \"card_number\"" },
+	{ 0, 0, "SELECT COUNT(*) FROM cards WHERE id > 3" },
+	{ 0, 0, "SELECT card_number FROM cards ORDER BY id DESC LIMIT 10" },
+	{ 0, 0, "SELECT card_number FROM cards FOR UPDATE" },
+	{ 0, 0, "SELECT id FROM cards c USE INDEX (card_number) WHERE id = 1" },
+	{ 0, 0, "SELECT SQL_NO_CACHE card_number FROM cards" },
+	{ 0, 0, "SELECT card_number FROM hr.orders WHERE card_number LIKE '4%'" },   /* not in scope */
+	{ 0, 0, "SELECT email FROM customers WHERE email LIKE 'a%'" },           /* probing allow */
+	{ 0, 0, "UPDATE cards SET status = 'x' WHERE id = 5" },
+	{ 0, 0, "INSERT INTO cards (id, status) VALUES (1, 'new')" },
+	{ 0, 0, "INSERT INTO hr.log SELECT id, now() FROM cards" },
+	{ 0, 0, "DELETE FROM cards WHERE id = 5" },
+	{ 0, 0, "EXECUTE s" },
+	{ 0, 0, "PREPARE s FROM 'SELECT card_number FROM shop.cards WHERE id = ?'" },
+	{ 0, 0, "SELECT 1 FROM cards ORDER BY 1" },
+	{ 0, 0, "SELECT id FROM cards WHERE EXISTS (SELECT 1 FROM orders o WHERE o.card_id = cards.id)" },
+	{ 0, 0, "SELECT card_number FROM cards WHERE id IN (1, 2, 3)" },
+	{ 0, 2, "SELECT \"id\" FROM cards WHERE 'card_number' = 'x'" },
+	/* probing: WHERE, ON, USING, HAVING, ORDER BY, GROUP BY, expressions, functions */
+	{ 1, 0, "SELECT * FROM cards WHERE card_number LIKE '4%'" },
+	{ 1, 0, "SELECT id FROM cards WHERE `card_number` = '4111111111111111'" },
+	{ 1, 0, "SELECT id FROM cards WHERE `CARD_NUMBER` = '4111111111111111'" },
+	{ 1, 0, "SELECT id FROM cards c WHERE c.card_number > '5'" },
+	{ 1, 0, "SELECT id FROM shop.cards WHERE shop.cards.card_number BETWEEN '4' AND '5'" },
+	{ 1, 2, "SELECT id FROM cards WHERE \"card_number\" = '4111'" },
+	{ 1, 0, "SELECT id FROM orders o JOIN cards c ON c.card_number = o.ref" },
+	{ 1, 0, "SELECT id FROM orders JOIN cards USING (card_number)" },
+	{ 1, 0, "SELECT card_number FROM cards HAVING card_number LIKE '4%'" },
+	{ 1, 0, "SELECT card_number c FROM cards HAVING c LIKE '4%'" },
+	{ 1, 0, "SELECT card_number c FROM cards ORDER BY c" },
+	{ 1, 0, "SELECT card_number FROM cards ORDER BY card_number" },
+	{ 1, 0, "SELECT COUNT(*) FROM cards GROUP BY card_number" },
+	{ 1, 0, "SELECT c FROM (SELECT card_number c FROM cards) x WHERE c LIKE '4%'" },
+	{ 1, 0, "SELECT d FROM (SELECT c AS d FROM (SELECT card_number c FROM cards) x) y ORDER BY d" },
+	{ 1, 0, "SELECT c LIKE '4%' FROM (SELECT card_number c FROM cards) x" },
+	{ 1, 0, "SELECT card_number LIKE '4%' FROM cards" },
+	{ 1, 0, "SELECT card_number = '4111' AS hit FROM cards" },
+	{ 1, 0, "SELECT LEFT(card_number, 6) FROM cards" },
+	{ 1, 0, "SELECT CONCAT(card_number, '') FROM cards" },
+	{ 1, 0, "SELECT JSON_OBJECT('n', card_number) FROM cards" },
+	{ 1, 0, "SELECT JSON_EXTRACT(JSON_ARRAY(cvv), '$[0]') FROM cards" },
+	{ 1, 0, "SELECT CASE WHEN card_number LIKE '4%' THEN 1 END FROM cards" },
+	{ 1, 0, "SELECT id, ROW_NUMBER() OVER (ORDER BY card_number) FROM cards" },
+	{ 1, 0, "SELECT id, RANK() OVER w FROM cards WINDOW w AS (PARTITION BY card_number)" },
+	{ 1, 0, "SELECT id FROM cards LIMIT 1 OFFSET 0 -- \n UNION ALL SELECT card_number + 1 FROM cards" },
+	{ 1, 0, "SELECT (SELECT card_number FROM cards LIMIT 1) FROM dual" },
+	{ 1, 0, "SELECT id FROM orders WHERE id IN (SELECT card_number FROM cards)" },
+	{ 1, 0, "WITH x AS (SELECT card_number FROM cards) SELECT * FROM x WHERE card_number > '4'" },
+	{ 1, 0, "SELECT 1 /*!50000 FROM cards WHERE card_number LIKE '4%' */" },
+	/* copies, writes, variables, other statements */
+	{ 1, 0, "INSERT INTO log (v) SELECT card_number FROM cards" },
+	{ 1, 0, "INSERT INTO log SELECT * FROM cards" },
+	{ 1, 0, "CREATE TABLE x AS SELECT card_number FROM cards" },
+	{ 1, 0, "CREATE TABLE x SELECT * FROM cards" },
+	{ 1, 0, "UPDATE cards SET note = card_number WHERE id = 1" },
+	{ 1, 0, "UPDATE t JOIN cards ON t.id = cards.id SET t.a = cards.card_number" },
+	{ 1, 0, "DELETE FROM cards WHERE card_number LIKE '4%'" },
+	{ 1, 0, "INSERT INTO cards (id, card_number) VALUES (1, '4111111111111111')" },
+	{ 1, 0, "INSERT INTO cards VALUES (1, '4111111111111111', '123')" },
+	{ 1, 0, "SELECT card_number INTO @v FROM cards WHERE id = 1" },
+	{ 1, 0, "SELECT * FROM cards WHERE id = 1 INTO OUTFILE '/tmp/x'" },
+	{ 1, 0, "SET @v = (SELECT card_number FROM cards WHERE id = 1)" },
+	{ 1, 0, "DO (SELECT card_number FROM cards WHERE id = 1) LIKE '4%'" },
+	{ 1, 0, "PREPARE s FROM 'SELECT id FROM shop.cards WHERE card_number LIKE ''4%'''" },
+	{ 1, 0, "PREPARE s FROM @q" },
+	/* positions, row comparisons, natural joins */
+	{ 1, 0, "SELECT id, card_number FROM cards ORDER BY 2" },
+	{ 1, 0, "SELECT * FROM cards GROUP BY 2" },
+	{ 1, 0, "SELECT * FROM cards NATURAL JOIN guesses" },
+	{ 1, 0, "SELECT card_number FROM cards WHERE id = 5 UNION SELECT '4111111111111111'" },
+	{ 1, 0, "SELECT card_number FROM cards INTERSECT SELECT '4111111111111111'" },
+	{ 1, 0, "SELECT DISTINCT card_number FROM cards" },
+	{ 1, 0, "SELECT id FROM t WHERE (1, '4111', '1') IN (SELECT * FROM cards)" },
+	{ 1, 0, "SELECT id FROM t WHERE (1, '4111', '1') IN (TABLE cards)" },
+	{ 1, 0, "WITH x (a, b) AS (SELECT id, card_number FROM cards) SELECT * FROM x" },
+	{ 1, 0, "HANDLER cards READ card_idx = ('4111')" },
+};
+
+JG_TEST(policy_probing)
+{
+	struct jg_policy p;
+	uint8_t *out = jg_unit_policy(probing_src, &p);
+
+	if (!out)
+		return;
+	for (size_t i = 0; i < JG_ARRAY_LEN(probing_cases); i++) {
+		struct jg_sql_session sess = { .db = "shop", .version = 101106,
+		                               .sql_mode = probing_cases[i].mode };
+		struct jg_policy_ctx ctx = { "analyst", "g", "alice", "https://idp", NULL };
+		const char *sql = probing_cases[i].sql;
+		struct jg_policy_decision d;
+		unsigned which;
+		int refused;
+
+		jg_policy_judge(&p, &ctx, &sess, sql, strlen(sql), &res, &d, &which);
+		refused = d.action == JG_POLICY_DENY && d.rule == JG_POLICY_BY_MASK;
+		if (refused != probing_cases[i].refused ||
+		    (!refused && d.action != JG_POLICY_ALLOW)) {
+			fprintf(stderr, "probing case %zu: %s: %s %d %s\n", i, sql,
+			        jg_policy_action_name(d.action), d.rule, d.message ? d.message : "");
+			jg_unit_failures++;
+		}
+		/* the same text from a role the mask does not apply to goes through */
+		ctx.role = "dba";
+		sess.sql_mode = probing_cases[i].mode;
+		jg_policy_judge(&p, &ctx, &sess, sql, strlen(sql), &res, &d, &which);
+		CHECK(d.rule != JG_POLICY_BY_MASK);
+	}
+	free(out);
+}
+
+JG_TEST(policy_probing_decision)
+{
+	struct jg_policy p;
+	struct jg_sql_session sess = { .db = "shop", .version = 101106 };
+	struct jg_policy_ctx ctx = { "analyst", "g", "alice", "https://idp", NULL };
+	struct jg_policy_decision d;
+	unsigned which = 9;
+	uint8_t *out = jg_unit_policy(probing_src, &p);
+	static const char q[] = "SELECT 1; SELECT id FROM cards WHERE card_number LIKE '4%'";
+
+	if (!out)
+		return;
+	CHECK_EQ_INT(jg_policy_judge(&p, &ctx, &sess, q, strlen(q), &res, &d, &which), JG_OK);
+	CHECK_EQ_INT(d.action, JG_POLICY_DENY);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_MASK);
+	CHECK_EQ_STR(d.rule_name, "cards");
+	CHECK_EQ_INT(d.line, 7);
+	CHECK_EQ_INT(which, 1);
+	CHECK_EQ_STR(d.message, "column card_number is masked (mask \"cards\"): it may be read only as a "
+	             "plain column of a SELECT's result, not in WHERE, ON, USING, HAVING, ORDER BY, "
+	             "GROUP BY, an expression or a function, nor copied by INSERT/UPDATE/CREATE ... "
+	             "SELECT or SELECT ... INTO");
+	/* a rule's refusal comes first */
+	CHECK_EQ_INT(jg_policy_judge(&p, &ctx, &sess, "DROP TABLE cards", 16, &res, &d, &which), JG_OK);
+	CHECK_EQ_STR(d.rule_name, "no-drop");
+	/* a position: no column named, the construct is */
+	CHECK_EQ_INT(jg_policy_judge(&p, &ctx, &sess, "SELECT * FROM cards ORDER BY 3", 30, &res, &d,
+	                             &which), JG_OK);
+	CHECK_EQ_INT(d.rule, JG_POLICY_BY_MASK);
+	CHECK(strstr(d.message, "ORDER BY or GROUP BY a column's position") != NULL);
+	free(out);
+}

@@ -298,6 +298,14 @@ static void check_bounds(const char *p, size_t n, unsigned mode)
 		CHECK((unsigned)st->kind < JG_SQL_KIND_COUNT);
 		CHECK(st->ntables <= JG_SQL_TABLES_MAX);
 		CHECK(memchr(st->fingerprint, '\0', sizeof(st->fingerprint)) != NULL);
+		/* the probing reader goes over the same bytes: within them, whatever they are */
+		if (rc == JG_OK) {
+			static const char *const names[] = { "s*", "c" }, *const tables[] = { "d.*" };
+			struct jg_sql_probe pb;
+
+			if (jg_sql_probes(p, n, st, names, 2, tables, 1, &pb) != JG_SQL_PROBE_NONE)
+				CHECK(pb.at <= n && pb.len <= n - pb.at);
+		}
 	}
 }
 
@@ -347,4 +355,77 @@ JG_TEST(sql_nul_bytes)
 	CHECK_EQ_INT(jg_sql_classify(&sess, r, sizeof(r) - 1, &res), JG_OK);
 	CHECK_EQ_INT(res.stmts[0].kind, JG_SQL_UNKNOWN);
 	CHECK_EQ_INT(res.stmts[1].kind, JG_SQL_DROP);
+}
+
+/* jg_sql_probes reads a statement as the classifier read it: its sql_mode (every reading after a
+ * SET sql_mode of unknown value), inside an executable comment, and a PREPARE's text. */
+static int probes(unsigned mode, const char *sql, unsigned stmt, struct jg_sql_probe *pb)
+{
+	static const char *const names[] = { "card_number", "cvv" };
+	static const char *const tables[] = { "shop.cards", "shop.*" };
+	struct jg_sql_session sess = { .db = "shop", .version = 101106, .sql_mode = mode };
+
+	if (jg_sql_classify(&sess, sql, strlen(sql), &res) != JG_OK || stmt >= res.nstmts)
+		return -1;
+	return (int)jg_sql_probes(sql, strlen(sql), &res.stmts[stmt], names, 2, tables, 2, pb);
+}
+
+JG_TEST(sql_probes)
+{
+	struct jg_sql_probe pb;
+	static const char mode_lost[] =
+		"SET sql_mode = CONCAT('ANSI', '_QUOTES'); SELECT id FROM cards WHERE \"card_number\" = 'x'";
+	static const char exec[] = "SELECT 1 /*!50000 ; SELECT id FROM cards WHERE cvv = 1 */";
+
+	CHECK_EQ_INT(probes(0, "SELECT id FROM cards WHERE card_number = 'x'", 0, &pb), JG_SQL_PROBE_NAME);
+	CHECK_EQ_INT(pb.which, 0);
+	CHECK_EQ_INT(pb.at, 27);
+	CHECK_EQ_INT(pb.len, 11);
+	CHECK_EQ_STR(pb.name, "card_number");
+	CHECK_EQ_INT(probes(0, "SELECT id FROM cards WHERE `CVV` = 1", 0, &pb), JG_SQL_PROBE_NAME);
+	CHECK_EQ_INT(pb.which, 1);
+	CHECK_EQ_STR(pb.name, "cvv");
+	/* the same text: a string without ANSI_QUOTES, a name with it */
+	CHECK_EQ_INT(probes(0, "SELECT id FROM cards WHERE \"card_number\" = 'x'", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(JG_SQL_MODE_ANSI_QUOTES, "SELECT id FROM cards WHERE \"card_number\" = 'x'", 0, &pb),
+	             JG_SQL_PROBE_NAME);
+	/* after a sql_mode the text does not give, every reading counts */
+	CHECK_EQ_INT(probes(0, mode_lost, 1, &pb), JG_SQL_PROBE_NAME);
+	CHECK(res.stmts[1].lex.modes == 0x0f);
+	/* a statement that starts inside an executable comment */
+	CHECK_EQ_INT(probes(0, exec, 1, &pb), JG_SQL_PROBE_NAME);
+	CHECK_EQ_STR(pb.name, "cvv");
+	CHECK_EQ_INT(probes(0, "SELECT id FROM cards WHERE 1 /*!99999 AND cvv = 1 */", 0, &pb), JG_SQL_PROBE_NONE);
+	/* an alias, the text of PREPARE, and what hides the name */
+	CHECK_EQ_INT(probes(0, "SELECT cvv AS v FROM cards ORDER BY v", 0, &pb), JG_SQL_PROBE_NAME);
+	CHECK_EQ_INT(pb.which, 2);
+	CHECK_EQ_STR(pb.name, "v");
+	CHECK_EQ_INT(probes(0, "PREPARE s FROM 'SELECT 1 FROM cards WHERE cvv = ?'", 0, &pb), JG_SQL_PROBE_NAME);
+	CHECK_EQ_INT(pb.at, 15);
+	CHECK_EQ_INT(probes(0, "PREPARE s FROM @q", 0, &pb), JG_SQL_PROBE_OPAQUE);
+	CHECK_EQ_INT(probes(0, "EXECUTE IMMEDIATE @q", 0, &pb), JG_SQL_PROBE_OPAQUE);
+	CHECK_EQ_INT(probes(0, "EXECUTE s USING @a", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "SELECT card_number -- WHERE card_number = 1\nFROM cards", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "SELECT card_number # ORDER BY card_number\nFROM cards", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "SELECT 'it''s card_number' AS `x` FROM cards", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "SELECT * FROM cards ORDER BY 2", 0, &pb), JG_SQL_PROBE_INDIRECT);
+	CHECK(strstr(pb.what, "position") != NULL);
+	CHECK_EQ_INT(probes(0, "SELECT id FROM cards ORDER BY 1", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "INSERT INTO hr.x VALUES (1)", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "INSERT INTO shop.cards PARTITION (p1) VALUES (1)", 0, &pb), JG_SQL_PROBE_INDIRECT);
+	CHECK_EQ_INT(probes(0, "INSERT INTO cards (id) VALUES (1)", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "INSERT INTO cards SET id = 1", 0, &pb), JG_SQL_PROBE_NONE);
+	CHECK_EQ_INT(probes(0, "INSERT INTO cards (SELECT * FROM old)", 0, &pb), JG_SQL_PROBE_INDIRECT);
+	/* explain's view: plain columns and "*" of a client's result */
+	CHECK_EQ_INT(probes(0, "SELECT 1", 0, &pb), JG_SQL_PROBE_NONE);
+	{
+		static const char q[] = "SELECT x.v FROM (SELECT id, cvv v FROM cards) x";
+		struct jg_sql_session sess = { .db = "shop", .version = 101106 };
+
+		CHECK_EQ_INT(jg_sql_classify(&sess, q, strlen(q), &res), JG_OK);
+		CHECK_EQ_INT(jg_sql_selects(q, strlen(q), &res.stmts[0], "cvv"), 2);
+		CHECK_EQ_INT(jg_sql_selects(q, strlen(q), &res.stmts[0], "note"), 0);
+		CHECK_EQ_INT(jg_sql_classify(&sess, "TABLE cards", 11, &res), JG_OK);
+		CHECK_EQ_INT(jg_sql_selects("TABLE cards", 11, &res.stmts[0], "cvv"), 1);
+	}
 }
