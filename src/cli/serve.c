@@ -8,6 +8,7 @@
 #include "net/conn.h"
 #include "net/loop.h"
 #include "policy/policy.h"
+#include "mask/catalog.h"
 #include "mask/plan.h"
 #include "proto/frame.h"
 #include "proto/handshake.h"
@@ -76,6 +77,17 @@ static int load_policy(struct jg_gateway *gw, char *err, size_t errlen)
 		free(lp->bytes);
 		free(lp);
 		return rc;
+	}
+	/* masks follow views to their tables through the catalog: read before the policy is in
+	 * force at start (an error stops the start), in the background after a reload */
+	if (lp->p.nmasks && jg_mask_catalog_start(gw->cfg, (unsigned)gw->cfg->mask_catalog_refresh,
+	                                          !atomic_load(&gw->policy), err, errlen) != JG_OK) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errlen - n, "\n");
+		free(lp->bytes);
+		free(lp);
+		return JG_ERR_BACKEND;
 	}
 	lp->next = policies;
 	policies = lp;
@@ -299,6 +311,7 @@ int jg_cmd_serve(int argc, char **argv)
 	rc = jg_loop_run(&lc) == JG_OK ? 0 : 1;
 	jg_log(JG_LOG_INFO, "stopped");
 out:
+	jg_mask_catalog_stop();
 	if (gw.cred)
 		jg_cred_stop(gw.cred);
 	if (gw.auth)

@@ -102,6 +102,15 @@ enum jg_cred_use {
 int jg_cred_start(struct jg_cred **out, const struct jg_config *cfg, enum jg_cred_use use,
                   char *err, size_t errlen);
 
+/*
+ * jg_cred_connect: a libmariadb connection to host:port as [backend] user, with the admin
+ * connection's rules ([backend] tls; without a verified certificate only authentication
+ * plugins that never reveal the password). NULL with err on failure. Blocking.
+ */
+typedef struct st_mysql MYSQL;
+MYSQL *jg_cred_connect(const struct jg_config *cfg, const char *host, unsigned port, char *err,
+                       size_t errlen);
+
 /* jg_cred_stop: waits for queued jobs, drops every user this run made, ends the threads. */
 void jg_cred_stop(struct jg_cred *c);
 

@@ -52,9 +52,9 @@ int jg_cred_query_one(MYSQL *m, const char *sql, char *out, size_t cap, char *er
 /* The plugins the admin connection may use when the database's certificate is not verified. */
 #define ADMIN_AUTH_UNVERIFIED "mysql_native_password,client_ed25519,parsec"
 
-static MYSQL *admin_connect(struct jg_cred *c, char *err, size_t errlen)
+MYSQL *jg_cred_connect(const struct jg_config *cfg, const char *host, unsigned port, char *err,
+                       size_t errlen)
 {
-	const struct jg_config *cfg = c->cfg;
 	unsigned timeout = 5, rw_timeout = 30, proto = MYSQL_PROTOCOL_TCP;
 	my_bool on = 1, off = 0;
 	MYSQL *m = mysql_init(NULL);
@@ -81,8 +81,7 @@ static MYSQL *admin_connect(struct jg_cred *c, char *err, size_t errlen)
 	 * the server's certificate is verified, only plugins that never reveal it may run. */
 	if (cfg->backend_tls != JG_BE_TLS_VERIFY)
 		mysql_options(m, MARIADB_OPT_RESTRICTED_AUTH, ADMIN_AUTH_UNVERIFIED);
-	if (!mysql_real_connect(m, c->be_host, cfg->backend_user, cfg->backend_password, NULL,
-	                        c->be_port, NULL, CLIENT_MULTI_STATEMENTS)) {
+	if (!mysql_real_connect(m, host, cfg->backend_user, cfg->backend_password, NULL, port, NULL, CLIENT_MULTI_STATEMENTS)) {
 		if (mysql_errno(m) == CR_PLUGIN_NOT_ALLOWED)    /* libmariadb's message misnames it */
 			snprintf(err, errlen, "jitgate cannot log in to the database at %s as %s: it "
 			         "asked for an authentication plugin that reveals the password, which "
@@ -95,6 +94,11 @@ static MYSQL *admin_connect(struct jg_cred *c, char *err, size_t errlen)
 		return NULL;
 	}
 	return m;
+}
+
+static MYSQL *admin_connect(struct jg_cred *c, char *err, size_t errlen)
+{
+	return jg_cred_connect(c->cfg, c->be_host, c->be_port, err, errlen);
 }
 
 /* learn: the flavour, and the host the database sees us connect from (USER()'s host part),

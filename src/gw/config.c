@@ -211,6 +211,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return set_str(ps, c->policy_file, sizeof(c->policy_file), name, v);
 	if (IS("masking", "key_file"))
 		return set_mask_key(ps, v);
+	if (IS("masking", "catalog_refresh"))
+		return set_int(ps, &c->mask_catalog_refresh, name, v, 1, 3600);
 	if (IS("credentials", "mode")) {
 		if (strcmp(v, "jit") == 0)
 			c->cred_mode = JG_CRED_JIT;
@@ -337,6 +339,7 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	strcpy(c->store_path, "/var/lib/jitgate/jitgate.db");
 	c->store_ledger_days = 30;
 	c->limit_row = 16 << 20;
+	c->mask_catalog_refresh = 10;
 
 	ps.f = fopen(path, "r");
 	if (!ps.f) {

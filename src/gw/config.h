@@ -58,6 +58,7 @@ struct jg_config {
 	/* [masking] */
 	char mask_key[256];         /* the keyed hash's secret (key_file's first line); never logged */
 	size_t mask_key_len;        /* 0: none given (a policy that masks `with hash` cannot run) */
+	int mask_catalog_refresh;   /* seconds between reads of the catalog (views, tables) */
 	/* [accounts] */
 	struct jg_account accounts[JG_ACCOUNTS_MAX];
 	int naccounts;

@@ -1,6 +1,9 @@
 /* plan.c: which columns masking covers; see plan.h. */
 #include "mask/plan.h"
 
+#include "mask/catalog.h"
+
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +22,36 @@ static void lower(char *dst, size_t cap, const char *src, size_t n)
 	for (i = 0; i < n && i + 1 < cap; i++)
 		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] - 'A' + 'a' : src[i]);
 	dst[i] = '\0';
+}
+
+/* ref_matches: base column ref "s.t.c" matches one of the mask's patterns ("*.*.*": any). */
+static int ref_matches(const struct jg_mask_one *mk, const char *ref)
+{
+	const char *dot = strrchr(ref, '.');
+	char st[400];
+
+	if (strcmp(ref, "*.*.*") == 0)
+		return 1;
+	if (!dot || (size_t)(dot - ref) >= sizeof(st))
+		return 0;
+	memcpy(st, ref, (size_t)(dot - ref));
+	st[dot - ref] = '\0';
+	for (unsigned p = 0; p < mk->npats; p++)
+		if (jg_policy_glob(mk->pats[p].tbl, st) && jg_policy_glob(mk->pats[p].col, dot + 1))
+			return 1;
+	return 0;
+}
+
+/* The masks that refs of a view match, as a walk over catalog refs. */
+struct refwalk { const struct jg_mask_set *set; struct jg_mask_bits hit; };
+
+static void walk_ref(void *arg, const char *ref)
+{
+	struct refwalk *w = arg;
+
+	for (unsigned k = 0; k < w->set->n; k++)
+		if (ref_matches(&w->set->m[k], ref))
+			bit_set(&w->hit, k);
 }
 
 /* ---- the set ---- */
@@ -136,10 +169,56 @@ void jg_mask_note_all(const struct jg_mask_set *set, struct jg_mask_note *nt)
 	nt->with = 1;
 }
 
-static void note_stmt(const struct jg_mask_set *set, const struct jg_sql_stmt *st, const char *t,
-                      size_t n, struct jg_mask_note *nt)
+/* subquery: the text may hold a derived table or a subquery: "(" then SELECT, WITH, VALUES
+ * or TABLE (in a comment or a string too: that only masks more). */
+static int subquery(const char *t, size_t n)
+{
+	static const char *const words[] = { "select", "with", "values", "table" };
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i + 1;
+
+		if (t[i] != '(')
+			continue;
+		while (j < n && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r' ||
+		                 t[j] == '('))
+			j++;
+		for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++) {
+			size_t k = strlen(words[w]), m = 0;
+
+			while (m < k && j + m < n && (t[j + m] | 0x20) == words[w][m])
+				m++;
+			if (m == k && (j + k == n || !ident_char(t[j + k])))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static void note_stmt(const struct jg_mask_set *set, const struct jg_mask_catalog *cat,
+                      const struct jg_sql_stmt *st, const char *t, size_t n,
+                      struct jg_mask_note *nt)
 {
 	int all = unbounded(st);
+
+	/* a view reads what its definition names: every mask that matches is in scope and named
+	 * (an expression over any column of the view may carry a masked value) */
+	for (unsigned i = 0; cat && i < st->ntables; i++) {
+		struct refwalk w = { set, { { 0 } } };
+
+		if (!jg_mask_catalog_is_view(cat, st->tables[i]))
+			continue;
+		jg_mask_catalog_view_all(cat, st->tables[i], walk_ref, &w);
+		for (unsigned k = 0; k < JG_MASK_WORDS; k++) {
+			nt->scope.w[k] |= w.hit.w[k];
+			nt->named.w[k] |= w.hit.w[k];
+		}
+	}
+	if (subquery(t, n))
+		nt->with = 1;
+	if (st->kind == JG_SQL_CREATE || st->kind == JG_SQL_ALTER || st->kind == JG_SQL_DROP ||
+	    st->kind == JG_SQL_RENAME || all)
+		nt->ddl = 1;
 
 	for (unsigned i = 0; i < st->ntables; i++) {
 		if (nt->ntab < JG_MASK_TABLES)
@@ -168,8 +247,8 @@ static void note_stmt(const struct jg_mask_set *set, const struct jg_sql_stmt *s
 	}
 }
 
-void jg_mask_note_sql(const struct jg_mask_set *set, const struct jg_sql_result *cls,
-                      const char *sql, struct jg_mask_note *nt)
+void jg_mask_note_sql(const struct jg_mask_set *set, const struct jg_mask_catalog *cat,
+                      const struct jg_sql_result *cls, const char *sql, struct jg_mask_note *nt)
 {
 	memset(nt, 0, sizeof(*nt));
 	if (!cls || cls->refuse) {
@@ -179,27 +258,21 @@ void jg_mask_note_sql(const struct jg_mask_set *set, const struct jg_sql_result 
 	for (unsigned i = 0; i < cls->nstmts; i++) {
 		const struct jg_sql_stmt *st = &cls->stmts[i];
 
-		note_stmt(set, st, sql + st->start, st->len, nt);
+		note_stmt(set, cat, st, sql + st->start, st->len, nt);
 	}
 }
 
 /* ---- column plans ---- */
 
-/* known_table: the column's schema.org_table is a table the statement names. */
-static int known_table(const struct jg_mask_note *nt, const struct jg_pkt_coldef *c)
+/* in_statement: "schema.table" is a table the statement names. */
+static int in_statement(const struct jg_mask_note *nt, const char *st)
 {
-	char t[200];
-	size_t n;
+	uint64_t h = fnv(st, strlen(st));
 
-	if (nt->with || nt->ntab > JG_MASK_TABLES || c->schema.n + c->org_table.n + 2 > sizeof(t))
+	if (nt->ntab > JG_MASK_TABLES)
 		return 0;
-	lower(t, sizeof(t), (const char *)c->schema.p, c->schema.n);
-	n = c->schema.n;
-	t[n++] = '.';
-	lower(t + n, sizeof(t) - n, (const char *)c->org_table.p, c->org_table.n);
-	n += c->org_table.n;
 	for (unsigned i = 0; i < nt->ntab; i++)
-		if (nt->tab[i] == fnv(t, n))
+		if (nt->tab[i] == h)
 			return 1;
 	return 0;
 }
@@ -218,13 +291,40 @@ static int utf8_charset(uint16_t cs)
 	}
 }
 
-void jg_mask_plan(const struct jg_mask_set *set, const struct jg_mask_note *nt,
-                  const struct jg_pkt_coldef *c, int quote, struct jg_mask_col *col)
+/* first_in_scope: the function of the first mask in the statement's scope, 0 for none. */
+static uint8_t first_in_scope(const struct jg_mask_set *set, const struct jg_mask_note *nt)
 {
-	char origin[400], on[66], nm[66];
+	for (unsigned k = 0; k < set->n; k++)
+		if (bit_has(&nt->scope, k))
+			return set->m[k].fn;
+	return 0;
+}
+
+/* Where a column's values come from, as far as masking can tell. */
+enum origin { O_TABLE, O_VIEW, O_NEW, O_LOOSE };
+
+static enum origin origin_of(const struct jg_mask_catalog *cat, const struct jg_mask_note *nt,
+                             int has_origin, const char *st, const char *stc)
+{
+	if (!has_origin)
+		return O_LOOSE;
+	if (cat && jg_mask_catalog_is_view(cat, st))
+		return O_VIEW;
+	if (!in_statement(nt, st) || nt->with)
+		return O_LOOSE;               /* a derived table, a CTE, or a name it may hide */
+	if (!cat || jg_mask_catalog_is_column(cat, stc))
+		return O_TABLE;
+	return O_NEW;                     /* newer than the catalog, or temporary */
+}
+
+void jg_mask_plan(const struct jg_mask_set *set, const struct jg_mask_catalog *cat,
+                  const struct jg_mask_note *nt, const struct jg_pkt_coldef *c, int quote,
+                  struct jg_mask_col *col)
+{
+	char st[300], stc[400], on[66], nm[66];
 	int has_origin = c->schema.n && c->org_table.n && c->org_name.n &&
 	                 c->schema.n + c->org_table.n < 260;
-	int known = has_origin && known_table(nt, c);
+	enum origin o;
 
 	memset(col, 0, sizeof(*col));
 	col->type = c->type;
@@ -234,21 +334,34 @@ void jg_mask_plan(const struct jg_mask_set *set, const struct jg_mask_note *nt,
 	col->utf8 = (uint8_t)utf8_charset(c->charset);
 	lower(on, sizeof(on), (const char *)c->org_name.p, JG_MIN(c->org_name.n, sizeof(on) - 1));
 	lower(nm, sizeof(nm), (const char *)c->name.p, JG_MIN(c->name.n, sizeof(nm) - 1));
-	origin[0] = '\0';
+	st[0] = stc[0] = '\0';
 	if (has_origin) {
 		size_t n;
 
-		lower(origin, sizeof(origin), (const char *)c->schema.p, c->schema.n);
-		n = strlen(origin);
-		origin[n++] = '.';
-		lower(origin + n, sizeof(origin) - n, (const char *)c->org_table.p, c->org_table.n);
+		lower(st, sizeof(st), (const char *)c->schema.p, c->schema.n);
+		n = strlen(st);
+		st[n++] = '.';
+		lower(st + n, sizeof(st) - n, (const char *)c->org_table.p, c->org_table.n);
+		snprintf(stc, sizeof(stc), "%s.%s", st, on);
 	}
-	for (unsigned k = 0; k < set->n && !col->fn; k++) {
+	o = origin_of(cat, nt, has_origin, st, stc);
+	if (o == O_VIEW) {
+		struct refwalk w = { set, { { 0 } } };
+
+		if (jg_mask_catalog_view_refs(cat, stc, walk_ref, &w) < 0)
+			col->fn = first_in_scope(set, nt);   /* the view changed: fail closed */
+		for (unsigned k = 0; k < set->n && !col->fn; k++)
+			if (bit_has(&w.hit, k))
+				col->fn = set->m[k].fn;
+	} else if (o == O_NEW) {
+		col->fn = first_in_scope(set, nt);
+	}
+	for (unsigned k = 0; k < set->n && !col->fn && o != O_VIEW; k++) {
 		const struct jg_mask_one *mk = &set->m[k];
-		int loose = !known && bit_has(&nt->scope, k);
+		int loose = o == O_LOOSE && bit_has(&nt->scope, k);
 
 		for (unsigned p = 0; p < mk->npats && !col->fn; p++) {
-			if ((has_origin && jg_policy_glob(mk->pats[p].tbl, origin) &&
+			if ((has_origin && jg_policy_glob(mk->pats[p].tbl, st) &&
 			     jg_policy_glob(mk->pats[p].col, on)) ||
 			    (loose && (bit_has(&nt->named, k) || jg_policy_glob(mk->pats[p].col, on) ||
 			               jg_policy_glob(mk->pats[p].col, nm))))
@@ -256,8 +369,8 @@ void jg_mask_plan(const struct jg_mask_set *set, const struct jg_mask_note *nt,
 		}
 	}
 	if (!col->fn) {
-		col->dets = known ? set->dets_all : set->dets_any;
-		memcpy(col->det_fn, known ? set->fn_all : set->fn_any, sizeof(col->det_fn));
+		col->dets = o == O_TABLE ? set->dets_all : set->dets_any;
+		memcpy(col->det_fn, o == O_TABLE ? set->fn_all : set->fn_any, sizeof(col->det_fn));
 	}
 	if (quote && c->name.n == 7 && memcmp(c->name.p, "Message", 7) == 0) {
 		col->quote = 1;

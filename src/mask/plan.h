@@ -8,14 +8,22 @@
  *   struct jg_mask_note  what masking knows of a statement before it runs: the masks whose
  *                        tables it reads (scope), those whose column names its text mentions
  *                        (named), the tables it names, and whether it defines CTEs
- *   jg_mask_plan         the plan (value.h's struct jg_mask_col) of one column definition:
- *     - a column whose origin is a table the statement names, outside a statement with CTEs:
- *       masked by the first mask with a pattern that matches schema.table.column;
- *     - any other column (an expression, a union, a derived table, a CTE, a view's column
- *       through an unnamed table): masked by the first mask in scope whose name the text
- *       mentions or whose pattern's column part matches the column's name or original name;
- *     - detectors: every mask's over columns of the second kind, those with `scan all` over
- *       every column.
+ *   jg_mask_plan         the plan (value.h's struct jg_mask_col) of one column definition,
+ *                        by where its values come from:
+ *     - a column of a base table the statement names (the catalog knows the column), in a
+ *       statement without derived tables, subqueries or CTEs: the first mask with a pattern
+ *       that matches schema.table.column;
+ *     - a view's column: the first mask with a pattern that matches one of the base columns
+ *       behind it (catalog.h), through views of views; a column the catalog does not know (the
+ *       view changed since it was read) gets the first mask in the statement's scope;
+ *     - a table the statement names that the catalog does not know (a temporary table, one
+ *       newer than the catalog): the first mask in scope;
+ *     - any other column (an expression, a union, a derived table, a CTE): the first mask in
+ *       scope whose column name the text mentions or whose pattern's column part matches the
+ *       column's name or original name;
+ *     - detectors: every mask's over columns that are not a base table's, those with
+ *       `scan all` over every column.
+ *   Without a catalog (NULL) a column of a table the statement names counts as a base table's.
  * Statements whose reads the classifier cannot name (CALL, EXECUTE, dynamic SQL, unknown ones)
  * and commands without a text are in every mask's scope and mention every name: masking fails
  * closed there.
@@ -31,6 +39,8 @@
 #define JG_MASK_WORDS 4              /* 256 masks at most (the policy compiler's limit) */
 #define JG_MASK_TABLES 64            /* tables of a statement kept (more: origins unknown) */
 #define JG_MASK_PATS 16              /* column patterns of one mask */
+
+struct jg_mask_catalog;
 
 struct jg_mask_bits { uint64_t w[JG_MASK_WORDS]; };
 
@@ -55,6 +65,7 @@ struct jg_mask_note {
 	uint64_t tab[JG_MASK_TABLES];     /* FNV-1a of "schema.table" */
 	uint8_t with;                     /* the text may define CTEs */
 	uint8_t show_warnings;            /* SHOW WARNINGS / SHOW ERRORS */
+	uint8_t ddl;                      /* it may make, change or drop a table or view */
 };
 
 /* jg_mask_set_build: the masks of p that apply to role. JG_OK or JG_ERR_NOMEM; free with
@@ -66,17 +77,19 @@ void jg_mask_set_free(struct jg_mask_set *set);
 void jg_mask_note_all(const struct jg_mask_set *set, struct jg_mask_note *nt);
 
 /* jg_mask_note_sql: what the classified text sql reads and names (cls NULL, or a text the
- * classifier refused: jg_mask_note_all). */
-void jg_mask_note_sql(const struct jg_mask_set *set, const struct jg_sql_result *cls,
-                      const char *sql, struct jg_mask_note *nt);
+ * classifier refused: jg_mask_note_all); a view it reads (catalog cat, may be NULL) brings the
+ * masks its definition's columns match into scope. */
+void jg_mask_note_sql(const struct jg_mask_set *set, const struct jg_mask_catalog *cat,
+                      const struct jg_sql_result *cls, const char *sql, struct jg_mask_note *nt);
 
 /* jg_mask_note_scoped: some mask is in the statement's scope. */
 int jg_mask_note_scoped(const struct jg_mask_note *nt);
 
 /* jg_mask_plan: the plan of column definition c of a result of the noted statement; quote
  * marks SHOW WARNINGS' Message column after a statement that read masked tables. */
-void jg_mask_plan(const struct jg_mask_set *set, const struct jg_mask_note *nt,
-                  const struct jg_pkt_coldef *c, int quote, struct jg_mask_col *col);
+void jg_mask_plan(const struct jg_mask_set *set, const struct jg_mask_catalog *cat,
+                  const struct jg_mask_note *nt, const struct jg_pkt_coldef *c, int quote,
+                  struct jg_mask_col *col);
 
 /* jg_mask_policy_check: NULL when the masks of p can be enforced with key_len bytes of key;
  * otherwise why not (a mask `with hash` and no key). */

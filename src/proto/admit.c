@@ -105,6 +105,9 @@ static void decision_message(const struct jg_policy_decision *dec, unsigned whic
 	else if (dec->rule >= 0)
 		snprintf(msg, cap, "%s (jitgate rule \"%s\"; statement %u; nothing of this query ran)",
 		         dec->message, dec->rule_name, which + 1);
+	else if (dec->rule == JG_POLICY_BY_MASK)
+		snprintf(msg, cap, "%s (jitgate mask \"%s\"; statement %u; nothing of this query ran)",
+		         dec->message, dec->rule_name, which + 1);
 	else
 		snprintf(msg, cap, "%s (jitgate policy %s; statement %u; nothing of this query ran)",
 		         dec->message, dec->rule == JG_POLICY_BY_ROLE ? "role check" :

@@ -2,6 +2,7 @@
 #include "proto/mask.h"
 
 #include "gw/gateway.h"
+#include "mask/catalog.h"
 #include "mask/plan.h"
 #include "policy/policy.h"
 #include "proto/session.h"
@@ -139,7 +140,7 @@ static int mask_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_
 		break;
 	default:
 		if (cmd->sql)
-			jg_mask_note_sql(&m->set, cmd->cls, cmd->sql, &m->cur);
+			jg_mask_note_sql(&m->set, jg_mask_catalog_current(), cmd->cls, cmd->sql, &m->cur);
 		else
 			memset(&m->cur, 0, sizeof(m->cur));
 		break;
@@ -217,7 +218,7 @@ static int mask_column(struct jg_session *s, unsigned idx, const uint8_t *p, siz
 	if (grow(m, idx + 1) != JG_OK)
 		return JG_ERR_NOMEM;
 	col = &m->cols[idx];
-	jg_mask_plan(&m->set, &m->cur, &c, m->cur.show_warnings && m->warn_quote, col);
+	jg_mask_plan(&m->set, jg_mask_catalog_current(), &m->cur, &c, m->cur.show_warnings && m->warn_quote, col);
 	m->types[idx] = c.type;
 	m->ncols = idx + 1;
 	m->active += jg_mask_col_active(col) || col->quote;
@@ -492,6 +493,8 @@ static void mask_end(struct jg_session *s, const struct jg_result_summary *sum)
 	}
 	if (!m->cur.show_warnings)
 		m->warn_quote = sum->warnings && jg_mask_note_scoped(&m->cur);
+	if (m->cur.ddl && !sum->error)
+		jg_mask_catalog_touch();        /* views and tables may have changed */
 }
 
 const struct jg_result_stage jg_mask_stage = {
