@@ -39,6 +39,13 @@ static enum cat cat_of(uint8_t type)
 	}
 }
 
+int jg_mask_text_type(uint8_t type)
+{
+	enum cat c = cat_of(type);
+
+	return c == CAT_STRING || c == CAT_JSON;
+}
+
 void jg_mask_key_init(struct jg_mask_key *k, const void *key, size_t len)
 {
 	memset(k, 0, sizeof(*k));

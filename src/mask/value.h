@@ -51,6 +51,10 @@ struct jg_mask_col {
 	                                   * (jg_mask_message) */
 };
 
+/* jg_mask_text_type: the type holds text (strings, BLOBs, ENUM, SET, JSON): a mask of it is
+ * text of its own length. */
+int jg_mask_text_type(uint8_t type);
+
 /* jg_mask_fixed_width: the binary protocol's width of a fixed-width number type, else 0. */
 unsigned jg_mask_fixed_width(uint8_t type);
 

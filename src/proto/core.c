@@ -4,6 +4,7 @@
 #include "cred/cred.h"
 #include "gw/gateway.h"
 #include "policy/policy.h"
+#include "proto/mask.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ void jg_session_close(struct jg_session *s)
 	jg_stagebuf_release(&s->res.pkt);
 	jg_stagebuf_release(&s->res.alt);
 	jg_stagebuf_release(&s->res.out);
+	jg_mask_free(s);
 	s->phase = JG_PH_DEAD;
 }
 

@@ -7,6 +7,7 @@
 #include "policy/policy.h"
 #include "proto/session.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,8 +122,18 @@ static int mask_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_
 	if (!m)
 		return JG_STAGE_GO;
 	switch (cmd->com) {
-	case JG_COM_STMT_EXECUTE:
 	case JG_COM_STMT_FETCH:
+		st = find_stmt(m, cmd->stmt_id);
+		if (!st || !st->cols) {         /* rows whose columns masking does not know */
+			ref->er = JG_ER_NOT_SUPPORTED;
+			snprintf(ref->msg, sizeof(ref->msg), "jitgate does not know the columns of this "
+			         "cursor (more than %d prepared statements are open), so it cannot mask "
+			         "its rows; execute the statement again", STMTS_MAX);
+			return JG_STAGE_REFUSE;
+		}
+		m->cur = st->note;
+		break;
+	case JG_COM_STMT_EXECUTE:
 		if ((st = find_stmt(m, cmd->stmt_id)))
 			m->cur = st->note;
 		else
@@ -193,7 +204,7 @@ static size_t rewrite_def(const struct jg_mask_col *col, struct jg_pkt_coldef *c
 		c->flags &= (uint16_t)~JG_FLAG_NOT_NULL;
 		changed = 1;
 	}
-	if (col->fn && jg_mask_fixed_width(col->type) == 0 && c->length < 160) {
+	if (col->fn && jg_mask_text_type(col->type) && c->length < 160) {
 		c->length = 160;        /* 32 hex digits or "****" and 4 characters, in any set */
 		changed = 1;
 	}
@@ -226,14 +237,28 @@ static int mask_column(struct jg_session *s, unsigned idx, const uint8_t *p, siz
 	return JG_OK;
 }
 
+/* stmt_slot: the entry of statement id, made (the oldest forgotten when full) if missing. */
+static struct stmt *stmt_slot(struct jg_mask_sess *m, uint32_t id)
+{
+	struct stmt *st = find_stmt(m, id);
+
+	if (st)
+		return st;
+	if (m->nstmts == STMTS_MAX)             /* the oldest is forgotten: fails closed */
+		forget_stmt(m, &m->stmts[0]);
+	st = &m->stmts[m->nstmts++];
+	memset(st, 0, sizeof(*st));
+	st->id = id;
+	jg_mask_note_all(&m->set, &st->note);   /* its text was not seen */
+	return st;
+}
+
 /* keep_plan: the plan of an execute's result, for the fetches of its cursor. */
 static void keep_plan(struct jg_mask_sess *m, uint32_t id)
 {
-	struct stmt *st = find_stmt(m, id);
+	struct stmt *st = stmt_slot(m, id);
 	struct jg_mask_col *cols;
 
-	if (!st)
-		return;
 	cols = malloc(JG_MAX(m->ncols, 1u) * sizeof(*cols));
 	free(st->cols);
 	st->cols = cols;
@@ -482,13 +507,7 @@ static void mask_end(struct jg_session *s, const struct jg_result_summary *sum)
 	struct stmt *st;
 
 	if (sum->com == JG_COM_STMT_PREPARE && !sum->error) {
-		if (!(st = find_stmt(m, sum->stmt_id))) {
-			if (m->nstmts == STMTS_MAX)     /* the oldest is forgotten: fails closed */
-				forget_stmt(m, &m->stmts[0]);
-			st = &m->stmts[m->nstmts++];
-			memset(st, 0, sizeof(*st));
-			st->id = sum->stmt_id;
-		}
+		st = stmt_slot(m, sum->stmt_id);
 		st->note = m->cur;
 	}
 	if (!m->cur.show_warnings)

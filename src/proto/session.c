@@ -111,7 +111,6 @@ static void on_stop(struct jg_task *t)
 
 static void on_free(struct jg_task *t)
 {
-	jg_mask_free(SESSION_OF(t, task));
 	free(SESSION_OF(t, task));
 }
 

@@ -18,6 +18,7 @@ MASK_CASES=(
 	mask-column-definitions:case_mask_definitions
 	mask-20mib-row:case_mask_20mib_row
 	mask-views:case_mask_views
+	mask-probing-refused-when-set:case_mask_probing
 )
 
 # start_mask_gw: sets MASK_PORT, MASK_TOKEN and MASK_POLICY; (re)creates shop.cards.
@@ -270,4 +271,26 @@ SQL
 	out=$(cli_mask agent -B -N -e "SELECT k FROM shop.agent_view"); echo "after the catalog read: $out"
 	[[ "$out" == "****1111" ]] || { echo "the view showed '$out' once known"; return 1; }
 	cli_direct -e "DROP VIEW shop.agent_view, shop.card_view2, shop.card_union"
+}
+
+# Probing: with `probing refuse` on the cards mask (a policy reload), WHERE card_number LIKE '4%'
+# is refused before it runs (ERR 1142 naming the mask); without it, it runs and its result is
+# masked. Reading the column plainly stays allowed either way.
+case_mask_probing() {
+	local out q="SELECT id FROM shop.cards WHERE card_number LIKE '4%'"
+	start_mask_gw || return 1
+	out=$(cli_mask agent -B -N -e "$q"); echo "probing allowed: $out"
+	[[ "$out" == 1 ]] || { echo "without probing refuse the query should run and find id 1"; return 1; }
+	sed -i 's/mask "cards"   { columns "shop.\*.card_number"  detect luhn  with last4 }/mask "cards" { columns "shop.*.card_number"  detect luhn  with last4  probing refuse }/' "$MASK_POLICY"
+	grep -q 'probing refuse' "$MASK_POLICY" || { echo "could not edit the policy"; return 1; }
+	kill -HUP "$MASK_PID"
+	sleep 1.5
+	out=$(cli_mask agent -B -N -e "$q"); echo "probing refused: $out"
+	grep -Eq '^ERROR 1142 \(42000\).*card_number is masked.*jitgate mask "cards"' <<<"$out" ||
+		{ echo "the probing query was not refused naming the mask"; cp "$IT/policies/mask.policy" "$MASK_POLICY"; kill -HUP "$MASK_PID"; return 1; }
+	out=$(cli_mask agent -B -N -e "SELECT id, card_number FROM shop.cards WHERE id = 1"); echo "plain read: $out"
+	cp "$IT/policies/mask.policy" "$MASK_POLICY"
+	kill -HUP "$MASK_PID"
+	sleep 1.5
+	[[ "$out" == "1	****1111" ]] || { echo "a plain read of the masked column was refused or not masked"; return 1; }
 }

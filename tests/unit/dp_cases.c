@@ -194,8 +194,14 @@ static void receive(struct dcase *c, const char *kw, char *rest)
 	} else if ((n = jg_cases_bytes(rest, want, sizeof(want))) < 0) {
 		bad(c, "bad bytes: %s", rest);
 	} else if ((size_t)n != len || memcmp(got, want, len) != 0) {
-		snprintf(msg, sizeof(msg), "%.20s: got %zu bytes starting %02x %02x %02x, expected %d", kw,
-		         len, len ? got[0] : 0, len > 1 ? got[1] : 0, len > 2 ? got[2] : 0, n);
+		size_t at = 0, k;
+
+		while (at < len && at < (size_t)n && got[at] == want[at])
+			at++;
+		k = snprintf(msg, sizeof(msg), "%.20s: got %zu bytes, expected %d; they differ from byte "
+		             "%zu:", kw, len, n, at);
+		for (size_t i = at; i < len && i < at + 16 && k + 4 < sizeof(msg); i++)
+			k += snprintf(msg + k, sizeof(msg) - k, " %02x", got[i]);
 		bad(c, "%s", msg);
 	}
 	free(got);
