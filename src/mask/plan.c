@@ -116,6 +116,11 @@ void jg_mask_set_free(struct jg_mask_set *set)
 
 /* ---- notes ---- */
 
+static char low(char c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
 static int ident_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -133,7 +138,7 @@ static int mentions(const char *t, size_t n, const char *w)
 	for (size_t i = 0; i + k <= n; i++) {
 		size_t j = 0;
 
-		while (j < k && (t[i + j] | 0x20) == w[j])
+		while (j < k && low(t[i + j]) == w[j])
 			j++;
 		if (j == k && (i == 0 || !ident_char(t[i - 1])) && (i + k == n || !ident_char(t[i + k])))
 			return 1;
@@ -186,7 +191,7 @@ static int subquery(const char *t, size_t n)
 		for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++) {
 			size_t k = strlen(words[w]), m = 0;
 
-			while (m < k && j + m < n && (t[j + m] | 0x20) == words[w][m])
+			while (m < k && j + m < n && low(t[j + m]) == words[w][m])
 				m++;
 			if (m == k && (j + k == n || !ident_char(t[j + k])))
 				return 1;

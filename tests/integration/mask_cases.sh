@@ -183,8 +183,8 @@ case_mask_roles_and_clear_columns() {
 	[[ "$out" == "Ann Lee	****1111" ]] || { echo "auditor should read holders, cards masked"; return 1; }
 	out=$(cli_mask agent -B -N -e "SELECT holder FROM shop.cards WHERE id = 1"); echo "agent: $out"
 	[[ "$out" == "NULL" ]] || { echo "agent should get NULL holders"; return 1; }
-	direct=$(cli_direct -B -e "SELECT * FROM shop.orders ORDER BY id; SELECT id, LENGTH(card_number) FROM shop.cards ORDER BY id")
-	out=$(cli_mask agent -B -e "SELECT * FROM shop.orders ORDER BY id; SELECT id, LENGTH(card_number) FROM shop.cards ORDER BY id")
+	direct=$(cli_direct -B -e "SELECT * FROM shop.orders ORDER BY id; SELECT id, LENGTH(note) FROM shop.cards ORDER BY id")
+	out=$(cli_mask agent -B -e "SELECT * FROM shop.orders ORDER BY id; SELECT id, LENGTH(note) FROM shop.cards ORDER BY id")
 	[[ "$out" == "$direct" ]] || { echo "columns without a mask differ from direct"; return 1; }
 }
 
