@@ -62,7 +62,8 @@ deps:
 	fi
 	@command -v node >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm </dev/null; }
 	@command -v npm >/dev/null || { DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm </dev/null; }
-	@[ -d $(NPM_DIR)/node_modules/mysql2 ] || (cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+	@[ -d $(NPM_DIR)/node_modules/mysql2 ] && [ -d $(NPM_DIR)/node_modules/@benborla29/mcp-server-mysql ] || \
+	    (cd $(NPM_DIR) && npm ci --no-audit --no-fund --loglevel=error </dev/null)
 
 # Generated code: each file's first line names its source and tool.
 gen: $(GEN_C)

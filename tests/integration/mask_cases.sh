@@ -19,6 +19,7 @@ MASK_CASES=(
 	mask-20mib-row:case_mask_20mib_row
 	mask-views:case_mask_views
 	mask-probing-refused-when-set:case_mask_probing
+	mask-cursor-fetch-connector-c:case_mask_cursor_fetch
 )
 
 # start_mask_gw: sets MASK_PORT, MASK_TOKEN and MASK_POLICY; (re)creates shop.cards.
@@ -293,4 +294,26 @@ case_mask_probing() {
 	kill -HUP "$MASK_PID"
 	sleep 1.5
 	[[ "$out" == "1	****1111" ]] || { echo "a plain read of the masked column was refused or not masked"; return 1; }
+}
+
+# A server-side cursor (MariaDB Connector/C, CURSOR_TYPE_READ_ONLY, one row per COM_STMT_FETCH):
+# the fetched binary rows are masked with the plan of the execute that opened the cursor, and
+# the database really answered COM_STMT_FETCH (its Com_stmt_fetch counter moves).
+case_mask_cursor_fetch() {
+	local out before after h
+	start_mask_gw || return 1
+	cc -std=c11 -O1 -o "$WORK/cursor_fetch" "$IT/clients/cursor_fetch.c" \
+		$(pkg-config --cflags --libs libmariadb) || { echo "cursor_fetch.c did not build"; return 1; }
+	before=$(cli_direct -N -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_fetch'" | cut -f2)
+	out=$(timeout "$T" "$WORK/cursor_fetch" 127.0.0.1 "$MASK_PORT" agent "$MASK_TOKEN" "$KEYS/ca.pem" \
+		"SELECT id, card_number, pin, balance, acct FROM shop.cards WHERE id > ? ORDER BY id" 0 2>&1); echo "$out"
+	after=$(cli_direct -N -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_fetch'" | cut -f2)
+	echo "Com_stmt_fetch: $before -> $after"
+	(( after >= before + 3 )) || { echo "the client did not fetch through a cursor"; return 1; }
+	h="$(mask_hash_int 1234 2147483647)"
+	[[ "$(head -n 1 <<<"$out")" == "1	****1111	$h	0.00	8901" ]] ||
+		{ echo "first fetched row: '$(head -n 1 <<<"$out")', expected '1	****1111	$h	0.00	8901'"; return 1; }
+	[[ "$(sed -n 3p <<<"$out")" == "3	NULL	$(mask_hash_int 5555 2147483647)	0.00	0" ]] ||
+		{ echo "third fetched row is wrong"; return 1; }
+	[[ -z "$(mask_leaks "$out")" ]] || { echo "a clear card number in the fetched rows"; return 1; }
 }
