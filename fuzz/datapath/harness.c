@@ -4,7 +4,9 @@
  * man in the middle of a plaintext backend leg) can send them.
  *
  * Input:  FLAGS RECORD...
- *   FLAGS   bit 0 CLIENT_DEPRECATE_EOF, bit 1 the policy below, bit 2 the rewriting test stage,
+ *   FLAGS   bit 0 CLIENT_DEPRECATE_EOF, bit 1 the policy below (with masks: every result
+ *           column of every set goes through masking), bit 2 the rewriting test stage in
+ *           masking's slot,
  *           bit 3 the reading test stage, bit 4 the waiting test stage, bit 5 small limits
  *           ([limits] statement = 40000, row = 2048)
  *   RECORD  OP LEN16 BYTES
@@ -35,6 +37,8 @@ static const char policy[] =
 	"  rule \"no-drop\" { kind drop, truncate deny \"no drop\" }\n"
 	"  rule \"reads\" { role agent kind select, show, set, use allow }\n"
 	"  rule \"writes\" { role agent kind insert tables \"shop.*\" allow }\n"
+	"  mask \"cards\" { columns \"shop.*.card*\" detect luhn, email, iban, ssn with last4 }\n"
+	"  mask \"all\" { columns \"*.*.*\" detect luhn with redact scan all }\n"
 	"}\n";
 
 /* check_server: every text that reached the database is allowed, judged in order here. */
