@@ -462,8 +462,14 @@ struct jg_mask_catalog *jg_mask_catalog_load(const struct jg_config *cfg, char *
 		snprintf(err, errlen, "bad [backend] address %s", cfg->backend_address);
 		return NULL;
 	}
-	if (!(m = jg_cred_connect(cfg, host, (unsigned)atoi(port), err, errlen)))
+	if (!(m = jg_cred_connect(cfg, host, (unsigned)atoi(port), err, errlen))) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "masking follows views to their tables, and cannot read the "
+		         "catalog of tables and views: %s", why);
 		return NULL;
+	}
 	if (!(c = calloc(1, sizeof(*c)))) {
 		mysql_close(m);
 		snprintf(err, errlen, "out of memory");

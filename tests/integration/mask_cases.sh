@@ -20,6 +20,8 @@ MASK_CASES=(
 	mask-views:case_mask_views
 	mask-probing-refused-when-set:case_mask_probing
 	mask-cursor-fetch-connector-c:case_mask_cursor_fetch
+	mask-metadata-never-skipped:case_mask_metadata_not_skipped
+	mask-start-refusals:case_mask_start_refusals
 )
 
 # start_mask_gw: sets MASK_PORT, MASK_TOKEN and MASK_POLICY; (re)creates shop.cards.
@@ -316,4 +318,54 @@ case_mask_cursor_fetch() {
 	[[ "$(sed -n 3p <<<"$out")" == "3	NULL	$(mask_hash_int 5555 2147483647)	0.00	0" ]] ||
 		{ echo "third fetched row is wrong"; return 1; }
 	[[ -z "$(mask_leaks "$out")" ]] || { echo "a clear card number in the fetched rows"; return 1; }
+}
+
+# Metadata is never skipped: the gateway's greeting offers neither MySQL's
+# CLIENT_OPTIONAL_RESULTSET_METADATA (bit 25) nor any MariaDB extended capability
+# (MARIADB_CLIENT_CACHE_METADATA among them), while the database's own greeting does offer some.
+mask_greeting_caps() {   # mask_greeting_caps PORT: "caps=0x... ext=0x..."
+	timeout 10 "$PY" - "$1" <<'PYEOF'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+buf = b""
+while len(buf) < 4 or len(buf) < 4 + int.from_bytes(buf[:3], "little"):
+    d = s.recv(4096)
+    if not d:
+        sys.exit("connection closed before the greeting")
+    buf += d
+p = buf[4:4 + int.from_bytes(buf[:3], "little")]
+i = p.index(b"\0", 1) + 1 + 4 + 8 + 1            # version, thread id, scramble, filler
+caps = int.from_bytes(p[i:i + 2], "little")
+caps |= int.from_bytes(p[i + 5:i + 7], "little") << 16
+ext = int.from_bytes(p[i + 14:i + 18], "little")  # the last 4 of the 10 reserved bytes
+print("caps=0x%08x ext=0x%08x" % (caps, ext))
+PYEOF
+}
+case_mask_metadata_not_skipped() {
+	local gw db
+	start_mask_gw || return 1
+	db=$(mask_greeting_caps "$DB_PORT") || return 1
+	gw=$(mask_greeting_caps "$MASK_PORT") || return 1
+	echo "database: $db; jitgate: $gw"
+	[[ "$db" != *"ext=0x00000000" ]] || { echo "the database offers no extended capability: the check would prove nothing"; return 1; }
+	[[ "$gw" == *"ext=0x00000000" ]] || { echo "jitgate offers MariaDB extended capabilities"; return 1; }
+	(( (${gw:5:10} & 0x02000000) == 0 )) || { echo "jitgate offers CLIENT_OPTIONAL_RESULTSET_METADATA"; return 1; }
+}
+
+# A policy with masks is not served without what enforcing it needs: `with hash` without
+# [masking] key_file, or a catalog that cannot be read (the database is not there).
+case_mask_start_refusals() {
+	local out port
+	start_mask_gw || return 1
+	port=$(jg_free_port)
+	jit_config "$WORK/gw-nokey.ini" "$port" itnokey "$MASK_POLICY"
+	out=$(timeout 30 "$JITGATE" serve -c "$WORK/gw-nokey.ini" 2>&1); echo "no key: $out" | tail -n 2
+	grep -q 'masks with hash, which needs a secret: set \[masking\] key_file' <<<"$out" ||
+		{ echo "a policy with hash and no key was not refused at start"; return 1; }
+	write_config "$WORK/gw-nocat.ini" "$port" "$(jg_free_port)"
+	printf '\n[policy]\nfile = %s\n\n[masking]\nkey_file = %s\n' "$MASK_POLICY" "$WORK/mask.key" >>"$WORK/gw-nocat.ini"
+	out=$(timeout 30 "$JITGATE" serve -c "$WORK/gw-nocat.ini" 2>&1); echo "no catalog: $out" | tail -n 2
+	grep -q 'cannot read the catalog of tables and views: jitgate cannot log in to the database' <<<"$out" ||
+		{ echo "a policy with masks was served without a catalog"; return 1; }
+	! ss -Hltn "sport = :$port" | grep -q . || { echo "something listens on $port"; return 1; }
 }
