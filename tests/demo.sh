@@ -107,7 +107,11 @@ path = $DEMO/store/jitgate.db
 
 [policy]
 file = $ROOT/policy-dsl/examples/demo.policy
+
+[masking]
+key_file = $DEMO/keys/mask.key
 EOF
+(umask 077 && openssl rand -hex 32 >"$DEMO/keys/mask.key")
 
 : >"$DEMO/jitgate.log"
 "$JITGATE" serve -c "$DEMO/jitgate.ini" >>"$DEMO/jitgate.log" 2>&1 </dev/null &
@@ -145,7 +149,11 @@ of role analyst, one connection, dropped when you quit or when the token expires
 statement is classified and judged by policy-dsl/examples/demo.policy before it reaches MariaDB.
 Try:
   SELECT CURRENT_USER(); SHOW GRANTS;                            -- your just-in-time user
-  SELECT name, card_number FROM customers;                       -- allowed (rule "reads")
+  SELECT name, card_number, email FROM customers LIMIT 3;        -- allowed (rule "reads"); card
+                                           numbers and e-mails masked, names as they are
+  SELECT UPPER(email) FROM customers LIMIT 2;                    -- masked through expressions
+  SELECT name FROM customers WHERE card_number LIKE '4%';        -- refused: comparing a masked
+                                           column recovers it one question at a time
   DROP TABLE orders;                                             -- denied (rule "no-drop")
   SELECT 1 /*!50000 ; DROP TABLE orders */;                      -- refused too: a hidden second
                                            statement, and role analyst runs one statement per query
