@@ -224,6 +224,10 @@ static void note_stmt(const struct jg_mask_set *set, const struct jg_mask_catalo
 	if (st->kind == JG_SQL_CREATE || st->kind == JG_SQL_ALTER || st->kind == JG_SQL_DROP ||
 	    st->kind == JG_SQL_RENAME || all)
 		nt->ddl = 1;
+	if (st->kind == JG_SQL_CALL)
+		nt->call = 1;
+	else if (all)
+		nt->dynamic = 1;
 
 	for (unsigned i = 0; i < st->ntables; i++) {
 		if (nt->ntab < JG_MASK_TABLES)
@@ -315,6 +319,10 @@ static enum origin origin_of(const struct jg_mask_catalog *cat, const struct jg_
 		return O_LOOSE;
 	if (cat && jg_mask_catalog_is_view(cat, st))
 		return O_VIEW;
+	/* a routine's SELECTs name base columns the catalog knows; roles cannot create routines
+	 * (the policy grants no CREATE ROUTINE), so their origins are a DBA's, not a disguise */
+	if (nt->call && !nt->dynamic && cat && jg_mask_catalog_is_column(cat, stc))
+		return O_TABLE;
 	if (!in_statement(nt, st) || nt->with)
 		return O_LOOSE;               /* a derived table, a CTE, or a name it may hide */
 	if (!cat || jg_mask_catalog_is_column(cat, stc))

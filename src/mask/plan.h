@@ -66,6 +66,7 @@ struct jg_mask_note {
 	uint8_t with;                     /* the text may define CTEs */
 	uint8_t show_warnings;            /* SHOW WARNINGS / SHOW ERRORS */
 	uint8_t ddl;                      /* it may make, change or drop a table or view */
+	uint8_t call, dynamic;            /* it calls a routine / runs text jitgate cannot see */
 };
 
 /* jg_mask_set_build: the masks of p that apply to role. JG_OK or JG_ERR_NOMEM; free with

@@ -20,6 +20,7 @@ MASK_CASES=(
 	mask-views:case_mask_views
 	mask-probing-refused-when-set:case_mask_probing
 	mask-cursor-fetch-connector-c:case_mask_cursor_fetch
+	mask-call-several-result-sets:case_mask_call
 	mask-metadata-never-skipped:case_mask_metadata_not_skipped
 	mask-start-refusals:case_mask_start_refusals
 )
@@ -37,7 +38,14 @@ start_mask_gw() {
 			(2, 'Bo Chan', '5500 0000 0000 0004', 'bo@mail.example.org', 9876, 20.00, 98765432,
 			 '2022-11-30', 'card 4012888888881881 on file'),
 			(3, 'Cy Diaz', NULL, 'cy@example.net', 5555, 0.00, 7, '2023-01-01', NULL);
-		CREATE VIEW shop.card_view AS SELECT id, card_number AS cn FROM shop.cards" || return 1
+		CREATE VIEW shop.card_view AS SELECT id, card_number AS cn FROM shop.cards;
+		DROP PROCEDURE IF EXISTS shop.card_report;
+		DELIMITER //
+		CREATE PROCEDURE shop.card_report() BEGIN
+			SELECT card_number FROM shop.cards WHERE id = 1;
+			SELECT id, CONCAT('to ', email) AS mail FROM shop.cards WHERE id = 2;
+		END //
+		DELIMITER ;" || return 1
 	(umask 077 && printf '%s\n' "$MASK_KEY" >"$WORK/mask.key")
 	GW2_PORT=$(jg_free_port)
 	MASK_POLICY="$WORK/mask.policy"
@@ -368,4 +376,18 @@ case_mask_start_refusals() {
 	grep -q 'cannot read the catalog of tables and views: jitgate cannot log in to the database' <<<"$out" ||
 		{ echo "a policy with masks was served without a catalog"; return 1; }
 	! ss -Hltn "sport = :$port" | grep -q . || { echo "something listens on $port"; return 1; }
+}
+
+# A stored procedure's result sets (a multi-result response), through PyMySQL and mysql2
+# execute: base columns by their origin (the catalog knows them: card_number masked, id clear);
+# the origin-less column fails closed: after CALL every mask counts as read, and the first one
+# (cards, last4) masks the whole value.
+case_mask_call() {
+	local out want='{"columns":["card_number"],"rows":[["****1111"]]}
+{"columns":["id","mail"],"rows":[[2,"****.org"]]}'
+	start_mask_gw || return 1
+	out=$(py_mask agent "CALL shop.card_report()"); echo "pymysql: $out"
+	[[ "$(grep columns <<<"$out")" == "$want" ]] || { echo "pymysql: expected $want"; return 1; }
+	out=$(m2_mask agent --execute "CALL shop.card_report()"); echo "mysql2: $out"
+	[[ "$(grep columns <<<"$out")" == "$want" ]] || { echo "mysql2 execute: expected $want"; return 1; }
 }
