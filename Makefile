@@ -45,6 +45,7 @@ help:
 	@echo "make deps       install missing Debian packages and npm test packages"
 	@echo "make gen        regenerate gen/ from spec/ (Ragel, re2c)"
 	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
+	@echo "make bench-mask rows per second that masking rewrites (one core, no server)"
 	@echo "make policy-test  run every example policy's test file (policy-dsl/examples)"
 	@echo "make verify     Frama-C proofs of src/cred/credtext.c; regenerates verify/REPORT.md"
 	@echo "make bench-ab BASE=REV  this build against REV's, jit route, alternating (docs/performance.md)"
@@ -294,7 +295,7 @@ fuzz-seeds: $(OBJS) $(BUILD)/fuzz/mkseeds.o
 # `make check` runs, checks that every route completes its queries and writes build/bench/.
 BENCH_TOOLS := $(BUILD)/bench/connect_bench $(BUILD)/bench/idle_sessions
 
-.PHONY: bench bench-quick bench-sql bench-ab
+.PHONY: bench bench-quick bench-sql bench-mask bench-ab
 
 # bench-sql: the classifier alone, no server: statements per second on one core (tests/bench/sql_bench.c).
 $(BUILD)/bench/sql_bench: tests/bench/sql_bench.c $(OBJS)
@@ -304,14 +305,24 @@ $(BUILD)/bench/sql_bench: tests/bench/sql_bench.c $(OBJS)
 bench-sql: $(BUILD)/bench/sql_bench
 	$(BUILD)/bench/sql_bench
 
+# bench-mask: masking alone, no server: rows of range100's shape rewritten per second on one core
+# (tests/bench/mask_bench.c, docs/performance.md "Masking").
+$(BUILD)/bench/mask_bench: tests/bench/mask_bench.c $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_JG) $(CFLAGS) $(WARN) $< $(OBJS) -o $@ $(LDLIBS_JG)
+
+bench-mask: $(BUILD)/bench/mask_bench
+	$(BUILD)/bench/mask_bench
+
 $(BENCH_TOOLS): $(BUILD)/bench/%: tests/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $$(pkg-config --cflags libmariadb) $< -o $@ \
 	    $$(pkg-config --libs libmariadb)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_TOOLS) $(BUILD)/bench/sql_bench
+	@$(MAKE) --no-print-directory all $(BENCH_TOOLS) $(BUILD)/bench/sql_bench $(BUILD)/bench/mask_bench
 	$(BUILD)/bench/sql_bench
+	$(BUILD)/bench/mask_bench
 	/usr/bin/python3 tests/bench/bench.py
 
 bench-quick: deps

@@ -5,8 +5,8 @@
     make bench-quick    1 round, 2 s per run, 50 connects, 200 idle sessions (make check runs it)
 
 One private MariaDB (tests/integration/mariadb.sh, with dev-keys' certificate so that it speaks
-TLS), one HAProxy in TCP mode (Debian's package) and two jitgates, all on 127.0.0.1 on ports
-the kernel hands out. Four routes:
+TLS), one HAProxy in TCP mode (Debian's package) and three jitgates, all on 127.0.0.1 on ports
+the kernel hands out. Five routes:
 
     direct    sysbench -> MariaDB                  TLS: MariaDB's own
     haproxy   sysbench -> HAProxy (tcp) -> MariaDB  TLS: passed through to MariaDB
@@ -14,21 +14,31 @@ the kernel hands out. Four routes:
               [credentials] mode = shared and no policy: every session is [backend] user
     jit       sysbench -> jitgate -> MariaDB        as jitgate, but [credentials] mode = jit with
               tests/bench/bench.policy: every session is its own just-in-time MySQL user
+    jit-mask  sysbench -> jitgate -> MariaDB        as jit, with tests/bench/bench-mask.policy:
+              bench.policy plus a mask on sysbench's c column (with last4)
 
-"jit" is what the default configuration gives users; it runs point_select t=1 and t=8 (tls) and
-the connect benchmark, and stays out of the chart. "jitgate" keeps earlier figures comparable.
+"jit" is what the default configuration gives users; it runs point_select t=1 and t=8 (tls),
+range100 and the connect benchmark, and stays out of the chart. "jitgate" keeps earlier figures
+comparable. "jit-mask" runs range100 only: every row of its results has a masked value, so the
+gateway takes the copy path (assemble, rewrite, re-frame each row) where "jit" forwards the rows
+untouched; the table gives the ratio jit-mask/jit of throughput and of gateway CPU per query.
+After the runs, one SELECT c through jit-mask with the mariadb CLI (text protocol; sysbench's
+prepared statements read binary rows) must return a value that starts with "****": the masked
+route really masks.
 
 The routes of a test run one after the other, in an order that rotates, and the rounds repeat
 the whole set, so that drift on a noisy machine touches every route alike; each figure is the
-median over the rounds. Around every run the CPU time of both jitgates ("jitgate" and
-"jitgate-jit"), HAProxy and mariadbd is read from /proc/PID/stat. Then connection set-up (build/bench/connect_bench) and the resident memory
-of idle sessions (build/bench/idle_sessions). docs/performance.md explains the method.
+median over the rounds. Around every run the CPU time of the jitgates ("jitgate", "jitgate-jit"
+and "jitgate-jit-mask"), HAProxy and mariadbd is read from /proc/PID/stat. Then connection
+set-up (build/bench/connect_bench) and the resident memory of idle sessions
+(build/bench/idle_sessions). docs/performance.md explains the method.
 
 Output: a table on stdout, OUT/latest.json, OUT/latest.txt (the table) and OUT/latest.png
 (gnuplot); OUT is tests/bench/results for `make bench`, build/bench for --quick. The last line is
 "bench: N passed, N failed" (or "bench-quick: ..."), counting route x test pairs whose every run
-completed, plus connect routes (jit included) and the idle-session case; the exit status is non-zero on any
-failure. Timings are reported against the goals but never fail the run.
+completed, plus connect routes (jit included), the idle-session case and the masking check; the
+exit status is non-zero on any failure. Timings are reported against the goals but never fail
+the run.
 
 Options: --quick, --rounds N, --time S, --connects N, --idle N, --out DIR, --keep (keep the temp
 dir with logs). Python stdlib only; run with /usr/bin/python3.
@@ -82,9 +92,12 @@ MODES = {
 TABLES, TABLE_SIZE = 4, 10000
 ROUTES = ("direct", "haproxy", "jitgate")    # every test's routes; the chart's and its ratios
 JIT_ROUTES = ROUTES + ("jit",)               # point_select t=1/t=8 tls, connect set-up
+MASK_ROUTES = JIT_ROUTES + ("jit-mask",)     # range100: the result-heavy case, masked and not
 # The gateway process of a route, under the name cpu_ticks() reads it by.
 ROUTE_PROC = {"haproxy": "haproxy", "jitgate": "jitgate", "jit": "jitgate-jit",
-              "jit-base": "jitgate-jit-base"}
+              "jit-mask": "jitgate-jit-mask", "jit-base": "jitgate-jit-base"}
+# The masked route's check: a value of c through jit-mask (text protocol) starts with this.
+MASK_QUERY, MASK_PREFIX = "SELECT c FROM sbtest1 WHERE id=1", "****"
 # Range selects of 100 rows and nothing else, one per transaction: the result-heavy case.
 RANGE100 = ["--simple-ranges=1", "--range-size=100", "--point-selects=0", "--sum-ranges=0",
             "--order-ranges=0", "--distinct-ranges=0", "--skip-trx=on"]
@@ -94,7 +107,7 @@ TESTS = [
     ("point_select t=8 tls", "oltp_point_select", 8, True, [], JIT_ROUTES),
     ("read_only t=1 tls", "oltp_read_only", 1, True, [], ROUTES),
     ("read_only t=8 tls", "oltp_read_only", 8, True, [], ROUTES),
-    ("range100 t=8 tls", "oltp_read_only", 8, True, RANGE100, ROUTES),
+    ("range100 t=8 tls", "oltp_read_only", 8, True, RANGE100, MASK_ROUTES),
     ("point_select t=1 plain", "oltp_point_select", 1, False, [], ("direct", "haproxy")),
     ("point_select t=8 plain", "oltp_point_select", 8, False, [], ("direct", "haproxy")),
 ]
@@ -137,6 +150,7 @@ class Bench:
         self.runs = []           # one dict per sysbench run
         self.connect = {}        # route -> connect_bench figures
         self.idle = None
+        self.mask_check = None   # the masked route's SELECT c: {"ok", "value", ...}
         self.problems = []       # what looked wrong, with the client's own lines
         self.passed = self.failed = 0
         self.load_start = self.load_end = loadavg()
@@ -209,7 +223,7 @@ class Bench:
 
     # ---- setup -------------------------------------------------------------------------------
     def setup(self):
-        self.setup_common(("sysbench", "haproxy", "gnuplot", "ss"),
+        self.setup_common(("sysbench", "haproxy", "gnuplot", "ss", "mariadb"),
                           (self.a.jitgate, self.tool("connect_bench"), self.tool("idle_sessions")))
         self.gw_port, self.gw = self.start_jitgate("jitgate", "mode = shared\n")
         # The jit route: its own ledger, and a pool of 4 ready users so that sysbench's 8
@@ -218,6 +232,12 @@ class Bench:
         os.mkdir(store, 0o700)
         self.jit_port, self.jit = self.start_jitgate("jitgate-jit", JIT_INI.format(
             instance="bench", store=store, policy=os.path.join(BENCH, "bench.policy")))
+        # The masked route: the same, with a mask on c. Its own instance (two gateways of one
+        # instance refuse to share a host) and ledger.
+        store = os.path.join(self.work, "store-jit-mask")
+        os.mkdir(store, 0o700)
+        self.mask_port, self.jit_mask = self.start_jitgate("jitgate-jit-mask", JIT_INI.format(
+            instance="benchmask", store=store, policy=os.path.join(BENCH, "bench-mask.policy")))
 
         self.hap_port = self.free_port()
         cfg = os.path.join(self.work, "haproxy.cfg")
@@ -229,7 +249,8 @@ class Bench:
         self.hap = self.start("haproxy", ["haproxy", "-db", "-f", cfg])
         if not self.wait_listen(self.hap_port, self.hap, 20):
             raise RuntimeError("haproxy did not listen: " + self.tail("haproxy"))
-        self.watch = [("jitgate", self.gw), ("jitgate-jit", self.jit), ("haproxy", self.hap)]
+        self.watch = [("jitgate", self.gw), ("jitgate-jit", self.jit), ("jitgate-jit-mask", self.jit_mask),
+                      ("haproxy", self.hap)]
 
         self.route = {
             "direct": dict(port=self.db_port, user="jg_admin", pw=self.admin_pw, pwfile=self.admin_file),
@@ -237,6 +258,7 @@ class Bench:
             "jitgate": dict(port=self.gw_port, user="bench", pw=self.token, pwfile=self.token_file),
             # The user name is the policy's role.
             "jit": dict(port=self.jit_port, user="bench", pw=self.token, pwfile=self.token_file),
+            "jit-mask": dict(port=self.mask_port, user="bench", pw=self.token, pwfile=self.token_file),
         }
 
     def setup_ab(self):
@@ -450,15 +472,35 @@ class Bench:
             self.a.idle, kv.get("per_session_kib"), kv.get("rss_before_kib"), kv.get("rss_after_kib"),
             kv.get("rss_closed_kib"), "" if kv["ok"] else "  FAILED"))
 
+    def run_mask_check(self):
+        """One query through the masked route with the mariadb CLI (text rows): the value of c
+        must come back masked. sysbench cannot tell: it never looks at the values."""
+        r = self.route["jit-mask"]
+        env = dict(os.environ, MYSQL_PWD=r["pw"])     # the token stays out of the process list
+        rc, out = self.call(["mariadb", "--no-defaults", "-h127.0.0.1", "-P%d" % r["port"],
+                             "-u" + r["user"], "--ssl", "--ssl-ca=" + os.path.join(self.keys, "ca.pem"),
+                             "--ssl-verify-server-cert", "-N", "-B", "sbtest", "-e", MASK_QUERY],
+                            timeout=30, check=False, env=env)
+        value = out.strip()
+        ok = rc == 0 and value.startswith(MASK_PREFIX) and len(value.splitlines()) == 1
+        self.mask_check = dict(ok=ok, rc=rc, query=MASK_QUERY, value=value[:200])
+        if not ok:
+            self.problems.append("masking check: %s through jit-mask: rc %d, expected one value starting "
+                                 "with %r, got:\n    %s" % (MASK_QUERY, rc, MASK_PREFIX,
+                                                           value[-600:].replace("\n", "\n    ")))
+        log("  jit-mask %s -> %r%s" % (MASK_QUERY, value[:60], "" if ok else "  FAILED"))
+
     def run(self):
         t0 = time.monotonic()
-        log("setup: dev-keys, MariaDB, sysbench prepare (%d x %d rows), jitgate (shared and jit), haproxy"
+        log("setup: dev-keys, MariaDB, sysbench prepare (%d x %d rows), jitgate (shared, jit, jit-mask), haproxy"
             % (TABLES, TABLE_SIZE))
         self.setup()
         log("setup done in %.0f s; warm-up" % (time.monotonic() - t0))
-        for route in JIT_ROUTES:     # first connections, buffer pool, TLS session state, JIT pool
+        for route in MASK_ROUTES:    # first connections, buffer pool, TLS session state, JIT pool
             self.sysbench(TESTS[1], route, 0, seconds=1, record=False)
         self.run_rounds()
+        log("masking check: %s through jit-mask (mariadb CLI)" % MASK_QUERY)
+        self.run_mask_check()
         log("connection set-up (%d connects per route)" % self.a.connects)
         self.run_connect()
         log("idle sessions (%d through jitgate)" % self.a.idle)
@@ -691,7 +733,7 @@ def table(b, rows):
         L.append("%-26s %-9s %10s %11s %11s %10s %11s %11s%s" % (
             s["test"], s["route"], fmt(s["qps"], ".0f"), fmt(s["lat_avg_ms"], ".3f"),
             fmt(s["lat_p95_ms"], ".3f"), fmt(s["vs_direct"], ".2f") if s["route"] != "direct" else "",
-            fmt(s["vs_haproxy"], ".2f") if s["route"] in ("jitgate", "jit") else "",
+            fmt(s["vs_haproxy"], ".2f") if s["route"] in ("jitgate", "jit", "jit-mask") else "",
             fmt(s.get("added_us_per_query"), "+.0f") if s["route"] != "direct" and "added_us_per_query" in s else "",
             "" if s["ok"] else "  FAILED"))
     L.append("")
@@ -709,17 +751,37 @@ def table(b, rows):
         fmt(i.get("rss_after_kib") and i["rss_after_kib"] / 1024, ".1f"), "" if i.get("ok") else "  FAILED"))
     first = True
     for s in rows:
-        if s["route"] not in ("jitgate", "jit"):
+        if s["route"] not in ("jitgate", "jit", "jit-mask"):
             continue
         h = next((x for x in rows if x["test"] == s["test"] and x["route"] == "haproxy"), None)
         jc = s["cpu_s_per_100k"].get(ROUTE_PROC[s["route"]])
         hc = h and h["cpu_s_per_100k"].get("haproxy")
         L.append("%-26s %-9s %s" % ("cpu s per 100k queries" if first else "", "",
-                                    "%-22s %-7s %s / haproxy %s  (%s x)" % (
+                                    "%-22s %-8s %s / haproxy %s  (%s x)" % (
                                         s["test"], s["route"], fmt(jc, ".2f"), fmt(hc, ".2f"),
                                         fmt(ratio(jc, hc), ".1f"))))
         first = False
+    mk = masking(rows)
+    L.append("%-26s %-9s %s" % ("masking (copy path)", "", "%s: jit-mask / jit  qps %s, gateway cpu per query %s" % (
+        mk["test"], fmt(mk["qps_ratio"], ".2f"), fmt(mk["cpu_ratio"], ".2f"))))
+    m = b.mask_check or {}
+    L.append("%-26s %-9s %s -> %s%s" % ("", "jit-mask", MASK_QUERY, m.get("value", "-")[:40],
+                                          "" if m.get("ok") else "  FAILED"))
     return L
+
+
+def masking(rows):
+    """range100 through jit-mask (c masked in every row) against jit (rows forwarded untouched):
+    the ratio of throughput and of the gateway's own CPU seconds per query."""
+    test = "range100 t=8 tls"
+
+    def get(route):
+        return next((x for x in rows if x["test"] == test and x["route"] == route), {})
+    j, m = get("jit"), get("jit-mask")
+    jc = (j.get("cpu_s_per_100k") or {}).get(ROUTE_PROC["jit"])
+    mc = (m.get("cpu_s_per_100k") or {}).get(ROUTE_PROC["jit-mask"])
+    return dict(test=test, qps_ratio=ratio(m.get("qps"), j.get("qps")), cpu_ratio=ratio(mc, jc),
+                jit_cpu_s_per_100k=jc, jit_mask_cpu_s_per_100k=mc)
 
 
 def targets(b, rows):
@@ -750,6 +812,9 @@ def targets(b, rows):
     r = ratio(get("point_select t=8 tls", "jit", "qps"), get("point_select t=8 tls", "jitgate", "qps"))
     t.append(("policy + just-in-time users, point_select t=8 vs jitgate shared", fmt(r, ".2f"),
               "none (ratio only)", None))
+    mk = masking(rows)
+    t.append(("masking, range100 t=8: jit-mask / jit, qps and cpu per query",
+              "%s, %s" % (fmt(mk["qps_ratio"], ".2f"), fmt(mk["cpu_ratio"], ".2f")), "none (ratio only)", None))
     kib = (b.idle or {}).get("per_session_kib")
     t.append(("resident memory per idle session", fmt(kib, ".1f") + " KiB", "<= %.0f KiB" % GOALS["idle_kib"],
               kib is not None and kib <= GOALS["idle_kib"]))
@@ -1044,6 +1109,10 @@ def count(b, rows):
         b.passed += 1
     else:
         b.failed += 1
+    if b.mask_check and b.mask_check.get("ok"):
+        b.passed += 1
+    else:
+        b.failed += 1
 
 
 def report(b, rows, label):
@@ -1076,8 +1145,9 @@ def report(b, rows, label):
                     jitgate_workers="one per core", backend_tls="off",
                     jitgate_credentials="shared, no policy",
                     jit_credentials="jit, pool 4, tests/bench/bench.policy",
+                    jit_mask_credentials="jit, pool 4, tests/bench/bench-mask.policy (c masked with last4)",
                     sysbench="prepared statements (sysbench default), --mysql-ssl=on for tls tests"),
-        summary=rows, connect=b.connect, idle=b.idle,
+        summary=rows, connect=b.connect, idle=b.idle, masking=dict(masking(rows), check=b.mask_check),
         targets=[dict(what=w, value=v, goal=g, met=mt) for w, v, g, mt in tg],
         runs=b.runs, problems=b.problems)
     with open(os.path.join(b.a.out, "latest.json"), "w") as f:
