@@ -12,6 +12,8 @@
  *   client-big LEN HEX [-- TAIL]  ... of LEN payload bytes: HEX, then 'x', TAIL at its end
  *   server HEX                    the database sends a packet (sequence ids follow the command's)
  *   server-big LEN HEX            ... of LEN payload bytes: HEX, then 'y' up to LEN
+ *   server-queued HEX             ... queued without running the data path: the next directive
+ *                                 that runs finds all queued packets in the buffer at once
  *   to-server HEX | none          the next packet that reached the database is exactly HEX
  *                                 (none: nothing more reached it)
  *   to-server-big LEN BYTE        the next is LEN bytes long and starts with the command BYTE
@@ -145,7 +147,8 @@ static void transmit(struct dcase *c, const char *kw, char *rest)
 	}
 	if (p != buf)
 		free(p);
-	dp_run(&c->dp);
+	if (!strstr(kw, "-queued"))
+		dp_run(&c->dp);
 }
 
 static void receive(struct dcase *c, const char *kw, char *rest)
