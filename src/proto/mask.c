@@ -64,28 +64,38 @@ void jg_mask_free(struct jg_session *s)
 	s->mask = NULL;
 }
 
-/* state: the session's masking state under the policy in force (rebuilt after a reload);
- * NULL when no mask applies to the session's role, or without memory. */
-static struct jg_mask_sess *state(struct jg_session *s)
+/*
+ * state: the session's masking state under the policy in force (rebuilt after a reload): JG_OK
+ * with *out, NULL when no mask applies to the session's role; JG_ERR_NOMEM when masks apply
+ * and the state cannot be built (the command is then refused: nothing goes out unmasked). The
+ * response to the command uses the state its admission built, whatever policy is in force by
+ * then (older policies stay loaded).
+ */
+static int state(struct jg_session *s, struct jg_mask_sess **out)
 {
 	const struct jg_policy *pol = atomic_load(&s->gw->policy);
 	const struct jg_config *cfg = s->gw->cfg;
 	struct jg_mask_sess *m = s->mask;
 
-	if (m && m->pol == pol)
-		return m->set.n ? m : NULL;
+	*out = NULL;
+	if (m && m->pol == pol) {
+		*out = m->set.n ? m : NULL;
+		return JG_OK;
+	}
 	jg_mask_free(s);
-	if (!pol || !pol->nmasks || !(m = calloc(1, sizeof(*m))))
-		return NULL;
+	if (!pol || !pol->nmasks)
+		return JG_OK;
+	if (!(m = calloc(1, sizeof(*m))))
+		return JG_ERR_NOMEM;
 	s->mask = m;
 	m->pol = pol;
 	if (jg_mask_set_build(&m->set, pol, s->hello.user) != JG_OK) {
-		jg_mask_set_free(&m->set);
 		jg_mask_free(s);
-		return NULL;
+		return JG_ERR_NOMEM;
 	}
 	jg_mask_key_init(&m->key, cfg->mask_key, cfg->mask_key_len);
-	return m->set.n ? m : NULL;
+	*out = m->set.n ? m : NULL;
+	return JG_OK;
 }
 
 /* ---- admission: what a statement reads and names ---- */
@@ -116,9 +126,15 @@ static int mask_text(const struct jg_session *s, uint8_t com)
 
 static int mask_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_refusal *ref)
 {
-	struct jg_mask_sess *m = state(s);
+	struct jg_mask_sess *m;
 	struct stmt *st;
 
+	if (state(s, &m) != JG_OK) {
+		ref->er = JG_ER_BACKEND_REFUSED;
+		snprintf(ref->msg, sizeof(ref->msg), "jitgate is out of memory and cannot mask this "
+		         "statement's results, so it did not run; try again later");
+		return JG_STAGE_REFUSE;
+	}
 	if (!m)
 		return JG_STAGE_GO;
 	switch (cmd->com) {
@@ -152,6 +168,8 @@ static int mask_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_
 	default:
 		if (cmd->sql)
 			jg_mask_note_sql(&m->set, jg_mask_catalog_current(), cmd->cls, cmd->sql, &m->cur);
+		else if (cmd->com == JG_COM_QUERY || cmd->com == JG_COM_STMT_PREPARE)
+			jg_mask_note_all(&m->set, &m->cur);  /* a text not seen: fail closed */
 		else
 			memset(&m->cur, 0, sizeof(m->cur));
 		break;
@@ -475,7 +493,7 @@ static unsigned mask_begin(struct jg_session *s, uint8_t com)
 	struct jg_mask_sess *m = s->mask;
 	struct stmt *st;
 
-	if (!m || !m->set.n || m->pol != atomic_load(&s->gw->policy))
+	if (!m || !m->set.n)
 		return 0;
 	m->ncols = m->active = 0;
 	switch (com) {
