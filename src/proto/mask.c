@@ -471,8 +471,10 @@ static int mask_error(struct jg_session *s, const uint8_t *p, size_t len, uint8_
 	if (jg_pkt_parse_err(p, len, s->lb.caps, &e) != JG_OK)
 		return JG_ERR_PROTO;
 	quote = jg_mask_note_scoped(&m->cur) && echoes(e.code);
-	if ((!quote && !m->set.dets_any) || cap < at + jg_mask_room(e.msg_len))
+	if (!quote && !m->set.dets_any)
 		return JG_OK;
+	if (cap < at + jg_mask_room(e.msg_len))
+		return JG_ERR_TOOBIG;           /* not sent as it is: cut with an ERR of ours */
 	n = jg_mask_message(m->set.dets_any, m->set.fn_any, quote, &m->key, e.msg, e.msg_len, out + at,
 	                    cap - at);
 	if (!n)
@@ -497,15 +499,9 @@ static unsigned mask_begin(struct jg_session *s, uint8_t com)
 		return 0;
 	m->ncols = m->active = 0;
 	switch (com) {
-	case JG_COM_QUERY:
-	case JG_COM_STMT_EXECUTE:
-	case JG_COM_STMT_PREPARE:
-		return JG_RS_DEFS | JG_RS_ERRS | JG_RS_END;
 	case JG_COM_STMT_FETCH:
 		st = find_stmt(m, s->cmd.stmt_id);
-		if (!st || !st->cols)
-			return JG_RS_ERRS | JG_RS_END;  /* no cursor of ours: the server refuses it */
-		if (grow(m, st->ncols) != JG_OK)
+		if (!st || !st->cols || grow(m, st->ncols) != JG_OK)
 			return JG_RS_ROWS | JG_RS_ERRS | JG_RS_END;   /* no columns: rows fail closed */
 		memcpy(m->cols, st->cols, st->ncols * sizeof(*m->cols));
 		for (unsigned i = 0; i < st->ncols; i++) {
@@ -514,8 +510,8 @@ static unsigned mask_begin(struct jg_session *s, uint8_t com)
 		}
 		m->ncols = st->ncols;
 		return (m->active ? JG_RS_ROWS : 0) | JG_RS_ERRS | JG_RS_END;
-	default:
-		return JG_RS_ERRS | JG_RS_END;
+	default:                                /* any result set: COM_QUERY, EXECUTE, PROCESS_INFO */
+		return JG_RS_DEFS | JG_RS_ERRS | JG_RS_END;
 	}
 }
 
