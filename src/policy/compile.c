@@ -693,6 +693,37 @@ static void once(struct cc *c, unsigned *seen, unsigned bit, const char *what)
 	*seen |= bit;
 }
 
+/*
+ * role_refs: a comma list of role names (identifiers or strings) into buf, comma-joined, each
+ * remembered with its position for the check that it is declared. In a mask (in_mask), an
+ * option's keyword is a forgotten role, not a role named so. 0 after an error.
+ */
+static int role_refs(struct cc *c, int in_mask, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	do {
+		if ((c->tk.t != T_IDENT && c->tk.t != T_STRING) ||
+		    (in_mask && (is_kw(c, "columns") || is_kw(c, "detect") || is_kw(c, "with") ||
+		                 is_kw(c, "probing") || is_kw(c, "scan") || is_kw(c, "roles")))) {
+			expected(c, in_mask ? "a role name (quote a role named like a mask option)" :
+			                      "a role name");
+			return 0;
+		}
+		if (c->nrefs >= REFS_MAX || n + strlen(c->tk.text) + 2 > cap) {
+			fail(c, c->tk.line, c->tk.col, "too many role references");
+			return 0;
+		}
+		snprintf(c->refs[c->nrefs].name, sizeof(c->refs[0].name), "%s", c->tk.text);
+		c->refs[c->nrefs].line = c->tk.line;
+		c->refs[c->nrefs++].col = c->tk.col;
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "," : "", c->tk.text);
+		next(c);
+	} while (accept(c, T_COMMA));
+	return 1;
+}
+
 static void parse_rule(struct cc *c)
 {
 	struct rule *r;
@@ -736,24 +767,11 @@ static void parse_rule(struct cc *c)
 		}
 		if (is_kw(c, "role")) {
 			char buf[4096];
-			size_t n = 0;
+
 			once(c, &seen, 1, "role");
 			next(c);
-			do {
-				if (c->tk.t != T_IDENT && c->tk.t != T_STRING) {
-					expected(c, "a role name");
-					return;
-				}
-				if (c->nrefs >= REFS_MAX || n + strlen(c->tk.text) + 2 > sizeof(buf)) {
-					fail(c, c->tk.line, c->tk.col, "too many role references");
-					return;
-				}
-				snprintf(c->refs[c->nrefs].name, sizeof(c->refs[0].name), "%s", c->tk.text);
-				c->refs[c->nrefs].line = c->tk.line;
-				c->refs[c->nrefs++].col = c->tk.col;
-				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", c->tk.text);
-				next(c);
-			} while (accept(c, T_COMMA));
+			if (!role_refs(c, 0, buf, sizeof(buf)))
+				return;
 			r->roles = intern(c, buf);
 			r->has_identity = 1;
 		} else if (is_kw(c, "groups")) {
@@ -984,27 +1002,9 @@ static void parse_mask(struct cc *c)
 			next(c);
 		} else if (is_kw(c, "roles")) {
 			char buf[4096];
-			size_t n = 0;
-			if (!mask_once(c, m, &m->roles_line, "roles"))
+
+			if (!mask_once(c, m, &m->roles_line, "roles") || !role_refs(c, 1, buf, sizeof(buf)))
 				return;
-			do {
-				/* an option's keyword here is a forgotten role, not a role named so */
-				if ((c->tk.t != T_IDENT && c->tk.t != T_STRING) ||
-				    is_kw(c, "columns") || is_kw(c, "detect") || is_kw(c, "with") ||
-				    is_kw(c, "probing") || is_kw(c, "scan") || is_kw(c, "roles")) {
-					expected(c, "a role name (quote a role named like a mask option)");
-					return;
-				}
-				if (c->nrefs >= REFS_MAX || n + strlen(c->tk.text) + 2 > sizeof(buf)) {
-					fail(c, c->tk.line, c->tk.col, "too many role references");
-					return;
-				}
-				snprintf(c->refs[c->nrefs].name, sizeof(c->refs[0].name), "%s", c->tk.text);
-				c->refs[c->nrefs].line = c->tk.line;
-				c->refs[c->nrefs++].col = c->tk.col;
-				n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", n ? "," : "", c->tk.text);
-				next(c);
-			} while (accept(c, T_COMMA));
 			m->roles = intern(c, buf);
 		} else {
 			expected(c, "columns, detect, with, probing, scan or roles");

@@ -508,7 +508,9 @@ case_sysbench() {
 	[[ "${errors:-x}" == 0 ]] || { echo "sysbench reported errors: $errors"; return 1; }
 }
 
-greeting_version() {   # greeting_version PORT: the server version from the raw greeting
+# greeting PORT: the raw greeting of 127.0.0.1:PORT as "VERSION CAPS EXT": the server version,
+# the capability flags and MariaDB's extended capabilities (the last 4 of the 10 reserved bytes).
+greeting() {
 	timeout 10 "$PY" - "$1" <<'EOF'
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
@@ -521,8 +523,17 @@ while len(buf) < 4 or len(buf) < 4 + int.from_bytes(buf[:3], "little"):
 p = buf[4:4 + int.from_bytes(buf[:3], "little")]
 if p[0] != 10:
     sys.exit("not a protocol-10 greeting (first byte %d)" % p[0])
-print(p[1:p.index(b"\0", 1)].decode())
+v = p.index(b"\0", 1)
+i = v + 1 + 4 + 8 + 1                   # version, thread id, scramble, filler
+caps = int.from_bytes(p[i:i + 2], "little") | int.from_bytes(p[i + 5:i + 7], "little") << 16
+ext = int.from_bytes(p[i + 14:i + 18], "little")
+print("%s 0x%08x 0x%08x" % (p[1:v].decode(), caps, ext))
 EOF
+}
+greeting_version() {   # greeting_version PORT: the server version from the raw greeting
+	local g
+	g=$(greeting "$1") || { echo "$g"; return 1; }
+	echo "${g%% *}"
 }
 
 case_greeting() {
