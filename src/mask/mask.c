@@ -120,48 +120,127 @@ static uint64_t rd_val(const uint8_t *r, size_t s)
 
 /* ---- text rows ---- */
 
+/*
+ * val_at: where the value that starts at row[off] ends, or 0 when no well-formed value starts
+ * there (a value takes at least one byte, so 0 is never an end). A function of its own so that
+ * the split loop's proof sees only its contract, not the header's cases.
+ */
+/*@ requires off <= len;
+    requires \valid_read(row + (0 .. len - 1));
+    assigns \nothing;
+
+    behavior ok:
+      assumes jg_mask_val_ok(row, off, len);
+      ensures \result == jg_mask_val_end(row, off);
+      ensures off < \result <= len;
+
+    behavior bad:
+      assumes !jg_mask_val_ok(row, off, len);
+      ensures \result == 0;
+
+    complete behaviors;
+    disjoint behaviors;
+*/
+static size_t val_at(const uint8_t *row, size_t len, size_t off)
+{
+	size_t hl;
+	uint64_t v;
+
+	if (off >= len)
+		return 0;
+	if (row[off] == 0xFB)
+		return off + 1;
+	hl = hdr_len(row[off]);
+	if (hl == 0 || hl > len - off)
+		return 0;
+	v = rd_val(row, off);
+	if (v > len - off - hl || jg_mask_lenenc_size(v) != hl)
+		return 0;
+	return off + hl + (size_t)v;
+}
+
+/*@ // Value i of the row, as split notes it: where its bytes start, how many there are (the
+    // first pass marks a NULL value with SIZE_MAX: no other value can have it, its bytes lie
+    // after a header inside the row). The first pass writes only the size_t fields of the
+    // cells, so the row, in the same memory as the null bytes, stays untouched for the proof;
+    // the second pass turns the marks into null flags.
+    logic integer jg_mask_x_off{L}(uint8_t *r, integer len, integer i) =
+      r[jg_mask_pos(r, len, i)] == 0xFB ? jg_mask_pos(r, len, i) :
+        jg_mask_pos(r, len, i) + jg_mask_hdr_len(r[jg_mask_pos(r, len, i)]);
+    logic integer jg_mask_x_len{L}(uint8_t *r, integer len, integer i) =
+      r[jg_mask_pos(r, len, i)] == 0xFB ? SIZE_MAX : jg_mask_lenenc_val(r, jg_mask_pos(r, len, i));
+    // Value i is well-formed and inside the row.
+    predicate jg_mask_x_ok{L}(uint8_t *r, integer len, integer i) =
+      \let s = jg_mask_pos(r, len, i);
+      0 <= s < len &&
+      (r[s] != 0xFB ==>
+         jg_mask_hdr(r, s, jg_mask_lenenc_val(r, s)) &&
+         s + jg_mask_hdr_len(r[s]) + jg_mask_lenenc_val(r, s) <= len);
+*/
+
 /* see mask.h */
 int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg_mask_cell *cells)
 {
-	size_t off = 0, hl;
-	uint64_t v;
+	size_t off = 0, e;
 	unsigned i;
 
+	/* 1. Walk the values; note each one's offsets (NULL as len == SIZE_MAX). */
 	/*@ loop invariant 0 <= i <= ncols;
 	    loop invariant 0 <= off <= len;
-	    loop invariant off == jg_mask_cell_start(cells, i);
-	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_cell_at(row, len, cells, j);
-	    loop invariant jg_mask_text_row(row, len, ncols) <==>
-	                   jg_mask_row(row, off, len, ncols - i);
-	    loop assigns i, off, hl, v, cells[0 .. ncols - 1];
+	    loop invariant off == jg_mask_pos(row, len, i);
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_x_ok{Pre}(row, len, j);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
+	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
+	    loop invariant jg_mask_text_row{Pre}(row, len, ncols) <==>
+	                   jg_mask_row{Pre}(row, off, len, ncols - i);
+	    loop assigns i, off, e, cells[0 .. ncols - 1].off, cells[0 .. ncols - 1].len;
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
 		/*@ assert jg_mask_row(row, off, len, ncols - i) <==>
 		      jg_mask_val_ok(row, off, len) &&
 		      jg_mask_row(row, jg_mask_val_end(row, off), len, ncols - i - 1); */
-		if (off >= len)
+		/*@ assert jg_mask_pos(row, len, i + 1) == jg_mask_val_end(row, jg_mask_pos(row, len, i)); */
+		e = val_at(row, len, off);
+		if (e == 0)
 			return -1;
 		if (row[off] == 0xFB) {
 			cells[i].off = off;
-			cells[i].len = 0;
-			cells[i].null = 1;
-			off++;
-			continue;
+			cells[i].len = SIZE_MAX;
+		} else {
+			cells[i].off = off + hdr_len(row[off]);
+			cells[i].len = e - cells[i].off;
 		}
-		hl = hdr_len(row[off]);
-		if (hl == 0 || hl > len - off)
-			return -1;
-		v = rd_val(row, off);
-		if (v > len - off - hl || jg_mask_lenenc_size(v) != hl)
-			return -1;
-		cells[i].off = off + hl;
-		cells[i].len = (size_t)v;
-		cells[i].null = 0;
-		off += hl + (size_t)v;
+		/*@ assert jg_mask_x_ok{Pre}(row, len, i); */
+		off = e;
 	}
 	/*@ assert jg_mask_row(row, off, len, 0) <==> off == len; */
-	return off == len ? 0 : -1;
+	if (off != len)
+		return -1;
+	/* 2. The null flags, from the marks. */
+	/*@ loop invariant 0 <= i <= ncols;
+	    loop invariant \forall integer j; 0 <= j < ncols ==> jg_mask_x_ok{Pre}(row, len, j);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
+	      (jg_mask_x_len{Pre}(row, len, j) == SIZE_MAX ?
+	         cells[j].null == 1 && cells[j].len == 0 :
+	         cells[j].null == 0 && cells[j].len == jg_mask_x_len{Pre}(row, len, j));
+	    loop invariant \forall integer j; i <= j < ncols ==>
+	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
+	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
+	    loop assigns i, cells[0 .. ncols - 1].null, cells[0 .. ncols - 1].len;
+	    loop variant ncols - i;
+	*/
+	for (i = 0; i < ncols; i++) {
+		if (cells[i].len == SIZE_MAX) {
+			cells[i].len = 0;
+			cells[i].null = 1;
+		} else {
+			cells[i].null = 0;
+		}
+	}
+	return 0;
 }
 
 /* put_bytes: p[0 .. m) at out[o ..]. */
@@ -250,6 +329,9 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 	      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols) <= cap; */
 	/*@ loop invariant 0 <= i <= ncols;
 	    loop invariant o == jg_mask_out_at{Pre}(cells, reps, i);
+	    loop invariant \forall integer j; 0 <= j <= i ==>
+	      jg_mask_out_at{Pre}(cells, reps, j) <= jg_mask_out_at{Pre}(cells, reps, i);
+	    loop invariant \forall integer k; 0 <= k < len ==> row[k] == \at(row[k], Pre);
 	    loop invariant \forall integer j; 0 <= j < i ==>
 	      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j);
 	    loop assigns i, o, m, h, out[0 .. cap - 1];
@@ -352,6 +434,7 @@ size_t jg_mask_last4(const uint8_t *v, size_t n, int utf8, uint8_t *out, size_t 
 	    loop invariant 0 <= c <= 4;
 	    loop invariant c == jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8);
 	    loop invariant c > 0 ==> jg_mask_cstart(v[k], utf8);
+	    loop invariant jg_mask_nchars(v, n, utf8) >= 8;
 	    loop invariant jg_mask_nchars(v, k, utf8) >= 4;
 	    loop assigns k, c;
 	    loop variant k;

@@ -95,7 +95,7 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     // jg_cred_q_len (the provers would unfold a definition without end); they have exactly one
     // solution for k >= 0, so they add nothing false.
     axiomatic JgMaskRow {
-      predicate jg_mask_row{L}(uint8_t *r, integer a, integer b, integer k);
+      predicate jg_mask_row{L}(uint8_t *r, integer a, integer b, integer k) reads r[a .. b - 1];
       axiom jg_mask_row_0{L}: \forall uint8_t *r, integer a, b;
         jg_mask_row(r, a, b, 0) <==> a == b;
       axiom jg_mask_row_step{L}: \forall uint8_t *r, integer a, b, k, m;
@@ -108,25 +108,34 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     predicate jg_mask_text_row{L}(uint8_t *r, integer len, integer ncols) =
       jg_mask_row(r, 0, len, ncols);
 
-    // Where the encoding of cell i ends and starts: right after the previous one.
-    logic integer jg_mask_cell_end{L}(struct jg_mask_cell *c, integer i) =
-      c[i].null != 0 ? c[i].off + 1 : c[i].off + c[i].len;
-    logic integer jg_mask_cell_start{L}(struct jg_mask_cell *c, integer i) =
-      i <= 0 ? 0 : jg_mask_cell_end(c, i - 1);
+    // Where value i of a well-formed row r[0 .. len) starts (by recursion on i >= 0, two
+    // axioms as for jg_mask_row).
+    axiomatic JgMaskPos {
+      logic integer jg_mask_pos{L}(uint8_t *r, integer len, integer i) reads r[0 .. len - 1];
+      axiom jg_mask_pos_0{L}: \forall uint8_t *r, integer len;
+        jg_mask_pos(r, len, 0) == 0;
+      axiom jg_mask_pos_step{L}: \forall uint8_t *r, integer len, i, j;
+        0 <= i && j == i + 1 ==>
+        jg_mask_pos(r, len, j) == jg_mask_val_end(r, jg_mask_pos(r, len, i));
+    }
 
-    // Cell i describes the value at its start: the 0xFB byte, or the bytes after a header.
-    predicate jg_mask_cell_at{L}(uint8_t *r, integer len, struct jg_mask_cell *c, integer i) =
-      \let s = jg_mask_cell_start(c, i);
-      s < len &&
-      (c[i].null != 0 ?
-         c[i].null == 1 && r[s] == 0xFB && c[i].off == s && c[i].len == 0 :
-         r[s] != 0xFB && jg_mask_hdr(r, s, c[i].len) &&
-         c[i].off == s + jg_mask_hdr_len(r[s]) && c[i].off + c[i].len <= len);
+    // Cell i describes value i of the row: the 0xFB byte, or the bytes after its header.
+    // (The cells are read at Lc, the row at Lr.)
+    predicate jg_mask_cell_at{Lc, Lr}(uint8_t *r, integer len, struct jg_mask_cell *c,
+                                      integer i) =
+      \let s = jg_mask_pos{Lr}(r, len, i);
+      0 <= s < len &&
+      (\at(c[i].null, Lc) != 0 ?
+         \at(c[i].null, Lc) == 1 && \at(r[s], Lr) == 0xFB && \at(c[i].off, Lc) == s &&
+         \at(c[i].len, Lc) == 0 :
+         \at(r[s], Lr) != 0xFB && jg_mask_hdr{Lr}(r, s, \at(c[i].len, Lc)) &&
+         \at(c[i].off, Lc) == s + jg_mask_hdr_len(\at(r[s], Lr)) &&
+         \at(c[i].off, Lc) + \at(c[i].len, Lc) <= len);
 
-    // cells[0 .. ncols) describe r[0 .. len) end to end.
-    predicate jg_mask_cells{L}(uint8_t *r, integer len, integer ncols, struct jg_mask_cell *c) =
-      (\forall integer i; 0 <= i < ncols ==> jg_mask_cell_at(r, len, c, i)) &&
-      jg_mask_cell_start(c, ncols) == len;
+    // cells[0 .. ncols) describe the ncols values of r[0 .. len).
+    predicate jg_mask_cells{Lc, Lr}(uint8_t *r, integer len, integer ncols,
+                                    struct jg_mask_cell *c) =
+      \forall integer i; 0 <= i < ncols ==> jg_mask_cell_at{Lc, Lr}(r, len, c, i);
 
     // What build needs of the cells: every non-NULL cell lies inside the row.
     predicate jg_mask_cells_in{L}(integer len, integer ncols, struct jg_mask_cell *c) =
@@ -147,13 +156,14 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // The bytes output cell i takes: 1 for NULL, else its header and its bytes.
     logic integer jg_mask_out_size{L}(struct jg_mask_cell *c, struct jg_mask_rep *rp, integer i) =
-      jg_mask_out_null(c, rp, i) ? 1 :
+      (rp[i].kind == JG_MASK_NUL || (rp[i].kind == JG_MASK_KEEP && c[i].null != 0)) ? 1 :
         jg_mask_lenenc_size(jg_mask_out_len(c, rp, i)) + jg_mask_out_len(c, rp, i);
 
     // Where output cell i starts: the sum of the sizes of cells 0 .. i - 1 (by recursion on
     // i >= 0, two axioms as for jg_mask_row).
     axiomatic JgMaskOutAt {
-      logic integer jg_mask_out_at{L}(struct jg_mask_cell *c, struct jg_mask_rep *rp, integer i);
+      logic integer jg_mask_out_at{L}(struct jg_mask_cell *c, struct jg_mask_rep *rp, integer i)
+        reads c[0 .. i - 1], rp[0 .. i - 1];
       axiom jg_mask_out_at_0{L}: \forall struct jg_mask_cell *c, struct jg_mask_rep *rp;
         jg_mask_out_at(c, rp, 0) == 0;
       axiom jg_mask_out_at_step{L}: \forall struct jg_mask_cell *c, struct jg_mask_rep *rp,
@@ -192,7 +202,7 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // Characters that start in v[0 .. n).
     logic integer jg_mask_nchars{L}(uint8_t *v, integer n, integer utf8) =
-      n <= 0 ? 0 : jg_mask_nchars(v, n - 1, utf8) + (jg_mask_cstart(v[n - 1], utf8) ? 1 : 0);
+      n <= 0 ? 0 : jg_mask_nchars(v, n - 1, utf8) + ((utf8 == 0 || v[n - 1] < 0x80 || v[n - 1] >= 0xC0) ? 1 : 0);
 
     // v[a] is the last '@' of v[0 .. n).
     predicate jg_mask_last_at{L}(uint8_t *v, integer n, integer a) =
@@ -205,7 +215,7 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // Digits in s[j .. b).
     logic integer jg_mask_ndig{L}(uint8_t *s, integer j, integer b) =
-      j >= b ? 0 : jg_mask_ndig(s, j + 1, b) + (jg_mask_digit(s[j]) ? 1 : 0);
+      j >= b ? 0 : jg_mask_ndig(s, j + 1, b) + (('0' <= s[j] <= '9') ? 1 : 0);
 
     // Luhn: the digit d, doubled (and 9 taken off when over 9) every second digit from the right.
     logic integer jg_mask_luhn_term(integer d, integer dbl) =
@@ -215,7 +225,7 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     logic integer jg_mask_lsum{L}(uint8_t *s, integer j, integer b) =
       j >= b ? 0 :
       jg_mask_lsum(s, j + 1, b) +
-        (jg_mask_digit(s[j]) ? jg_mask_luhn_term(s[j] - '0', jg_mask_ndig(s, j + 1, b) % 2) : 0);
+        (('0' <= s[j] <= '9') ? jg_mask_luhn_term(s[j] - '0', jg_mask_ndig(s, j + 1, b) % 2) : 0);
 
     // s[a .. b) holds 12 to 19 digits whose Luhn sum is a multiple of 10.
     predicate jg_mask_luhn_ok{L}(uint8_t *s, integer a, integer b) =
@@ -236,7 +246,7 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // One step of the remainder: a digit appends one decimal digit, a letter two (A = 10 ..).
     logic integer jg_mask_mod_step(integer r, integer c) =
-      jg_mask_digit(c) ? (10 * r + (c - '0')) % 97 : (100 * r + (c - 'A' + 10)) % 97;
+      ('0' <= c <= '9') ? (10 * r + (c - '0')) % 97 : (100 * r + (c - 'A' + 10)) % 97;
 
     // The remainder mod 97 of the number the first m rearranged characters spell.
     logic integer jg_mask_iban_rem{L}(uint8_t *s, integer n, integer m) =
@@ -303,7 +313,7 @@ size_t jg_mask_lenenc_put(uint8_t *out, size_t cap, uint64_t n);
     behavior well_formed:
       assumes jg_mask_text_row(row, len, ncols);
       ensures \result == 0;
-      ensures jg_mask_cells(row, len, ncols, cells);
+      ensures jg_mask_cells{Post, Pre}(row, len, ncols, cells);
 
     behavior malformed:
       assumes !jg_mask_text_row(row, len, ncols);
