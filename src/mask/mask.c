@@ -25,7 +25,7 @@ size_t jg_mask_lenenc_size(uint64_t n)
 
 /* put_at: the shortest encoding of n at out[o ..], which has room for it. The bytes are peeled
  * off n one division at a time, so that each step states a plain equation for the provers. */
-/*@ requires o <= SIZE_MAX - 9;
+/*@ requires o <= SIZE_MAX - jg_mask_lenenc_size(n);
     requires \valid(out + (o .. o + jg_mask_lenenc_size(n) - 1));
     assigns out[o .. o + jg_mask_lenenc_size(n) - 1];
     ensures \result == jg_mask_lenenc_size(n);
@@ -181,7 +181,7 @@ static size_t val_at(const uint8_t *row, size_t len, size_t off)
 /* see mask.h */
 int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg_mask_cell *cells)
 {
-	size_t off = 0, e;
+	size_t off = 0, e, co, cl;
 	unsigned i;
 
 	/* 1. Walk the values; note each one's offsets (NULL as len == SIZE_MAX). */
@@ -194,7 +194,7 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
 	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
 	    loop invariant jg_mask_text_row{Pre}(row, len, ncols) <==>
 	                   jg_mask_row{Pre}(row, off, len, ncols - i);
-	    loop assigns i, off, e, cells[0 .. ncols - 1].off, cells[0 .. ncols - 1].len;
+	    loop assigns i, off, e, co, cl, cells[0 .. ncols - 1].off, cells[0 .. ncols - 1].len;
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
@@ -206,12 +206,15 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
 		if (e == 0)
 			return -1;
 		if (row[off] == 0xFB) {
-			cells[i].off = off;
-			cells[i].len = SIZE_MAX;
+			co = off;
+			cl = SIZE_MAX;
 		} else {
-			cells[i].off = off + hdr_len(row[off]);
-			cells[i].len = e - cells[i].off;
+			co = off + hdr_len(row[off]);
+			cl = e - co;
 		}
+		/*@ assert \valid(&cells[i].off) && \valid(&cells[i].len); */
+		cells[i].off = co;
+		cells[i].len = cl;
 		/*@ assert jg_mask_x_ok{Pre}(row, len, i); */
 		off = e;
 	}
@@ -249,14 +252,15 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
     requires \valid_read(p + (0 .. m - 1));
     requires \separated(out + (o .. o + m - 1), p + (0 .. m - 1));
     assigns out[o .. o + m - 1];
-    ensures \forall integer k; 0 <= k < m ==> out[o + k] == \old(p[k]);
+    // stated over the index into out, so that the provers can match it to any byte of out
+    ensures \forall integer k; o <= k < o + m ==> out[k] == \old(p[k - o]);
 */
 static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
 {
 	size_t k;
 
 	/*@ loop invariant 0 <= k <= m;
-	    loop invariant \forall integer j; 0 <= j < k ==> out[o + j] == \at(p[j], Pre);
+	    loop invariant \forall integer j; o <= j < o + k ==> out[j] == \at(p[j - o], Pre);
 	    loop assigns k, out[o .. o + m - 1];
 	    loop variant m - k;
 	*/
@@ -315,13 +319,66 @@ static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask
 	return over ? cap + 1 : t;
 }
 
+/*
+ * put_cell: one output value at out[o ..]: 0xFB when isnull, else the shortest header of m
+ * followed by src[0 .. m). Returns the bytes written. A function of its own so that the build
+ * loop's proof sees only what one value writes, not how; its contract also states what it
+ * leaves as it was (the bytes before o, the row, the cells' null flags, the replacements' kinds
+ * and bytes), which the build loop would otherwise have to work out through the memory model
+ * (they share the uint8_t memory of out).
+ */
+/*@ requires o <= cap < SIZE_MAX;
+    requires \valid(out + (0 .. cap - 1));
+    requires isnull != 0 ==> o < cap;
+    requires isnull == 0 ==> jg_mask_lenenc_size(m) + m <= cap - o;
+    requires isnull == 0 ==>
+      \valid_read(src + (0 .. m - 1)) && \separated(src + (0 .. m - 1), out + (0 .. cap - 1));
+    requires \valid_read(row + (0 .. len - 1));
+    requires \valid_read(cells + (0 .. ncols - 1));
+    requires \valid_read(reps + (0 .. ncols - 1));
+    requires \separated(out + (0 .. cap - 1), row + (0 .. len - 1));
+    requires \separated(out + (0 .. cap - 1), cells + (0 .. ncols - 1));
+    requires \separated(out + (0 .. cap - 1), reps + (0 .. ncols - 1));
+    requires \forall integer j; 0 <= j < ncols && reps[j].kind == JG_MASK_VALUE ==>
+      \separated(reps[j].p + (0 .. reps[j].len - 1), out + (0 .. cap - 1));
+    assigns out[o .. o + (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) - 1];
+    ensures \result == (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m);
+    ensures isnull != 0 ==> out[o] == 0xFB;
+    ensures isnull == 0 ==> jg_mask_hdr(out, o, m);
+    ensures isnull == 0 ==> \forall integer k; 0 <= k < m ==>
+      out[o + jg_mask_lenenc_size(m) + k] == \old(src[k]);
+    ensures \forall integer k; 0 <= k < o ==> out[k] == \old(out[k]);
+    ensures \forall integer k; 0 <= k < len ==> row[k] == \old(row[k]);
+    ensures \forall integer j; 0 <= j < ncols ==>
+      reps[j].kind == \old(reps[j].kind) && cells[j].null == \old(cells[j].null);
+    ensures \forall integer j, k; 0 <= j < ncols && \old(reps[j].kind) == JG_MASK_VALUE &&
+      0 <= k < reps[j].len ==> reps[j].p[k] == \old(reps[j].p[k]);
+*/
+static size_t put_cell(uint8_t *out, size_t o, size_t cap, int isnull, const uint8_t *src,
+                       size_t m, const uint8_t *row, size_t len, unsigned ncols,
+                       const struct jg_mask_cell *cells, const struct jg_mask_rep *reps)
+{
+	size_t h;
+
+	if (isnull) {
+		out[o] = 0xFB;
+		return 1;
+	}
+	h = put_at(out, o, m);
+	put_bytes(out, o + h, src, m);
+	/*@ assert jg_mask_hdr(out, o, m); */
+	return h + m;
+}
+
 /* see mask.h */
 size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
                           const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
                           uint8_t *out, size_t cap)
 {
-	size_t o = 0, m, h;
+	size_t o = 0, m, w;
 	unsigned i;
+	int isnull;
+	const uint8_t *src;
 
 	if (out_measure(cells, reps, ncols, cap) > cap)
 		return SIZE_MAX;
@@ -329,29 +386,59 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 	      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols) <= cap; */
 	/*@ loop invariant 0 <= i <= ncols;
 	    loop invariant o == jg_mask_out_at{Pre}(cells, reps, i);
-	    loop invariant \forall integer j; 0 <= j <= i ==>
-	      jg_mask_out_at{Pre}(cells, reps, j) <= jg_mask_out_at{Pre}(cells, reps, i);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      jg_mask_out_at{Pre}(cells, reps, j) + jg_mask_out_size{Pre}(cells, reps, j) <= o;
+	    loop invariant \forall integer j; 0 <= j < ncols ==>
+	      reps[j].kind == \at(reps[j].kind, Pre) && cells[j].null == \at(cells[j].null, Pre);
 	    loop invariant \forall integer k; 0 <= k < len ==> row[k] == \at(row[k], Pre);
+	    loop invariant \forall integer j, k; 0 <= j < ncols &&
+	      \at(reps[j].kind, Pre) == JG_MASK_VALUE && 0 <= k < reps[j].len ==>
+	      reps[j].p[k] == \at(reps[j].p[k], Pre);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, j),
+	                     jg_mask_out_at{Pre}(cells, reps, ncols)) &&
+	      jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, j)) ==
+	        jg_mask_out_at{Pre}(cells, reps, j) + jg_mask_out_size{Pre}(cells, reps, j);
 	    loop invariant \forall integer j; 0 <= j < i ==>
 	      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j);
-	    loop assigns i, o, m, h, out[0 .. cap - 1];
+	    loop assigns i, o, m, w, isnull, src, out[0 .. cap - 1];
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
 		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) ==
 		      jg_mask_out_at{Pre}(cells, reps, i) + jg_mask_out_size{Pre}(cells, reps, i); */
-		if (reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null)) {
-			out[o] = 0xFB;
-			o++;
-			continue;
+		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) <=
+		      jg_mask_out_at{Pre}(cells, reps, ncols); */
+		isnull = reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null);
+		m = 0;
+		src = 0;
+		if (!isnull) {
+			if (reps[i].kind == JG_MASK_KEEP) {
+				m = cells[i].len;
+				src = row + cells[i].off;
+			} else {
+				m = reps[i].len;
+				src = reps[i].p;
+			}
 		}
-		m = reps[i].kind == JG_MASK_KEEP ? cells[i].len : reps[i].len;
-		h = put_at(out, o, m);
-		if (reps[i].kind == JG_MASK_KEEP)
-			put_bytes(out, o + h, row + cells[i].off, m);
-		else
-			put_bytes(out, o + h, reps[i].p, m);
-		o += h + m;
+		/*@ assert w_is: (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) ==
+		      jg_mask_out_size{Pre}(cells, reps, i); */
+	L:
+		w = put_cell(out, o, cap, isnull, src, m, row, len, ncols, cells, reps);
+		/*@ assert \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{L, Pre}(out, row, cells, reps, j) ==>
+		      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j); */
+		/*@ assert \forall integer j; 0 <= j < i ==>
+		      (jg_mask_val_ok{L}(out, jg_mask_out_at{Pre}(cells, reps, j),
+	                             jg_mask_out_at{Pre}(cells, reps, ncols)) ==>
+		       jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, j),
+	                          jg_mask_out_at{Pre}(cells, reps, ncols))) &&
+		      jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, j)) ==
+		        jg_mask_val_end{L}(out, jg_mask_out_at{Pre}(cells, reps, j)); */
+		/*@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, i); */
+		/*@ assert jg_mask_val_ok(out, o, jg_mask_out_at{Pre}(cells, reps, ncols)) &&
+		      jg_mask_val_end(out, o) == o + w; */
+		o += w;
 	}
 	/* For the proof only (ghost, no code): the cells written, walked from the last to the first,
 	 * make a well-formed row of ncols values (jg_mask_row is defined from the front). */
@@ -362,12 +449,8 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 	     loop variant g;
 	  @/
 	  for (unsigned g = ncols; g > 0; g--) {
-	    /@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, g - 1); @/
 	    /@ assert jg_mask_out_at{Pre}(cells, reps, g) == jg_mask_out_at{Pre}(cells, reps, g - 1) +
 	         jg_mask_out_size{Pre}(cells, reps, g - 1); @/
-	    /@ assert jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o); @/
-	    /@ assert jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)) ==
-	         jg_mask_out_at{Pre}(cells, reps, g); @/
 	    /@ assert jg_mask_row(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o, ncols - g + 1) <==>
 	         jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o) &&
 	         jg_mask_row(out, jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)), o,
@@ -433,22 +516,33 @@ size_t jg_mask_last4(const uint8_t *v, size_t n, int utf8, uint8_t *out, size_t 
 	/*@ loop invariant 0 <= k <= n;
 	    loop invariant 0 <= c <= 4;
 	    loop invariant c == jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8);
-	    loop invariant c > 0 ==> jg_mask_cstart(v[k], utf8);
+	    loop invariant c < 4 || jg_mask_cstart(v[k], utf8);
 	    loop invariant jg_mask_nchars(v, n, utf8) >= 8;
-	    loop invariant jg_mask_nchars(v, k, utf8) >= 4;
 	    loop assigns k, c;
 	    loop variant k;
 	*/
 	while (c < 4) {
 		/*@ assert k > 0; */
 		k--;
+		/*@ assert jg_mask_nchars(v, k + 1, utf8) ==
+		      jg_mask_nchars(v, k, utf8) + ((utf8 == 0 || v[k] < 0x80 || v[k] >= 0xC0) ? 1 : 0); */
 		if (cstart(v[k], utf8))
 			c++;
 	}
+	/*@ assert c == 4 && 0 <= k < n && jg_mask_cstart(v[k], utf8); */
+	/*@ assert jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8) == 4; */
 	if (cap < JG_MASK_FILL_LEN || cap - JG_MASK_FILL_LEN < n - k)
 		return 0;
-	put_stars(out);
+	/* the kept bytes first, then the stars as single writes, which the provers see past */
 	put_bytes(out, JG_MASK_FILL_LEN, v + k, n - k);
+	out[0] = '*';
+	out[1] = '*';
+	out[2] = '*';
+	out[3] = '*';
+	/*@ assert \let kk = k; 0 <= kk < n && jg_mask_cstart(\at(v[kk], Pre), utf8) &&
+	      jg_mask_nchars{Pre}(v, n, utf8) - jg_mask_nchars{Pre}(v, kk, utf8) == 4; */
+	/*@ assert \let kk = k; \forall integer j; 0 <= j < n - kk ==>
+	      out[JG_MASK_FILL_LEN + j] == \at(v[kk + j], Pre); */
 	return JG_MASK_FILL_LEN + (n - k);
 }
 
@@ -474,7 +568,11 @@ size_t jg_mask_email(const uint8_t *v, size_t n, uint8_t *out, size_t cap)
 	/*@ assert jg_mask_last_at(v, n, a - 1); */
 	if (cap < JG_MASK_FILL_LEN + 1 || cap - JG_MASK_FILL_LEN - 1 < n - a)
 		return 0;
-	put_stars(out);
+	/* the stars and '@' as single writes, which the provers see past; the kept bytes last */
+	out[0] = '*';
+	out[1] = '*';
+	out[2] = '*';
+	out[3] = '*';
 	out[JG_MASK_FILL_LEN] = '@';
 	put_bytes(out, JG_MASK_FILL_LEN + 1, v + a, n - a);
 	return JG_MASK_FILL_LEN + 1 + (n - a);
@@ -574,16 +672,33 @@ static int luhn_span(const uint8_t *s, size_t a, size_t b)
 int jg_mask_luhn(const uint8_t *d, size_t n)
 {
 	size_t i;
+	int r;
 
 	/*@ loop invariant 0 <= i <= n;
-	    loop invariant jg_mask_digits(d, i);
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_digit(d[j]);
 	    loop assigns i;
 	    loop variant n - i;
 	*/
 	for (i = 0; i < n; i++)
 		if (!is_digit(d[i]))
 			return 0;
-	return luhn_span(d, 0, n);
+	/*@ assert jg_mask_digits(d, n); */
+	r = luhn_span(d, 0, n);
+	/*@ assert r == 1 <==> jg_mask_luhn_ok(d, 0, n); */
+	return r;
+}
+
+/* mod_step: the remainder mod 97 after appending the digit or letter c (jg_mask_mod_step). */
+/*@ requires r < 97;
+    requires jg_mask_digit(c) || jg_mask_upper(c);
+    assigns \nothing;
+    ensures \result == jg_mask_mod_step(r, c) && \result < 97;
+*/
+static unsigned mod_step(unsigned r, uint8_t c)
+{
+	if (is_digit(c))
+		return (10 * r + (unsigned)(c - '0')) % 97;
+	return (100 * r + (unsigned)(c - 'A' + 10)) % 97;
 }
 
 /* see mask.h */
@@ -591,7 +706,6 @@ int jg_mask_iban(const uint8_t *s, size_t n)
 {
 	size_t i;
 	unsigned r = 0;
-	uint8_t c;
 
 	if (n < 15 || n > 34 || !is_upper(s[0]) || !is_upper(s[1]) || !is_digit(s[2]) ||
 	    !is_digit(s[3]))
@@ -604,18 +718,25 @@ int jg_mask_iban(const uint8_t *s, size_t n)
 	for (i = 4; i < n; i++)
 		if (!is_upper(s[i]) && !is_digit(s[i]))
 			return 0;
-	/*@ loop invariant 0 <= i <= n;
-	    loop invariant r == jg_mask_iban_rem(s, n, i) && r < 97;
-	    loop assigns i, r, c;
+	/*@ assert \forall integer j; 0 <= j < n ==> jg_mask_upper(s[j]) || jg_mask_digit(s[j]); */
+	/* the rearranged characters: s[4 .. n), then the first four */
+	/*@ loop invariant 4 <= i <= n;
+	    loop invariant r == jg_mask_iban_rem(s, n, i - 4) && r < 97;
+	    loop assigns i, r;
 	    loop variant n - i;
 	*/
-	for (i = 0; i < n; i++) {
-		c = s[i < n - 4 ? i + 4 : i - (n - 4)];
-		/*@ assert c == jg_mask_iban_char(s, n, i); */
-		if (is_digit(c))
-			r = (10 * r + (unsigned)(c - '0')) % 97;
-		else
-			r = (100 * r + (unsigned)(c - 'A' + 10)) % 97;
+	for (i = 4; i < n; i++) {
+		/*@ assert s[i] == jg_mask_iban_char(s, n, i - 4); */
+		r = mod_step(r, s[i]);
+	}
+	/*@ loop invariant 0 <= i <= 4;
+	    loop invariant r == jg_mask_iban_rem(s, n, n - 4 + i) && r < 97;
+	    loop assigns i, r;
+	    loop variant 4 - i;
+	*/
+	for (i = 0; i < 4; i++) {
+		/*@ assert s[i] == jg_mask_iban_char(s, n, n - 4 + i); */
+		r = mod_step(r, s[i]);
 	}
 	return r == 1;
 }

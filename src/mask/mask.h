@@ -200,9 +200,17 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     // UTF-8 continuation byte (10xxxxxx).
     predicate jg_mask_cstart(integer c, integer utf8) = utf8 == 0 || c < 0x80 || c >= 0xC0;
 
-    // Characters that start in v[0 .. n).
-    logic integer jg_mask_nchars{L}(uint8_t *v, integer n, integer utf8) =
-      n <= 0 ? 0 : jg_mask_nchars(v, n - 1, utf8) + ((utf8 == 0 || v[n - 1] < 0x80 || v[n - 1] >= 0xC0) ? 1 : 0);
+    // Characters that start in v[0 .. n), by recursion on n >= 0 (two axioms as for
+    // jg_mask_row).
+    axiomatic JgMaskNchars {
+      logic integer jg_mask_nchars{L}(uint8_t *v, integer n, integer utf8) reads v[0 .. n - 1];
+      axiom jg_mask_nchars_0{L}: \forall uint8_t *v, integer utf8;
+        jg_mask_nchars(v, 0, utf8) == 0;
+      axiom jg_mask_nchars_step{L}: \forall uint8_t *v, integer n, m, utf8;
+        0 <= n && m == n + 1 ==>
+        jg_mask_nchars(v, m, utf8) ==
+          jg_mask_nchars(v, n, utf8) + ((utf8 == 0 || v[n] < 0x80 || v[n] >= 0xC0) ? 1 : 0);
+    }
 
     // v[a] is the last '@' of v[0 .. n).
     predicate jg_mask_last_at{L}(uint8_t *v, integer n, integer a) =
@@ -213,19 +221,28 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // ---- checks ----
 
-    // Digits in s[j .. b).
-    logic integer jg_mask_ndig{L}(uint8_t *s, integer j, integer b) =
-      j >= b ? 0 : jg_mask_ndig(s, j + 1, b) + (('0' <= s[j] <= '9') ? 1 : 0);
 
     // Luhn: the digit d, doubled (and 9 taken off when over 9) every second digit from the right.
     logic integer jg_mask_luhn_term(integer d, integer dbl) =
       dbl == 0 ? d : 2 * d > 9 ? 2 * d - 9 : 2 * d;
 
-    // The Luhn sum of the digits of s[j .. b), other bytes skipped (card separators).
-    logic integer jg_mask_lsum{L}(uint8_t *s, integer j, integer b) =
-      j >= b ? 0 :
-      jg_mask_lsum(s, j + 1, b) +
-        (('0' <= s[j] <= '9') ? jg_mask_luhn_term(s[j] - '0', jg_mask_ndig(s, j + 1, b) % 2) : 0);
+    // Digits in s[j .. b), and their Luhn sum, other bytes skipped (card separators): by
+    // recursion on b - j >= 0, from the right (two axioms each, as for jg_mask_row).
+    axiomatic JgMaskLuhn {
+      logic integer jg_mask_ndig{L}(uint8_t *s, integer j, integer b) reads s[j .. b - 1];
+      logic integer jg_mask_lsum{L}(uint8_t *s, integer j, integer b) reads s[j .. b - 1];
+      axiom jg_mask_ndig_0{L}: \forall uint8_t *s, integer b;
+        jg_mask_ndig(s, b, b) == 0;
+      axiom jg_mask_ndig_step{L}: \forall uint8_t *s, integer j, i, b;
+        j < b && i == j + 1 ==>
+        jg_mask_ndig(s, j, b) == jg_mask_ndig(s, i, b) + (('0' <= s[j] <= '9') ? 1 : 0);
+      axiom jg_mask_lsum_0{L}: \forall uint8_t *s, integer b;
+        jg_mask_lsum(s, b, b) == 0;
+      axiom jg_mask_lsum_step{L}: \forall uint8_t *s, integer j, i, b;
+        j < b && i == j + 1 ==>
+        jg_mask_lsum(s, j, b) == jg_mask_lsum(s, i, b) +
+          (('0' <= s[j] <= '9') ? jg_mask_luhn_term(s[j] - '0', jg_mask_ndig(s, i, b) % 2) : 0);
+    }
 
     // s[a .. b) holds 12 to 19 digits whose Luhn sum is a multiple of 10.
     predicate jg_mask_luhn_ok{L}(uint8_t *s, integer a, integer b) =
@@ -248,9 +265,17 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     logic integer jg_mask_mod_step(integer r, integer c) =
       ('0' <= c <= '9') ? (10 * r + (c - '0')) % 97 : (100 * r + (c - 'A' + 10)) % 97;
 
-    // The remainder mod 97 of the number the first m rearranged characters spell.
-    logic integer jg_mask_iban_rem{L}(uint8_t *s, integer n, integer m) =
-      m <= 0 ? 0 : jg_mask_mod_step(jg_mask_iban_rem(s, n, m - 1), jg_mask_iban_char(s, n, m - 1));
+    // The remainder mod 97 of the number the first m rearranged characters spell, by
+    // recursion on m >= 0 (two axioms, as for jg_mask_row).
+    axiomatic JgMaskIbanRem {
+      logic integer jg_mask_iban_rem{L}(uint8_t *s, integer n, integer m) reads s[0 .. n - 1];
+      axiom jg_mask_iban_rem_0{L}: \forall uint8_t *s, integer n;
+        jg_mask_iban_rem(s, n, 0) == 0;
+      axiom jg_mask_iban_rem_step{L}: \forall uint8_t *s, integer n, m, k;
+        0 <= k && m == k + 1 ==>
+        jg_mask_iban_rem(s, n, m) ==
+          jg_mask_mod_step(jg_mask_iban_rem(s, n, k), jg_mask_iban_char(s, n, k));
+    }
 
     // "AAA-GG-SSSS", area not 000, 666 or 9xx, group not 00, serial not 0000.
     predicate jg_mask_ssn_ok{L}(uint8_t *s, integer n) =
@@ -415,9 +440,9 @@ size_t jg_mask_redact(uint8_t *out, size_t cap);
       ensures \result != 0 ==>
         \result > JG_MASK_FILL_LEN &&
         \let k = n - (\result - JG_MASK_FILL_LEN);
-        0 <= k < n && jg_mask_cstart(v[k], utf8) &&
-        jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8) == 4 &&
-        \forall integer j; 0 <= j < n - k ==> out[JG_MASK_FILL_LEN + j] == v[k + j];
+        0 <= k < n && jg_mask_cstart(\old(v[k]), utf8) &&
+        jg_mask_nchars{Pre}(v, n, utf8) - jg_mask_nchars{Pre}(v, k, utf8) == 4 &&
+        \forall integer j; 0 <= j < n - k ==> out[JG_MASK_FILL_LEN + j] == \old(v[k + j]);
 
     complete behaviors;
     disjoint behaviors;
@@ -443,8 +468,9 @@ size_t jg_mask_last4(const uint8_t *v, size_t n, int utf8, uint8_t *out, size_t 
       ensures \result != 0 ==>
         \result > JG_MASK_FILL_LEN + 1 &&
         \let a = n - (\result - JG_MASK_FILL_LEN);
-        jg_mask_last_at(v, n, a) && out[JG_MASK_FILL_LEN] == '@' &&
-        \forall integer j; 0 <= j < n - a - 1 ==> out[JG_MASK_FILL_LEN + 1 + j] == v[a + 1 + j];
+        jg_mask_last_at{Pre}(v, n, a) && out[JG_MASK_FILL_LEN] == '@' &&
+        \forall integer j; 0 <= j < n - a - 1 ==>
+          out[JG_MASK_FILL_LEN + 1 + j] == \old(v[a + 1 + j]);
 
     behavior no_domain:
       assumes !\exists integer a; jg_mask_last_at(v, n, a) && 1 <= a && a + 1 < n;
