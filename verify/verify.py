@@ -209,7 +209,16 @@ MASK_HELPERS = [
      "0xFB and 0xFF."),
     ("rd_val", "Reads the integer of a header that lies inside the row "
      "(`jg_mask_lenenc_val`); the 8-byte form cannot overflow 64 bits."),
-    ("put_bytes", "Copies `p[0..m)` to `out[o..o + m)` and writes nothing else."),
+    ("put_bytes", "Copies `p[0..m)` to `out[o..o + m)` and writes nothing else (the copy is "
+     "stated twice, indexed by `p` and by `out`)."),
+    ("set_cell", "Sets the offset and length of one cell and states that no other cell's "
+     "offset or length changes."),
+    ("set_null", "Turns one cell's mark (length SIZE_MAX) into its null flag and states that "
+     "nothing else of the cells changes."),
+    ("put_cell", "Writes one output value at `out[o..]`: 0xFB for NULL, else the shortest header "
+     "of m followed by `src[0..m)`; returns its size; writes nothing else, and states that the "
+     "bytes before o, the row, the cells' null flags and the replacements' kinds and bytes are "
+     "unchanged (they share the memory of `out` in WP's model)."),
     ("out_measure", "Sums the sizes of the output cells, saturated above cap so that no sum "
      "can wrap: the result equals the output size when it fits, exceeds cap when it does not. "
      "It also proves that the start of every output cell lies between 0 and the total, which "
@@ -220,6 +229,8 @@ MASK_HELPERS = [
     ("is_digit", "Whether a byte is an ASCII digit."),
     ("is_upper", "Whether a byte is an ASCII upper-case letter."),
     ("is_alnum", "Whether a byte is an ASCII digit or letter (memory safety only)."),
+    ("mod_step", "One step of the IBAN remainder (`jg_mask_mod_step`) for a digit or an "
+     "upper-case letter; the result stays below 97."),
     ("luhn_span", "Returns 1 exactly when `s[a..b)` holds 12 to 19 digits whose Luhn sum, "
      "counted from the right with other bytes skipped, is a multiple of 10 "
      "(`jg_mask_luhn_ok`); the sum is kept mod 10 so nothing overflows."),
@@ -245,20 +256,21 @@ MASK_NOTES = [
 MASK_LOGIC = [
     "- `jg_mask_lenenc_size`, `jg_mask_hdr_len`, `jg_mask_le2`, `jg_mask_le3`, `jg_mask_le8`,",
     "  `jg_mask_lenenc_val`, `jg_mask_hdr`, `jg_mask_val_end`, `jg_mask_val_ok` (the protocol's",
-    "  length-encoded integers and values), `jg_mask_cell_start`, `jg_mask_cell_end`,",
+    "  length-encoded integers and values), `jg_mask_x_off`, `jg_mask_x_len`, `jg_mask_x_ok`,",
     "  `jg_mask_cell_at`, `jg_mask_cells`, `jg_mask_cells_in`, `jg_mask_out_null`,",
     "  `jg_mask_out_len`, `jg_mask_out_size`, `jg_mask_out_cell`, `jg_mask_last_at`,",
     "  `jg_mask_cstart`, `jg_mask_hexd`, `jg_mask_luhn_term`, `jg_mask_luhn_ok`,",
     "  `jg_mask_iban_form`, `jg_mask_iban_char`, `jg_mask_mod_step`, `jg_mask_ssn_ok`: plain",
     "  definitions.",
-    "- `jg_mask_nchars` (characters in a prefix), `jg_mask_ndig` and `jg_mask_lsum` (digits and",
-    "  Luhn sum of a span, from the right), `jg_mask_iban_rem` (remainder of a prefix of the",
-    "  rearranged IBAN): recursive definitions.",
-    "- `jg_mask_row` (a span of bytes is exactly k values) and `jg_mask_out_at` (where output",
-    "  cell i starts): two axioms each, the value at 0 and the step from k to k + 1, which",
-    "  determine them for every k >= 0 (primitive recursions, so they cannot contradict each",
-    "  other), with `reads` clauses naming the memory they depend on. These four axioms are the",
-    "  only ones of this module: nothing else is assumed.",
+    "- `jg_mask_row` (a span of bytes is exactly k values), `jg_mask_pos` (where value i of a",
+    "  row starts), `jg_mask_out_at` (where output cell i starts), `jg_mask_nchars` (characters",
+    "  in a prefix), `jg_mask_ndig` and `jg_mask_lsum` (digits and Luhn sum of a span, from the",
+    "  right), `jg_mask_iban_rem` (remainder of a prefix of the rearranged IBAN): two axioms",
+    "  each, the value at 0 (at an empty span) and the step from k to k + 1, which determine",
+    "  them for every k >= 0 (primitive recursions, so they cannot contradict each other), with",
+    "  `reads` clauses naming the memory they depend on; mask.h says why axioms rather than",
+    "  recursive definitions. These fourteen axioms are the only ones of this module: nothing",
+    "  else is assumed.",
     "",
     "Code for the proof only: a ghost loop in `jg_mask_text_build` (no code is generated for",
     "it) that walks the finished output from the last cell to the first, to establish that it",
@@ -267,7 +279,7 @@ MASK_LOGIC = [
     "goal.",
 ]
 # Functions of mask.c one process proves while another proves the rest.
-MASK_GROUP_A = ["jg_mask_text_build", "jg_mask_text_split", "out_measure", "put_bytes",
+MASK_GROUP_A = ["jg_mask_text_build", "jg_mask_text_split", "out_measure", "put_bytes", "put_cell", "set_cell", "set_null",
                 "jg_mask_scan", "email_at", "iban_at", "ssn_at", "card_at"]
 
 # Rough cost of each part (seconds on 2 cores), to start the longest first.

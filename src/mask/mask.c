@@ -178,6 +178,45 @@ static size_t val_at(const uint8_t *row, size_t len, size_t off)
          s + jg_mask_hdr_len(r[s]) + jg_mask_lenenc_val(r, s) <= len);
 */
 
+/* set_cell: cells[i].off and .len; states what it leaves as it was, which the split loop
+ * would otherwise have to work out through the memory model. */
+/*@ requires i < ncols;
+    requires \valid(cells + (0 .. ncols - 1));
+    assigns cells[i].off, cells[i].len;
+    ensures cells[i].off == off && cells[i].len == len;
+    ensures \forall integer j; 0 <= j < ncols && j != i ==>
+      cells[j].off == \old(cells[j].off) && cells[j].len == \old(cells[j].len);
+*/
+static void set_cell(struct jg_mask_cell *cells, unsigned ncols, unsigned i, size_t off,
+                     size_t len)
+{
+	cells[i].off = off;
+	cells[i].len = len;
+}
+
+/* set_null: cells[i]'s null flag from its mark (len == SIZE_MAX); states what it leaves as it
+ * was, as set_cell does. */
+/*@ requires i < ncols;
+    requires \valid(cells + (0 .. ncols - 1));
+    assigns cells[i].null, cells[i].len;
+    ensures \old(cells[i].len) == SIZE_MAX ==> cells[i].null == 1 && cells[i].len == 0;
+    ensures \old(cells[i].len) != SIZE_MAX ==>
+      cells[i].null == 0 && cells[i].len == \old(cells[i].len);
+    ensures cells[i].off == \old(cells[i].off);
+    ensures \forall integer j; 0 <= j < ncols && j != i ==>
+      cells[j].off == \old(cells[j].off) && cells[j].len == \old(cells[j].len) &&
+      cells[j].null == \old(cells[j].null);
+*/
+static void set_null(struct jg_mask_cell *cells, unsigned ncols, unsigned i)
+{
+	if (cells[i].len == SIZE_MAX) {
+		cells[i].len = 0;
+		cells[i].null = 1;
+	} else {
+		cells[i].null = 0;
+	}
+}
+
 /* see mask.h */
 int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg_mask_cell *cells)
 {
@@ -212,9 +251,8 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
 			co = off + hdr_len(row[off]);
 			cl = e - co;
 		}
-		/*@ assert \valid(&cells[i].off) && \valid(&cells[i].len); */
-		cells[i].off = co;
-		cells[i].len = cl;
+		/*@ assert co == jg_mask_x_off{Pre}(row, len, i) && cl == jg_mask_x_len{Pre}(row, len, i); */
+		set_cell(cells, ncols, i, co, cl);
 		/*@ assert jg_mask_x_ok{Pre}(row, len, i); */
 		off = e;
 	}
@@ -232,16 +270,16 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
 	    loop invariant \forall integer j; i <= j < ncols ==>
 	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
 	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
-	    loop assigns i, cells[0 .. ncols - 1].null, cells[0 .. ncols - 1].len;
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_cell_at{Here, Pre}(row, len, cells, j);
+	    loop assigns i, cells[0 .. ncols - 1];
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
-		if (cells[i].len == SIZE_MAX) {
-			cells[i].len = 0;
-			cells[i].null = 1;
-		} else {
-			cells[i].null = 0;
-		}
+		set_null(cells, ncols, i);
+		/*@ assert jg_mask_cell_at{Here, Pre}(row, len, cells, i); */
+		/*@ assert \forall integer j; 0 <= j < i ==>
+		      jg_mask_cell_at{LoopCurrent, Pre}(row, len, cells, j) ==>
+		      jg_mask_cell_at{Here, Pre}(row, len, cells, j); */
 	}
 	return 0;
 }
@@ -252,7 +290,9 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
     requires \valid_read(p + (0 .. m - 1));
     requires \separated(out + (o .. o + m - 1), p + (0 .. m - 1));
     assigns out[o .. o + m - 1];
-    // stated over the index into out, so that the provers can match it to any byte of out
+    // stated twice: over the index into p and over the index into out, the two shapes in
+    // which the callers' goals ask for it (the provers match terms by their shape)
+    ensures \forall integer k; 0 <= k < m ==> out[o + k] == \old(p[k]);
     ensures \forall integer k; o <= k < o + m ==> out[k] == \old(p[k - o]);
 */
 static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
@@ -260,6 +300,7 @@ static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
 	size_t k;
 
 	/*@ loop invariant 0 <= k <= m;
+	    loop invariant \forall integer j; 0 <= j < k ==> out[o + j] == \at(p[j], Pre);
 	    loop invariant \forall integer j; o <= j < o + k ==> out[j] == \at(p[j - o], Pre);
 	    loop assigns k, out[o .. o + m - 1];
 	    loop variant m - k;
@@ -348,9 +389,12 @@ static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask
     ensures isnull == 0 ==> \forall integer k; 0 <= k < m ==>
       out[o + jg_mask_lenenc_size(m) + k] == \old(src[k]);
     ensures \forall integer k; 0 <= k < o ==> out[k] == \old(out[k]);
+    // a header before o stays a header (for the build loop: the headers of earlier cells)
+    ensures \forall integer p, n; 0 <= p && p + jg_mask_lenenc_size(n) <= o ==>
+      jg_mask_hdr{Old}(out, p, n) ==> jg_mask_hdr(out, p, n);
     ensures \forall integer k; 0 <= k < len ==> row[k] == \old(row[k]);
-    ensures \forall integer j; 0 <= j < ncols ==>
-      reps[j].kind == \old(reps[j].kind) && cells[j].null == \old(cells[j].null);
+    ensures \forall integer j; 0 <= j < ncols ==> reps[j].kind == \old(reps[j].kind);
+    ensures \forall integer j; 0 <= j < ncols ==> cells[j].null == \old(cells[j].null);
     ensures \forall integer j, k; 0 <= j < ncols && \old(reps[j].kind) == JG_MASK_VALUE &&
       0 <= k < reps[j].len ==> reps[j].p[k] == \old(reps[j].p[k]);
 */
@@ -364,9 +408,11 @@ static size_t put_cell(uint8_t *out, size_t o, size_t cap, int isnull, const uin
 		out[o] = 0xFB;
 		return 1;
 	}
-	h = put_at(out, o, m);
+	/* the bytes first, then the header: each fact is then stated by the last call that
+	 * touches it, and the provers need not carry the header across the copy */
+	h = jg_mask_lenenc_size(m);
 	put_bytes(out, o + h, src, m);
-	/*@ assert jg_mask_hdr(out, o, m); */
+	put_at(out, o, m);
 	return h + m;
 }
 
@@ -395,11 +441,6 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 	      \at(reps[j].kind, Pre) == JG_MASK_VALUE && 0 <= k < reps[j].len ==>
 	      reps[j].p[k] == \at(reps[j].p[k], Pre);
 	    loop invariant \forall integer j; 0 <= j < i ==>
-	      jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, j),
-	                     jg_mask_out_at{Pre}(cells, reps, ncols)) &&
-	      jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, j)) ==
-	        jg_mask_out_at{Pre}(cells, reps, j) + jg_mask_out_size{Pre}(cells, reps, j);
-	    loop invariant \forall integer j; 0 <= j < i ==>
 	      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j);
 	    loop assigns i, o, m, w, isnull, src, out[0 .. cap - 1];
 	    loop variant ncols - i;
@@ -423,21 +464,30 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 		}
 		/*@ assert w_is: (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) ==
 		      jg_mask_out_size{Pre}(cells, reps, i); */
-	L:
+		/*@ assert (isnull != 0 <==> jg_mask_out_null{Pre}(cells, reps, i)) &&
+		      (isnull == 0 ==> m == jg_mask_out_len{Pre}(cells, reps, i)); */
+		/*@ assert \let ii = i; isnull == 0 ==> \forall integer k; 0 <= k < m ==>
+		      src[k] == (\at(reps[ii].kind, Pre) == JG_MASK_KEEP ?
+		                   \at(row[\at(cells[ii].off, Pre) + k], Pre) :
+		                   \at(reps[ii].p[k], Pre)); */
 		w = put_cell(out, o, cap, isnull, src, m, row, len, ncols, cells, reps);
-		/*@ assert \forall integer j; 0 <= j < i ==>
-		      jg_mask_out_cell{L, Pre}(out, row, cells, reps, j) ==>
+		/*@ assert fr_null: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> jg_mask_out_null{Pre}(cells, reps, j) ==>
+		      out[jg_mask_out_at{Pre}(cells, reps, j)] == 0xFB; */
+		/*@ assert fr_hdr: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> !jg_mask_out_null{Pre}(cells, reps, j) ==>
+		      jg_mask_hdr(out, jg_mask_out_at{Pre}(cells, reps, j), jg_mask_out_len{Pre}(cells, reps, j)); */
+		/*@ assert fr_bytes: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> !jg_mask_out_null{Pre}(cells, reps, j) ==>
+		      \forall integer k; 0 <= k < jg_mask_out_len{Pre}(cells, reps, j) ==>
+		        out[jg_mask_out_at{Pre}(cells, reps, j) +
+		            jg_mask_lenenc_size(jg_mask_out_len{Pre}(cells, reps, j)) + k] ==
+		        \at(out[jg_mask_out_at{Pre}(cells, reps, j) +
+		                jg_mask_lenenc_size(jg_mask_out_len{Pre}(cells, reps, j)) + k], LoopCurrent); */
+		/*@ assert fr_cell: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==>
 		      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j); */
-		/*@ assert \forall integer j; 0 <= j < i ==>
-		      (jg_mask_val_ok{L}(out, jg_mask_out_at{Pre}(cells, reps, j),
-	                             jg_mask_out_at{Pre}(cells, reps, ncols)) ==>
-		       jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, j),
-	                          jg_mask_out_at{Pre}(cells, reps, ncols))) &&
-		      jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, j)) ==
-		        jg_mask_val_end{L}(out, jg_mask_out_at{Pre}(cells, reps, j)); */
 		/*@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, i); */
-		/*@ assert jg_mask_val_ok(out, o, jg_mask_out_at{Pre}(cells, reps, ncols)) &&
-		      jg_mask_val_end(out, o) == o + w; */
 		o += w;
 	}
 	/* For the proof only (ghost, no code): the cells written, walked from the last to the first,
@@ -449,8 +499,12 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 	     loop variant g;
 	  @/
 	  for (unsigned g = ncols; g > 0; g--) {
+	    /@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, g - 1); @/
 	    /@ assert jg_mask_out_at{Pre}(cells, reps, g) == jg_mask_out_at{Pre}(cells, reps, g - 1) +
 	         jg_mask_out_size{Pre}(cells, reps, g - 1); @/
+	    /@ assert jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o); @/
+	    /@ assert jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)) ==
+	         jg_mask_out_at{Pre}(cells, reps, g); @/
 	    /@ assert jg_mask_row(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o, ncols - g + 1) <==>
 	         jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o) &&
 	         jg_mask_row(out, jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)), o,
