@@ -25,7 +25,7 @@ size_t jg_mask_lenenc_size(uint64_t n)
 
 /* put_at: the shortest encoding of n at out[o ..], which has room for it. The bytes are peeled
  * off n one division at a time, so that each step states a plain equation for the provers. */
-/*@ requires o <= SIZE_MAX - 9;
+/*@ requires o <= SIZE_MAX - jg_mask_lenenc_size(n);
     requires \valid(out + (o .. o + jg_mask_lenenc_size(n) - 1));
     assigns out[o .. o + jg_mask_lenenc_size(n) - 1];
     ensures \result == jg_mask_lenenc_size(n);
@@ -120,48 +120,168 @@ static uint64_t rd_val(const uint8_t *r, size_t s)
 
 /* ---- text rows ---- */
 
+/*
+ * val_at: where the value that starts at row[off] ends, or 0 when no well-formed value starts
+ * there (a value takes at least one byte, so 0 is never an end). A function of its own so that
+ * the split loop's proof sees only its contract, not the header's cases.
+ */
+/*@ requires off <= len;
+    requires \valid_read(row + (0 .. len - 1));
+    assigns \nothing;
+
+    behavior ok:
+      assumes jg_mask_val_ok(row, off, len);
+      ensures \result == jg_mask_val_end(row, off);
+      ensures off < \result <= len;
+
+    behavior bad:
+      assumes !jg_mask_val_ok(row, off, len);
+      ensures \result == 0;
+
+    complete behaviors;
+    disjoint behaviors;
+*/
+static size_t val_at(const uint8_t *row, size_t len, size_t off)
+{
+	size_t hl;
+	uint64_t v;
+
+	if (off >= len)
+		return 0;
+	if (row[off] == 0xFB)
+		return off + 1;
+	hl = hdr_len(row[off]);
+	if (hl == 0 || hl > len - off)
+		return 0;
+	v = rd_val(row, off);
+	if (v > len - off - hl || jg_mask_lenenc_size(v) != hl)
+		return 0;
+	return off + hl + (size_t)v;
+}
+
+/*@ // Value i of the row, as split notes it: where its bytes start, how many there are (the
+    // first pass marks a NULL value with SIZE_MAX: no other value can have it, its bytes lie
+    // after a header inside the row). The first pass writes only the size_t fields of the
+    // cells, so the row, in the same memory as the null bytes, stays untouched for the proof;
+    // the second pass turns the marks into null flags.
+    logic integer jg_mask_x_off{L}(uint8_t *r, integer len, integer i) =
+      r[jg_mask_pos(r, len, i)] == 0xFB ? jg_mask_pos(r, len, i) :
+        jg_mask_pos(r, len, i) + jg_mask_hdr_len(r[jg_mask_pos(r, len, i)]);
+    logic integer jg_mask_x_len{L}(uint8_t *r, integer len, integer i) =
+      r[jg_mask_pos(r, len, i)] == 0xFB ? SIZE_MAX : jg_mask_lenenc_val(r, jg_mask_pos(r, len, i));
+    // Value i is well-formed and inside the row.
+    predicate jg_mask_x_ok{L}(uint8_t *r, integer len, integer i) =
+      \let s = jg_mask_pos(r, len, i);
+      0 <= s < len &&
+      (r[s] != 0xFB ==>
+         jg_mask_hdr(r, s, jg_mask_lenenc_val(r, s)) &&
+         s + jg_mask_hdr_len(r[s]) + jg_mask_lenenc_val(r, s) <= len);
+*/
+
+/* set_cell: cells[i].off and .len; states what it leaves as it was, which the split loop
+ * would otherwise have to work out through the memory model. */
+/*@ requires i < ncols;
+    requires \valid(cells + (0 .. ncols - 1));
+    assigns cells[i].off, cells[i].len;
+    ensures cells[i].off == off && cells[i].len == len;
+    ensures \forall integer j; 0 <= j < ncols && j != i ==>
+      cells[j].off == \old(cells[j].off) && cells[j].len == \old(cells[j].len);
+*/
+static void set_cell(struct jg_mask_cell *cells, unsigned ncols, unsigned i, size_t off,
+                     size_t len)
+{
+	cells[i].off = off;
+	cells[i].len = len;
+}
+
+/* set_null: cells[i]'s null flag from its mark (len == SIZE_MAX); states what it leaves as it
+ * was, as set_cell does. */
+/*@ requires i < ncols;
+    requires \valid(cells + (0 .. ncols - 1));
+    assigns cells[i].null, cells[i].len;
+    ensures \old(cells[i].len) == SIZE_MAX ==> cells[i].null == 1 && cells[i].len == 0;
+    ensures \old(cells[i].len) != SIZE_MAX ==>
+      cells[i].null == 0 && cells[i].len == \old(cells[i].len);
+    ensures cells[i].off == \old(cells[i].off);
+    ensures \forall integer j; 0 <= j < ncols && j != i ==>
+      cells[j].off == \old(cells[j].off) && cells[j].len == \old(cells[j].len) &&
+      cells[j].null == \old(cells[j].null);
+*/
+static void set_null(struct jg_mask_cell *cells, unsigned ncols, unsigned i)
+{
+	if (cells[i].len == SIZE_MAX) {
+		cells[i].len = 0;
+		cells[i].null = 1;
+	} else {
+		cells[i].null = 0;
+	}
+}
+
 /* see mask.h */
 int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg_mask_cell *cells)
 {
-	size_t off = 0, hl;
-	uint64_t v;
+	size_t off = 0, e, co, cl;
 	unsigned i;
 
+	/* 1. Walk the values; note each one's offsets (NULL as len == SIZE_MAX). */
 	/*@ loop invariant 0 <= i <= ncols;
 	    loop invariant 0 <= off <= len;
-	    loop invariant off == jg_mask_cell_start(cells, i);
-	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_cell_at(row, len, cells, j);
-	    loop invariant jg_mask_text_row(row, len, ncols) <==>
-	                   jg_mask_row(row, off, len, ncols - i);
-	    loop assigns i, off, hl, v, cells[0 .. ncols - 1];
+	    loop invariant off == jg_mask_pos(row, len, i);
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_x_ok{Pre}(row, len, j);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
+	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
+	    loop invariant jg_mask_text_row{Pre}(row, len, ncols) <==>
+	                   jg_mask_row{Pre}(row, off, len, ncols - i);
+	    loop assigns i, off, e, co, cl, cells[0 .. ncols - 1].off, cells[0 .. ncols - 1].len;
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
 		/*@ assert jg_mask_row(row, off, len, ncols - i) <==>
 		      jg_mask_val_ok(row, off, len) &&
 		      jg_mask_row(row, jg_mask_val_end(row, off), len, ncols - i - 1); */
-		if (off >= len)
+		/*@ assert jg_mask_pos(row, len, i + 1) == jg_mask_val_end(row, jg_mask_pos(row, len, i)); */
+		e = val_at(row, len, off);
+		if (e == 0)
 			return -1;
 		if (row[off] == 0xFB) {
-			cells[i].off = off;
-			cells[i].len = 0;
-			cells[i].null = 1;
-			off++;
-			continue;
+			co = off;
+			cl = SIZE_MAX;
+		} else {
+			co = off + hdr_len(row[off]);
+			cl = e - co;
 		}
-		hl = hdr_len(row[off]);
-		if (hl == 0 || hl > len - off)
-			return -1;
-		v = rd_val(row, off);
-		if (v > len - off - hl || jg_mask_lenenc_size(v) != hl)
-			return -1;
-		cells[i].off = off + hl;
-		cells[i].len = (size_t)v;
-		cells[i].null = 0;
-		off += hl + (size_t)v;
+		/*@ assert co == jg_mask_x_off{Pre}(row, len, i) && cl == jg_mask_x_len{Pre}(row, len, i); */
+		set_cell(cells, ncols, i, co, cl);
+		/*@ assert jg_mask_x_ok{Pre}(row, len, i); */
+		off = e;
 	}
 	/*@ assert jg_mask_row(row, off, len, 0) <==> off == len; */
-	return off == len ? 0 : -1;
+	if (off != len)
+		return -1;
+	/* 2. The null flags, from the marks. */
+	/*@ loop invariant 0 <= i <= ncols;
+	    loop invariant \forall integer j; 0 <= j < ncols ==> jg_mask_x_ok{Pre}(row, len, j);
+	    loop invariant \forall integer j; 0 <= j < i ==>
+	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
+	      (jg_mask_x_len{Pre}(row, len, j) == SIZE_MAX ?
+	         cells[j].null == 1 && cells[j].len == 0 :
+	         cells[j].null == 0 && cells[j].len == jg_mask_x_len{Pre}(row, len, j));
+	    loop invariant \forall integer j; i <= j < ncols ==>
+	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
+	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_cell_at{Here, Pre}(row, len, cells, j);
+	    loop assigns i, cells[0 .. ncols - 1];
+	    loop variant ncols - i;
+	*/
+	for (i = 0; i < ncols; i++) {
+		set_null(cells, ncols, i);
+		/*@ assert jg_mask_cell_at{Here, Pre}(row, len, cells, i); */
+		/*@ assert \forall integer j; 0 <= j < i ==>
+		      jg_mask_cell_at{LoopCurrent, Pre}(row, len, cells, j) ==>
+		      jg_mask_cell_at{Here, Pre}(row, len, cells, j); */
+	}
+	return 0;
 }
 
 /* put_bytes: p[0 .. m) at out[o ..]. */
@@ -170,7 +290,10 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
     requires \valid_read(p + (0 .. m - 1));
     requires \separated(out + (o .. o + m - 1), p + (0 .. m - 1));
     assigns out[o .. o + m - 1];
+    // stated twice: over the index into p and over the index into out, the two shapes in
+    // which the callers' goals ask for it (the provers match terms by their shape)
     ensures \forall integer k; 0 <= k < m ==> out[o + k] == \old(p[k]);
+    ensures \forall integer k; o <= k < o + m ==> out[k] == \old(p[k - o]);
 */
 static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
 {
@@ -178,6 +301,7 @@ static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
 
 	/*@ loop invariant 0 <= k <= m;
 	    loop invariant \forall integer j; 0 <= j < k ==> out[o + j] == \at(p[j], Pre);
+	    loop invariant \forall integer j; o <= j < o + k ==> out[j] == \at(p[j - o], Pre);
 	    loop assigns k, out[o .. o + m - 1];
 	    loop variant m - k;
 	*/
@@ -236,13 +360,71 @@ static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask
 	return over ? cap + 1 : t;
 }
 
+/*
+ * put_cell: one output value at out[o ..]: 0xFB when isnull, else the shortest header of m
+ * followed by src[0 .. m). Returns the bytes written. A function of its own so that the build
+ * loop's proof sees only what one value writes, not how; its contract also states what it
+ * leaves as it was (the bytes before o, the row, the cells' null flags, the replacements' kinds
+ * and bytes), which the build loop would otherwise have to work out through the memory model
+ * (they share the uint8_t memory of out).
+ */
+/*@ requires o <= cap < SIZE_MAX;
+    requires \valid(out + (0 .. cap - 1));
+    requires isnull != 0 ==> o < cap;
+    requires isnull == 0 ==> jg_mask_lenenc_size(m) + m <= cap - o;
+    requires isnull == 0 ==>
+      \valid_read(src + (0 .. m - 1)) && \separated(src + (0 .. m - 1), out + (0 .. cap - 1));
+    requires \valid_read(row + (0 .. len - 1));
+    requires \valid_read(cells + (0 .. ncols - 1));
+    requires \valid_read(reps + (0 .. ncols - 1));
+    requires \separated(out + (0 .. cap - 1), row + (0 .. len - 1));
+    requires \separated(out + (0 .. cap - 1), cells + (0 .. ncols - 1));
+    requires \separated(out + (0 .. cap - 1), reps + (0 .. ncols - 1));
+    requires \forall integer j; 0 <= j < ncols && reps[j].kind == JG_MASK_VALUE ==>
+      \separated(reps[j].p + (0 .. reps[j].len - 1), out + (0 .. cap - 1));
+    assigns out[o .. o + (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) - 1];
+    ensures \result == (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m);
+    ensures isnull != 0 ==> out[o] == 0xFB;
+    ensures isnull == 0 ==> jg_mask_hdr(out, o, m);
+    ensures isnull == 0 ==> \forall integer k; 0 <= k < m ==>
+      out[o + jg_mask_lenenc_size(m) + k] == \old(src[k]);
+    ensures \forall integer k; 0 <= k < o ==> out[k] == \old(out[k]);
+    // a header before o stays a header (for the build loop: the headers of earlier cells)
+    ensures \forall integer p, n; 0 <= p && p + jg_mask_lenenc_size(n) <= o ==>
+      jg_mask_hdr{Old}(out, p, n) ==> jg_mask_hdr(out, p, n);
+    ensures \forall integer k; 0 <= k < len ==> row[k] == \old(row[k]);
+    ensures \forall integer j; 0 <= j < ncols ==> reps[j].kind == \old(reps[j].kind);
+    ensures \forall integer j; 0 <= j < ncols ==> cells[j].null == \old(cells[j].null);
+    ensures \forall integer j, k; 0 <= j < ncols && \old(reps[j].kind) == JG_MASK_VALUE &&
+      0 <= k < reps[j].len ==> reps[j].p[k] == \old(reps[j].p[k]);
+*/
+static size_t put_cell(uint8_t *out, size_t o, size_t cap, int isnull, const uint8_t *src,
+                       size_t m, const uint8_t *row, size_t len, unsigned ncols,
+                       const struct jg_mask_cell *cells, const struct jg_mask_rep *reps)
+{
+	size_t h;
+
+	if (isnull) {
+		out[o] = 0xFB;
+		return 1;
+	}
+	/* the bytes first, then the header: each fact is then stated by the last call that
+	 * touches it, and the provers need not carry the header across the copy */
+	h = jg_mask_lenenc_size(m);
+	put_bytes(out, o + h, src, m);
+	put_at(out, o, m);
+	return h + m;
+}
+
 /* see mask.h */
 size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
                           const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
                           uint8_t *out, size_t cap)
 {
-	size_t o = 0, m, h;
+	size_t o = 0, m, w;
 	unsigned i;
+	int isnull;
+	const uint8_t *src;
 
 	if (out_measure(cells, reps, ncols, cap) > cap)
 		return SIZE_MAX;
@@ -251,25 +433,62 @@ size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
 	/*@ loop invariant 0 <= i <= ncols;
 	    loop invariant o == jg_mask_out_at{Pre}(cells, reps, i);
 	    loop invariant \forall integer j; 0 <= j < i ==>
+	      jg_mask_out_at{Pre}(cells, reps, j) + jg_mask_out_size{Pre}(cells, reps, j) <= o;
+	    loop invariant \forall integer j; 0 <= j < ncols ==>
+	      reps[j].kind == \at(reps[j].kind, Pre) && cells[j].null == \at(cells[j].null, Pre);
+	    loop invariant \forall integer k; 0 <= k < len ==> row[k] == \at(row[k], Pre);
+	    loop invariant \forall integer j, k; 0 <= j < ncols &&
+	      \at(reps[j].kind, Pre) == JG_MASK_VALUE && 0 <= k < reps[j].len ==>
+	      reps[j].p[k] == \at(reps[j].p[k], Pre);
+	    loop invariant \forall integer j; 0 <= j < i ==>
 	      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j);
-	    loop assigns i, o, m, h, out[0 .. cap - 1];
+	    loop assigns i, o, m, w, isnull, src, out[0 .. cap - 1];
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
 		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) ==
 		      jg_mask_out_at{Pre}(cells, reps, i) + jg_mask_out_size{Pre}(cells, reps, i); */
-		if (reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null)) {
-			out[o] = 0xFB;
-			o++;
-			continue;
+		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) <=
+		      jg_mask_out_at{Pre}(cells, reps, ncols); */
+		isnull = reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null);
+		m = 0;
+		src = 0;
+		if (!isnull) {
+			if (reps[i].kind == JG_MASK_KEEP) {
+				m = cells[i].len;
+				src = row + cells[i].off;
+			} else {
+				m = reps[i].len;
+				src = reps[i].p;
+			}
 		}
-		m = reps[i].kind == JG_MASK_KEEP ? cells[i].len : reps[i].len;
-		h = put_at(out, o, m);
-		if (reps[i].kind == JG_MASK_KEEP)
-			put_bytes(out, o + h, row + cells[i].off, m);
-		else
-			put_bytes(out, o + h, reps[i].p, m);
-		o += h + m;
+		/*@ assert w_is: (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) ==
+		      jg_mask_out_size{Pre}(cells, reps, i); */
+		/*@ assert (isnull != 0 <==> jg_mask_out_null{Pre}(cells, reps, i)) &&
+		      (isnull == 0 ==> m == jg_mask_out_len{Pre}(cells, reps, i)); */
+		/*@ assert \let ii = i; isnull == 0 ==> \forall integer k; 0 <= k < m ==>
+		      src[k] == (\at(reps[ii].kind, Pre) == JG_MASK_KEEP ?
+		                   \at(row[\at(cells[ii].off, Pre) + k], Pre) :
+		                   \at(reps[ii].p[k], Pre)); */
+		w = put_cell(out, o, cap, isnull, src, m, row, len, ncols, cells, reps);
+		/*@ assert fr_null: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> jg_mask_out_null{Pre}(cells, reps, j) ==>
+		      out[jg_mask_out_at{Pre}(cells, reps, j)] == 0xFB; */
+		/*@ assert fr_hdr: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> !jg_mask_out_null{Pre}(cells, reps, j) ==>
+		      jg_mask_hdr(out, jg_mask_out_at{Pre}(cells, reps, j), jg_mask_out_len{Pre}(cells, reps, j)); */
+		/*@ assert fr_bytes: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> !jg_mask_out_null{Pre}(cells, reps, j) ==>
+		      \forall integer k; 0 <= k < jg_mask_out_len{Pre}(cells, reps, j) ==>
+		        out[jg_mask_out_at{Pre}(cells, reps, j) +
+		            jg_mask_lenenc_size(jg_mask_out_len{Pre}(cells, reps, j)) + k] ==
+		        \at(out[jg_mask_out_at{Pre}(cells, reps, j) +
+		                jg_mask_lenenc_size(jg_mask_out_len{Pre}(cells, reps, j)) + k], LoopCurrent); */
+		/*@ assert fr_cell: \forall integer j; 0 <= j < i ==>
+		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==>
+		      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j); */
+		/*@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, i); */
+		o += w;
 	}
 	/* For the proof only (ghost, no code): the cells written, walked from the last to the first,
 	 * make a well-formed row of ncols values (jg_mask_row is defined from the front). */
@@ -351,21 +570,33 @@ size_t jg_mask_last4(const uint8_t *v, size_t n, int utf8, uint8_t *out, size_t 
 	/*@ loop invariant 0 <= k <= n;
 	    loop invariant 0 <= c <= 4;
 	    loop invariant c == jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8);
-	    loop invariant c > 0 ==> jg_mask_cstart(v[k], utf8);
-	    loop invariant jg_mask_nchars(v, k, utf8) >= 4;
+	    loop invariant c < 4 || jg_mask_cstart(v[k], utf8);
+	    loop invariant jg_mask_nchars(v, n, utf8) >= 8;
 	    loop assigns k, c;
 	    loop variant k;
 	*/
 	while (c < 4) {
 		/*@ assert k > 0; */
 		k--;
+		/*@ assert jg_mask_nchars(v, k + 1, utf8) ==
+		      jg_mask_nchars(v, k, utf8) + ((utf8 == 0 || v[k] < 0x80 || v[k] >= 0xC0) ? 1 : 0); */
 		if (cstart(v[k], utf8))
 			c++;
 	}
+	/*@ assert c == 4 && 0 <= k < n && jg_mask_cstart(v[k], utf8); */
+	/*@ assert jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8) == 4; */
 	if (cap < JG_MASK_FILL_LEN || cap - JG_MASK_FILL_LEN < n - k)
 		return 0;
-	put_stars(out);
+	/* the kept bytes first, then the stars as single writes, which the provers see past */
 	put_bytes(out, JG_MASK_FILL_LEN, v + k, n - k);
+	out[0] = '*';
+	out[1] = '*';
+	out[2] = '*';
+	out[3] = '*';
+	/*@ assert \let kk = k; 0 <= kk < n && jg_mask_cstart(\at(v[kk], Pre), utf8) &&
+	      jg_mask_nchars{Pre}(v, n, utf8) - jg_mask_nchars{Pre}(v, kk, utf8) == 4; */
+	/*@ assert \let kk = k; \forall integer j; 0 <= j < n - kk ==>
+	      out[JG_MASK_FILL_LEN + j] == \at(v[kk + j], Pre); */
 	return JG_MASK_FILL_LEN + (n - k);
 }
 
@@ -391,7 +622,11 @@ size_t jg_mask_email(const uint8_t *v, size_t n, uint8_t *out, size_t cap)
 	/*@ assert jg_mask_last_at(v, n, a - 1); */
 	if (cap < JG_MASK_FILL_LEN + 1 || cap - JG_MASK_FILL_LEN - 1 < n - a)
 		return 0;
-	put_stars(out);
+	/* the stars and '@' as single writes, which the provers see past; the kept bytes last */
+	out[0] = '*';
+	out[1] = '*';
+	out[2] = '*';
+	out[3] = '*';
 	out[JG_MASK_FILL_LEN] = '@';
 	put_bytes(out, JG_MASK_FILL_LEN + 1, v + a, n - a);
 	return JG_MASK_FILL_LEN + 1 + (n - a);
@@ -491,16 +726,33 @@ static int luhn_span(const uint8_t *s, size_t a, size_t b)
 int jg_mask_luhn(const uint8_t *d, size_t n)
 {
 	size_t i;
+	int r;
 
 	/*@ loop invariant 0 <= i <= n;
-	    loop invariant jg_mask_digits(d, i);
+	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_digit(d[j]);
 	    loop assigns i;
 	    loop variant n - i;
 	*/
 	for (i = 0; i < n; i++)
 		if (!is_digit(d[i]))
 			return 0;
-	return luhn_span(d, 0, n);
+	/*@ assert jg_mask_digits(d, n); */
+	r = luhn_span(d, 0, n);
+	/*@ assert r == 1 <==> jg_mask_luhn_ok(d, 0, n); */
+	return r;
+}
+
+/* mod_step: the remainder mod 97 after appending the digit or letter c (jg_mask_mod_step). */
+/*@ requires r < 97;
+    requires jg_mask_digit(c) || jg_mask_upper(c);
+    assigns \nothing;
+    ensures \result == jg_mask_mod_step(r, c) && \result < 97;
+*/
+static unsigned mod_step(unsigned r, uint8_t c)
+{
+	if (is_digit(c))
+		return (10 * r + (unsigned)(c - '0')) % 97;
+	return (100 * r + (unsigned)(c - 'A' + 10)) % 97;
 }
 
 /* see mask.h */
@@ -508,7 +760,6 @@ int jg_mask_iban(const uint8_t *s, size_t n)
 {
 	size_t i;
 	unsigned r = 0;
-	uint8_t c;
 
 	if (n < 15 || n > 34 || !is_upper(s[0]) || !is_upper(s[1]) || !is_digit(s[2]) ||
 	    !is_digit(s[3]))
@@ -521,18 +772,25 @@ int jg_mask_iban(const uint8_t *s, size_t n)
 	for (i = 4; i < n; i++)
 		if (!is_upper(s[i]) && !is_digit(s[i]))
 			return 0;
-	/*@ loop invariant 0 <= i <= n;
-	    loop invariant r == jg_mask_iban_rem(s, n, i) && r < 97;
-	    loop assigns i, r, c;
+	/*@ assert \forall integer j; 0 <= j < n ==> jg_mask_upper(s[j]) || jg_mask_digit(s[j]); */
+	/* the rearranged characters: s[4 .. n), then the first four */
+	/*@ loop invariant 4 <= i <= n;
+	    loop invariant r == jg_mask_iban_rem(s, n, i - 4) && r < 97;
+	    loop assigns i, r;
 	    loop variant n - i;
 	*/
-	for (i = 0; i < n; i++) {
-		c = s[i < n - 4 ? i + 4 : i - (n - 4)];
-		/*@ assert c == jg_mask_iban_char(s, n, i); */
-		if (is_digit(c))
-			r = (10 * r + (unsigned)(c - '0')) % 97;
-		else
-			r = (100 * r + (unsigned)(c - 'A' + 10)) % 97;
+	for (i = 4; i < n; i++) {
+		/*@ assert s[i] == jg_mask_iban_char(s, n, i - 4); */
+		r = mod_step(r, s[i]);
+	}
+	/*@ loop invariant 0 <= i <= 4;
+	    loop invariant r == jg_mask_iban_rem(s, n, n - 4 + i) && r < 97;
+	    loop assigns i, r;
+	    loop variant 4 - i;
+	*/
+	for (i = 0; i < 4; i++) {
+		/*@ assert s[i] == jg_mask_iban_char(s, n, n - 4 + i); */
+		r = mod_step(r, s[i]);
 	}
 	return r == 1;
 }

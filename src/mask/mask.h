@@ -95,7 +95,7 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     // jg_cred_q_len (the provers would unfold a definition without end); they have exactly one
     // solution for k >= 0, so they add nothing false.
     axiomatic JgMaskRow {
-      predicate jg_mask_row{L}(uint8_t *r, integer a, integer b, integer k);
+      predicate jg_mask_row{L}(uint8_t *r, integer a, integer b, integer k) reads r[a .. b - 1];
       axiom jg_mask_row_0{L}: \forall uint8_t *r, integer a, b;
         jg_mask_row(r, a, b, 0) <==> a == b;
       axiom jg_mask_row_step{L}: \forall uint8_t *r, integer a, b, k, m;
@@ -108,25 +108,34 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     predicate jg_mask_text_row{L}(uint8_t *r, integer len, integer ncols) =
       jg_mask_row(r, 0, len, ncols);
 
-    // Where the encoding of cell i ends and starts: right after the previous one.
-    logic integer jg_mask_cell_end{L}(struct jg_mask_cell *c, integer i) =
-      c[i].null != 0 ? c[i].off + 1 : c[i].off + c[i].len;
-    logic integer jg_mask_cell_start{L}(struct jg_mask_cell *c, integer i) =
-      i <= 0 ? 0 : jg_mask_cell_end(c, i - 1);
+    // Where value i of a well-formed row r[0 .. len) starts (by recursion on i >= 0, two
+    // axioms as for jg_mask_row).
+    axiomatic JgMaskPos {
+      logic integer jg_mask_pos{L}(uint8_t *r, integer len, integer i) reads r[0 .. len - 1];
+      axiom jg_mask_pos_0{L}: \forall uint8_t *r, integer len;
+        jg_mask_pos(r, len, 0) == 0;
+      axiom jg_mask_pos_step{L}: \forall uint8_t *r, integer len, i, j;
+        0 <= i && j == i + 1 ==>
+        jg_mask_pos(r, len, j) == jg_mask_val_end(r, jg_mask_pos(r, len, i));
+    }
 
-    // Cell i describes the value at its start: the 0xFB byte, or the bytes after a header.
-    predicate jg_mask_cell_at{L}(uint8_t *r, integer len, struct jg_mask_cell *c, integer i) =
-      \let s = jg_mask_cell_start(c, i);
-      s < len &&
-      (c[i].null != 0 ?
-         c[i].null == 1 && r[s] == 0xFB && c[i].off == s && c[i].len == 0 :
-         r[s] != 0xFB && jg_mask_hdr(r, s, c[i].len) &&
-         c[i].off == s + jg_mask_hdr_len(r[s]) && c[i].off + c[i].len <= len);
+    // Cell i describes value i of the row: the 0xFB byte, or the bytes after its header.
+    // (The cells are read at Lc, the row at Lr.)
+    predicate jg_mask_cell_at{Lc, Lr}(uint8_t *r, integer len, struct jg_mask_cell *c,
+                                      integer i) =
+      \let s = jg_mask_pos{Lr}(r, len, i);
+      0 <= s < len &&
+      (\at(c[i].null, Lc) != 0 ?
+         \at(c[i].null, Lc) == 1 && \at(r[s], Lr) == 0xFB && \at(c[i].off, Lc) == s &&
+         \at(c[i].len, Lc) == 0 :
+         \at(r[s], Lr) != 0xFB && jg_mask_hdr{Lr}(r, s, \at(c[i].len, Lc)) &&
+         \at(c[i].off, Lc) == s + jg_mask_hdr_len(\at(r[s], Lr)) &&
+         \at(c[i].off, Lc) + \at(c[i].len, Lc) <= len);
 
-    // cells[0 .. ncols) describe r[0 .. len) end to end.
-    predicate jg_mask_cells{L}(uint8_t *r, integer len, integer ncols, struct jg_mask_cell *c) =
-      (\forall integer i; 0 <= i < ncols ==> jg_mask_cell_at(r, len, c, i)) &&
-      jg_mask_cell_start(c, ncols) == len;
+    // cells[0 .. ncols) describe the ncols values of r[0 .. len).
+    predicate jg_mask_cells{Lc, Lr}(uint8_t *r, integer len, integer ncols,
+                                    struct jg_mask_cell *c) =
+      \forall integer i; 0 <= i < ncols ==> jg_mask_cell_at{Lc, Lr}(r, len, c, i);
 
     // What build needs of the cells: every non-NULL cell lies inside the row.
     predicate jg_mask_cells_in{L}(integer len, integer ncols, struct jg_mask_cell *c) =
@@ -147,13 +156,14 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // The bytes output cell i takes: 1 for NULL, else its header and its bytes.
     logic integer jg_mask_out_size{L}(struct jg_mask_cell *c, struct jg_mask_rep *rp, integer i) =
-      jg_mask_out_null(c, rp, i) ? 1 :
+      (rp[i].kind == JG_MASK_NUL || (rp[i].kind == JG_MASK_KEEP && c[i].null != 0)) ? 1 :
         jg_mask_lenenc_size(jg_mask_out_len(c, rp, i)) + jg_mask_out_len(c, rp, i);
 
     // Where output cell i starts: the sum of the sizes of cells 0 .. i - 1 (by recursion on
     // i >= 0, two axioms as for jg_mask_row).
     axiomatic JgMaskOutAt {
-      logic integer jg_mask_out_at{L}(struct jg_mask_cell *c, struct jg_mask_rep *rp, integer i);
+      logic integer jg_mask_out_at{L}(struct jg_mask_cell *c, struct jg_mask_rep *rp, integer i)
+        reads c[0 .. i - 1], rp[0 .. i - 1];
       axiom jg_mask_out_at_0{L}: \forall struct jg_mask_cell *c, struct jg_mask_rep *rp;
         jg_mask_out_at(c, rp, 0) == 0;
       axiom jg_mask_out_at_step{L}: \forall struct jg_mask_cell *c, struct jg_mask_rep *rp,
@@ -190,9 +200,17 @@ struct jg_mask_span { size_t off, len; unsigned det; };
     // UTF-8 continuation byte (10xxxxxx).
     predicate jg_mask_cstart(integer c, integer utf8) = utf8 == 0 || c < 0x80 || c >= 0xC0;
 
-    // Characters that start in v[0 .. n).
-    logic integer jg_mask_nchars{L}(uint8_t *v, integer n, integer utf8) =
-      n <= 0 ? 0 : jg_mask_nchars(v, n - 1, utf8) + (jg_mask_cstart(v[n - 1], utf8) ? 1 : 0);
+    // Characters that start in v[0 .. n), by recursion on n >= 0 (two axioms as for
+    // jg_mask_row).
+    axiomatic JgMaskNchars {
+      logic integer jg_mask_nchars{L}(uint8_t *v, integer n, integer utf8) reads v[0 .. n - 1];
+      axiom jg_mask_nchars_0{L}: \forall uint8_t *v, integer utf8;
+        jg_mask_nchars(v, 0, utf8) == 0;
+      axiom jg_mask_nchars_step{L}: \forall uint8_t *v, integer n, m, utf8;
+        0 <= n && m == n + 1 ==>
+        jg_mask_nchars(v, m, utf8) ==
+          jg_mask_nchars(v, n, utf8) + ((utf8 == 0 || v[n] < 0x80 || v[n] >= 0xC0) ? 1 : 0);
+    }
 
     // v[a] is the last '@' of v[0 .. n).
     predicate jg_mask_last_at{L}(uint8_t *v, integer n, integer a) =
@@ -203,19 +221,28 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // ---- checks ----
 
-    // Digits in s[j .. b).
-    logic integer jg_mask_ndig{L}(uint8_t *s, integer j, integer b) =
-      j >= b ? 0 : jg_mask_ndig(s, j + 1, b) + (jg_mask_digit(s[j]) ? 1 : 0);
 
     // Luhn: the digit d, doubled (and 9 taken off when over 9) every second digit from the right.
     logic integer jg_mask_luhn_term(integer d, integer dbl) =
       dbl == 0 ? d : 2 * d > 9 ? 2 * d - 9 : 2 * d;
 
-    // The Luhn sum of the digits of s[j .. b), other bytes skipped (card separators).
-    logic integer jg_mask_lsum{L}(uint8_t *s, integer j, integer b) =
-      j >= b ? 0 :
-      jg_mask_lsum(s, j + 1, b) +
-        (jg_mask_digit(s[j]) ? jg_mask_luhn_term(s[j] - '0', jg_mask_ndig(s, j + 1, b) % 2) : 0);
+    // Digits in s[j .. b), and their Luhn sum, other bytes skipped (card separators): by
+    // recursion on b - j >= 0, from the right (two axioms each, as for jg_mask_row).
+    axiomatic JgMaskLuhn {
+      logic integer jg_mask_ndig{L}(uint8_t *s, integer j, integer b) reads s[j .. b - 1];
+      logic integer jg_mask_lsum{L}(uint8_t *s, integer j, integer b) reads s[j .. b - 1];
+      axiom jg_mask_ndig_0{L}: \forall uint8_t *s, integer b;
+        jg_mask_ndig(s, b, b) == 0;
+      axiom jg_mask_ndig_step{L}: \forall uint8_t *s, integer j, i, b;
+        j < b && i == j + 1 ==>
+        jg_mask_ndig(s, j, b) == jg_mask_ndig(s, i, b) + (('0' <= s[j] <= '9') ? 1 : 0);
+      axiom jg_mask_lsum_0{L}: \forall uint8_t *s, integer b;
+        jg_mask_lsum(s, b, b) == 0;
+      axiom jg_mask_lsum_step{L}: \forall uint8_t *s, integer j, i, b;
+        j < b && i == j + 1 ==>
+        jg_mask_lsum(s, j, b) == jg_mask_lsum(s, i, b) +
+          (('0' <= s[j] <= '9') ? jg_mask_luhn_term(s[j] - '0', jg_mask_ndig(s, i, b) % 2) : 0);
+    }
 
     // s[a .. b) holds 12 to 19 digits whose Luhn sum is a multiple of 10.
     predicate jg_mask_luhn_ok{L}(uint8_t *s, integer a, integer b) =
@@ -236,11 +263,19 @@ struct jg_mask_span { size_t off, len; unsigned det; };
 
     // One step of the remainder: a digit appends one decimal digit, a letter two (A = 10 ..).
     logic integer jg_mask_mod_step(integer r, integer c) =
-      jg_mask_digit(c) ? (10 * r + (c - '0')) % 97 : (100 * r + (c - 'A' + 10)) % 97;
+      ('0' <= c <= '9') ? (10 * r + (c - '0')) % 97 : (100 * r + (c - 'A' + 10)) % 97;
 
-    // The remainder mod 97 of the number the first m rearranged characters spell.
-    logic integer jg_mask_iban_rem{L}(uint8_t *s, integer n, integer m) =
-      m <= 0 ? 0 : jg_mask_mod_step(jg_mask_iban_rem(s, n, m - 1), jg_mask_iban_char(s, n, m - 1));
+    // The remainder mod 97 of the number the first m rearranged characters spell, by
+    // recursion on m >= 0 (two axioms, as for jg_mask_row).
+    axiomatic JgMaskIbanRem {
+      logic integer jg_mask_iban_rem{L}(uint8_t *s, integer n, integer m) reads s[0 .. n - 1];
+      axiom jg_mask_iban_rem_0{L}: \forall uint8_t *s, integer n;
+        jg_mask_iban_rem(s, n, 0) == 0;
+      axiom jg_mask_iban_rem_step{L}: \forall uint8_t *s, integer n, m, k;
+        0 <= k && m == k + 1 ==>
+        jg_mask_iban_rem(s, n, m) ==
+          jg_mask_mod_step(jg_mask_iban_rem(s, n, k), jg_mask_iban_char(s, n, k));
+    }
 
     // "AAA-GG-SSSS", area not 000, 666 or 9xx, group not 00, serial not 0000.
     predicate jg_mask_ssn_ok{L}(uint8_t *s, integer n) =
@@ -303,7 +338,7 @@ size_t jg_mask_lenenc_put(uint8_t *out, size_t cap, uint64_t n);
     behavior well_formed:
       assumes jg_mask_text_row(row, len, ncols);
       ensures \result == 0;
-      ensures jg_mask_cells(row, len, ncols, cells);
+      ensures jg_mask_cells{Post, Pre}(row, len, ncols, cells);
 
     behavior malformed:
       assumes !jg_mask_text_row(row, len, ncols);
@@ -405,9 +440,9 @@ size_t jg_mask_redact(uint8_t *out, size_t cap);
       ensures \result != 0 ==>
         \result > JG_MASK_FILL_LEN &&
         \let k = n - (\result - JG_MASK_FILL_LEN);
-        0 <= k < n && jg_mask_cstart(v[k], utf8) &&
-        jg_mask_nchars(v, n, utf8) - jg_mask_nchars(v, k, utf8) == 4 &&
-        \forall integer j; 0 <= j < n - k ==> out[JG_MASK_FILL_LEN + j] == v[k + j];
+        0 <= k < n && jg_mask_cstart(\old(v[k]), utf8) &&
+        jg_mask_nchars{Pre}(v, n, utf8) - jg_mask_nchars{Pre}(v, k, utf8) == 4 &&
+        \forall integer j; 0 <= j < n - k ==> out[JG_MASK_FILL_LEN + j] == \old(v[k + j]);
 
     complete behaviors;
     disjoint behaviors;
@@ -433,8 +468,9 @@ size_t jg_mask_last4(const uint8_t *v, size_t n, int utf8, uint8_t *out, size_t 
       ensures \result != 0 ==>
         \result > JG_MASK_FILL_LEN + 1 &&
         \let a = n - (\result - JG_MASK_FILL_LEN);
-        jg_mask_last_at(v, n, a) && out[JG_MASK_FILL_LEN] == '@' &&
-        \forall integer j; 0 <= j < n - a - 1 ==> out[JG_MASK_FILL_LEN + 1 + j] == v[a + 1 + j];
+        jg_mask_last_at{Pre}(v, n, a) && out[JG_MASK_FILL_LEN] == '@' &&
+        \forall integer j; 0 <= j < n - a - 1 ==>
+          out[JG_MASK_FILL_LEN + 1 + j] == \old(v[a + 1 + j]);
 
     behavior no_domain:
       assumes !\exists integer a; jg_mask_last_at(v, n, a) && 1 <= a && a + 1 < n;
