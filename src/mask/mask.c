@@ -69,6 +69,12 @@ static size_t put_at(uint8_t *out, size_t o, uint64_t n)
 	out[o + 7] = (uint8_t)(q6 % 256);
 	out[o + 8] = (uint8_t)q7;
 	/*@ assert q7 < 256; */
+	/*@ assert n == n % 256 + 256 * q1 && q1 == q1 % 256 + 256 * q2 &&
+	      q2 == q2 % 256 + 256 * q3 && q3 == q3 % 256 + 256 * q4 &&
+	      q4 == q4 % 256 + 256 * q5 && q5 == q5 % 256 + 256 * q6 &&
+	      q6 == q6 % 256 + 256 * q7; */
+	/*@ assert jg_mask_le8(out, o + 1) == n; */
+	/*@ assert jg_mask_hdr_len(out[o]) == 9 && jg_mask_lenenc_size(n) == 9; */
 	return 9;
 }
 
@@ -271,10 +277,13 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
 	      cells[j].off == jg_mask_x_off{Pre}(row, len, j) &&
 	      cells[j].len == jg_mask_x_len{Pre}(row, len, j);
 	    loop invariant \forall integer j; 0 <= j < i ==> jg_mask_cell_at{Here, Pre}(row, len, cells, j);
-	    loop assigns i, cells[0 .. ncols - 1];
+	    loop assigns i, cells[0 .. ncols - 1].off, cells[0 .. ncols - 1].len,
+	                 cells[0 .. ncols - 1].null;
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
+		/*@ assert jg_mask_x_len{Pre}(row, len, i) == SIZE_MAX <==>
+		      row[jg_mask_pos(row, len, i)] == 0xFB; */
 		set_null(cells, ncols, i);
 		/*@ assert jg_mask_cell_at{Here, Pre}(row, len, cells, i); */
 		/*@ assert \forall integer j; 0 <= j < i ==>
@@ -320,8 +329,9 @@ static void put_bytes(uint8_t *out, size_t o, const uint8_t *p, size_t m)
     assigns \nothing;
     ensures \result <= cap ==> \result == jg_mask_out_at(cells, reps, ncols);
     ensures \result > cap ==> jg_mask_out_at(cells, reps, ncols) > cap;
+    ensures \forall integer j; 0 <= j <= ncols ==> 0 <= jg_mask_out_at(cells, reps, j);
     ensures \forall integer j; 0 <= j <= ncols ==>
-      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols);
+      jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols);
 */
 static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
                           unsigned ncols, size_t cap)
@@ -333,20 +343,23 @@ static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask
 	/*@ loop invariant 0 <= i <= ncols;
 	    loop invariant over == 0 ==> t == jg_mask_out_at(cells, reps, i) && t <= cap;
 	    loop invariant over != 0 ==> jg_mask_out_at(cells, reps, i) > cap;
+	    loop invariant 0 <= jg_mask_out_at(cells, reps, i);
+	    loop invariant \forall integer j; 0 <= j <= i ==> 0 <= jg_mask_out_at(cells, reps, j);
 	    loop invariant \forall integer j; 0 <= j <= i ==>
-	      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, i);
+	      jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, i);
 	    loop assigns i, t, m, sz, over;
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
 		/*@ assert jg_mask_out_at(cells, reps, i + 1) ==
 		      jg_mask_out_at(cells, reps, i) + jg_mask_out_size(cells, reps, i); */
+		/*@ assert jg_mask_out_size(cells, reps, i) >= 1; */
 		if (reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null)) {
 			sz = 1;
 		} else {
 			m = reps[i].kind == JG_MASK_KEEP ? cells[i].len : reps[i].len;
 			sz = jg_mask_lenenc_size(m);
-			if (m > cap) {
+			if (m > cap || sz > cap - m) {
 				over = 1;
 				continue;
 			}
@@ -360,13 +373,19 @@ static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask
 	return over ? cap + 1 : t;
 }
 
+/*@ // A header survives any change that leaves its own bytes alone (for the build loop: the
+    // headers of the cells written before the current one). Proved like the contracts are.
+    lemma jg_mask_hdr_keep{L1, L2}: \forall uint8_t *r, integer p, n;
+      jg_mask_hdr{L1}(r, p, n) ==>
+      (\forall integer k; p <= k < p + jg_mask_lenenc_size(n) ==> \at(r[k], L1) == \at(r[k], L2)) ==>
+      jg_mask_hdr{L2}(r, p, n);
+*/
+
 /*
  * put_cell: one output value at out[o ..]: 0xFB when isnull, else the shortest header of m
  * followed by src[0 .. m). Returns the bytes written. A function of its own so that the build
- * loop's proof sees only what one value writes, not how; its contract also states what it
- * leaves as it was (the bytes before o, the row, the cells' null flags, the replacements' kinds
- * and bytes), which the build loop would otherwise have to work out through the memory model
- * (they share the uint8_t memory of out).
+ * loop's proof sees only what one value writes, not how; what it leaves as it was follows from
+ * its assigns clause.
  */
 /*@ requires o <= cap < SIZE_MAX;
     requires \valid(out + (0 .. cap - 1));
@@ -374,33 +393,17 @@ static size_t out_measure(const struct jg_mask_cell *cells, const struct jg_mask
     requires isnull == 0 ==> jg_mask_lenenc_size(m) + m <= cap - o;
     requires isnull == 0 ==>
       \valid_read(src + (0 .. m - 1)) && \separated(src + (0 .. m - 1), out + (0 .. cap - 1));
-    requires \valid_read(row + (0 .. len - 1));
-    requires \valid_read(cells + (0 .. ncols - 1));
-    requires \valid_read(reps + (0 .. ncols - 1));
-    requires \separated(out + (0 .. cap - 1), row + (0 .. len - 1));
-    requires \separated(out + (0 .. cap - 1), cells + (0 .. ncols - 1));
-    requires \separated(out + (0 .. cap - 1), reps + (0 .. ncols - 1));
-    requires \forall integer j; 0 <= j < ncols && reps[j].kind == JG_MASK_VALUE ==>
-      \separated(reps[j].p + (0 .. reps[j].len - 1), out + (0 .. cap - 1));
     assigns out[o .. o + (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) - 1];
     ensures \result == (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m);
     ensures isnull != 0 ==> out[o] == 0xFB;
     ensures isnull == 0 ==> jg_mask_hdr(out, o, m);
-    ensures isnull == 0 ==> \forall integer k; 0 <= k < m ==>
-      out[o + jg_mask_lenenc_size(m) + k] == \old(src[k]);
+    ensures isnull == 0 ==> \forall integer q;
+      o + jg_mask_lenenc_size(m) <= q < o + jg_mask_lenenc_size(m) + m ==>
+      out[q] == \old(src[q - (o + jg_mask_lenenc_size(m))]);
     ensures \forall integer k; 0 <= k < o ==> out[k] == \old(out[k]);
-    // a header before o stays a header (for the build loop: the headers of earlier cells)
-    ensures \forall integer p, n; 0 <= p && p + jg_mask_lenenc_size(n) <= o ==>
-      jg_mask_hdr{Old}(out, p, n) ==> jg_mask_hdr(out, p, n);
-    ensures \forall integer k; 0 <= k < len ==> row[k] == \old(row[k]);
-    ensures \forall integer j; 0 <= j < ncols ==> reps[j].kind == \old(reps[j].kind);
-    ensures \forall integer j; 0 <= j < ncols ==> cells[j].null == \old(cells[j].null);
-    ensures \forall integer j, k; 0 <= j < ncols && \old(reps[j].kind) == JG_MASK_VALUE &&
-      0 <= k < reps[j].len ==> reps[j].p[k] == \old(reps[j].p[k]);
 */
 static size_t put_cell(uint8_t *out, size_t o, size_t cap, int isnull, const uint8_t *src,
-                       size_t m, const uint8_t *row, size_t len, unsigned ncols,
-                       const struct jg_mask_cell *cells, const struct jg_mask_rep *reps)
+                       size_t m)
 {
 	size_t h;
 
@@ -416,101 +419,186 @@ static size_t put_cell(uint8_t *out, size_t o, size_t cap, int isnull, const uin
 	return h + m;
 }
 
+/*
+ * row_ok (ghost: for the proof only, no code is generated): output cells whose headers are in
+ * place, one after the other up to o, make a well-formed row of ncols values. Walks them from
+ * the last to the first because jg_mask_row is defined from the front while the output is
+ * written from the front. A function of its own so that its proof sees only these facts.
+ */
+/*@ ghost
+  /@ requires \valid_read(cells + (0 .. ncols - 1));
+     requires \valid_read(reps + (0 .. ncols - 1));
+     requires o == jg_mask_out_at(cells, reps, ncols);
+     requires \forall integer j; 0 <= j <= ncols ==> 0 <= jg_mask_out_at(cells, reps, j) <= o;
+     requires \forall integer j; 0 <= j < ncols ==> jg_mask_out_hdr{Here, Here}(out, cells, reps, j);
+     assigns \nothing;
+     ensures jg_mask_row(out, 0, o, ncols);
+  @/
+  static void row_ok(const uint8_t *out, size_t o, unsigned ncols,
+                     const struct jg_mask_cell *cells, const struct jg_mask_rep *reps)
+  {
+    /@ loop invariant 0 <= g <= ncols;
+       loop invariant jg_mask_row(out, jg_mask_out_at(cells, reps, g), o, ncols - g);
+       loop assigns g;
+       loop variant g;
+    @/
+    for (unsigned g = ncols; g > 0; ) {
+      g--;
+      /@ assert jg_mask_row(out, jg_mask_out_at(cells, reps, g), o, ncols - g) <==>
+           jg_mask_val_ok(out, jg_mask_out_at(cells, reps, g), o) &&
+           jg_mask_row(out, jg_mask_val_end(out, jg_mask_out_at(cells, reps, g)), o,
+                       ncols - g - 1); @/
+      /@ assert jg_mask_out_hdr{Here, Here}(out, cells, reps, g); @/
+      /@ assert jg_mask_out_at(cells, reps, g + 1) ==
+           jg_mask_out_at(cells, reps, g) + jg_mask_out_size(cells, reps, g); @/
+      /@ assert jg_mask_val_ok(out, jg_mask_out_at(cells, reps, g), o); @/
+      /@ assert jg_mask_val_end(out, jg_mask_out_at(cells, reps, g)) ==
+           jg_mask_out_at(cells, reps, g + 1); @/
+    }
+  }
+*/
+
+/*
+ * build_cell: output cell i at out[o ..], where it starts (jg_mask_out_at); returns its size.
+ * A function of its own so that each proof sees only one cell's facts: that cell i is in place
+ * after the call, and that the cells before it, in place before the call, still are (the call
+ * writes only past them, and never the row or the replacements' bytes).
+ */
+/*@ requires \valid_read(row + (0 .. len - 1));
+    requires \valid_read(cells + (0 .. ncols - 1));
+    requires \valid_read(reps + (0 .. ncols - 1));
+    requires \valid(out + (0 .. cap - 1));
+    requires jg_mask_cells_in(len, ncols, cells);
+    requires jg_mask_reps_ok(ncols, reps);
+    requires \forall integer j; 0 <= j < ncols && reps[j].kind == JG_MASK_VALUE ==>
+      \valid_read(reps[j].p + (0 .. reps[j].len - 1)) &&
+      \separated(reps[j].p + (0 .. reps[j].len - 1), out + (0 .. cap - 1));
+    requires \separated(out + (0 .. cap - 1), row + (0 .. len - 1));
+    requires cap < SIZE_MAX;
+    requires i < ncols;
+    requires o == jg_mask_out_at(cells, reps, i);
+    requires jg_mask_out_at(cells, reps, i) + jg_mask_out_size(cells, reps, i) <= cap;
+    requires \forall integer j; 0 <= j < i ==>
+      0 <= jg_mask_out_at(cells, reps, j) &&
+      jg_mask_out_at(cells, reps, j) + jg_mask_out_size(cells, reps, j) <= o;
+    requires \forall integer j; 0 <= j < i ==> jg_mask_out_cell{Here, Here}(out, row, cells, reps, j);
+    assigns out[o .. o + jg_mask_out_size(cells, reps, i) - 1];
+    ensures \result == jg_mask_out_size(cells, reps, i);
+    ensures \forall integer j; 0 <= j <= i ==> jg_mask_out_cell{Here, Here}(out, row, cells, reps, j);
+*/
+static size_t build_cell(const uint8_t *row, size_t len, unsigned ncols,
+                         const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
+                         uint8_t *out, size_t cap, unsigned i, size_t o)
+{
+	size_t m = 0, w;
+	int isnull;
+	const uint8_t *src = 0;
+
+	isnull = reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null);
+	if (!isnull) {
+		if (reps[i].kind == JG_MASK_KEEP) {
+			m = cells[i].len;
+			src = row + cells[i].off;
+		} else {
+			m = reps[i].len;
+			src = reps[i].p;
+		}
+	}
+	/*@ assert (isnull != 0 <==> jg_mask_out_null(cells, reps, i)) &&
+	      (isnull == 0 ==> m == jg_mask_out_len(cells, reps, i)); */
+	/*@ assert (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) == jg_mask_out_size(cells, reps, i); */
+	w = put_cell(out, o, cap, isnull, src, m);
+	/*@ assert fr_row: \forall integer k; 0 <= k < len ==> row[k] == \at(row[k], Pre); */
+	/*@ assert fr_value: \forall integer j, k; 0 <= j < ncols && reps[j].kind == JG_MASK_VALUE &&
+	      0 <= k < reps[j].len ==> reps[j].p[k] == \at(reps[j].p[k], Pre); */
+	/*@ assert cur_hdr: jg_mask_out_hdr{Here, Here}(out, cells, reps, i); */
+	/*@ assert b_is: isnull == 0 ==> o + jg_mask_lenenc_size(m) ==
+	      jg_mask_out_at(cells, reps, i) + jg_mask_lenenc_size(jg_mask_out_len(cells, reps, i)); */
+	/*@ assert cur_keep: isnull == 0 && reps[i].kind == JG_MASK_KEEP ==>
+	      \let b = jg_mask_out_at(cells, reps, i) + jg_mask_lenenc_size(jg_mask_out_len(cells, reps, i));
+	      \forall integer q; b <= q < b + jg_mask_out_len(cells, reps, i) ==>
+	        out[q] == row[cells[i].off + (q - b)]; */
+	/*@ assert cur_value: isnull == 0 && reps[i].kind != JG_MASK_KEEP ==>
+	      \let b = jg_mask_out_at(cells, reps, i) + jg_mask_lenenc_size(jg_mask_out_len(cells, reps, i));
+	      \forall integer q; b <= q < b + jg_mask_out_len(cells, reps, i) ==>
+	        out[q] == reps[i].p[q - b]; */
+	/*@ assert cur_bytes: jg_mask_out_bytes{Here, Here}(out, row, cells, reps, i); */
+	/* the cells before cell i, one at a time (ghost: for the proof only) */
+	/*@ ghost
+	  /@ loop invariant 0 <= j <= i;
+	     loop invariant \forall integer q; 0 <= q < j ==>
+	       jg_mask_out_hdr{Here, Here}(out, cells, reps, q);
+	     loop invariant \forall integer q; 0 <= q < j ==>
+	       jg_mask_out_bytes{Here, Here}(out, row, cells, reps, q);
+	     loop assigns j;
+	     loop variant i - j;
+	  @/
+	  for (unsigned j = 0; j < i; j++) {
+	    /@ assert jg_mask_out_hdr{Pre, Pre}(out, cells, reps, j); @/
+	    /@ assert \forall integer k; jg_mask_out_at(cells, reps, j) <= k <
+	         jg_mask_out_at(cells, reps, j) + jg_mask_out_size(cells, reps, j) ==>
+	         out[k] == \at(out[k], Pre); @/
+	    /@ assert jg_mask_out_null(cells, reps, j) ==>
+	         out[jg_mask_out_at(cells, reps, j)] == 0xFB; @/
+	    /@ assert !jg_mask_out_null(cells, reps, j) ==>
+	         (\forall integer k; jg_mask_out_at(cells, reps, j) <= k <
+	            jg_mask_out_at(cells, reps, j) +
+	              jg_mask_lenenc_size(jg_mask_out_len(cells, reps, j)) ==>
+	          \at(out[k], Pre) == out[k]); @/
+	    /@ assert !jg_mask_out_null(cells, reps, j) ==>
+	         jg_mask_hdr{Pre}(out, jg_mask_out_at(cells, reps, j), jg_mask_out_len(cells, reps, j)); @/
+	    /@ assert !jg_mask_out_null(cells, reps, j) ==>
+	         jg_mask_hdr(out, jg_mask_out_at(cells, reps, j), jg_mask_out_len(cells, reps, j)); @/
+	    /@ assert jg_mask_out_hdr{Here, Here}(out, cells, reps, j); @/
+	    /@ assert jg_mask_out_bytes{Pre, Pre}(out, row, cells, reps, j); @/
+	    /@ assert !jg_mask_out_null(cells, reps, j) && reps[j].kind == JG_MASK_KEEP ==>
+	         \let b = jg_mask_out_at(cells, reps, j) + jg_mask_lenenc_size(jg_mask_out_len(cells, reps, j));
+	         \let f = cells[j].off;
+	         \forall integer q; b <= q < b + jg_mask_out_len(cells, reps, j) ==>
+	           \at(out[q], Pre) == \at(row[f + (q - b)], Pre) &&
+	           out[q] == \at(out[q], Pre) &&
+	           0 <= f + (q - b) < len &&
+	           row[f + (q - b)] == \at(row[f + (q - b)], Pre); @/
+	    /@ assert !jg_mask_out_null(cells, reps, j) && reps[j].kind != JG_MASK_KEEP ==>
+	         \let b = jg_mask_out_at(cells, reps, j) + jg_mask_lenenc_size(jg_mask_out_len(cells, reps, j));
+	         \let pp = reps[j].p;
+	         \forall integer q; b <= q < b + jg_mask_out_len(cells, reps, j) ==>
+	           \at(out[q], Pre) == \at(pp[q - b], Pre) &&
+	           out[q] == \at(out[q], Pre) &&
+	           pp[q - b] == \at(pp[q - b], Pre); @/
+	    /@ assert jg_mask_out_bytes{Here, Here}(out, row, cells, reps, j); @/
+	  }
+	*/
+	return w;
+}
+
 /* see mask.h */
 size_t jg_mask_text_build(const uint8_t *row, size_t len, unsigned ncols,
                           const struct jg_mask_cell *cells, const struct jg_mask_rep *reps,
                           uint8_t *out, size_t cap)
 {
-	size_t o = 0, m, w;
+	size_t o = 0;
 	unsigned i;
-	int isnull;
-	const uint8_t *src;
 
 	if (out_measure(cells, reps, ncols, cap) > cap)
 		return SIZE_MAX;
-	/*@ assert \forall integer j; 0 <= j <= ncols ==>
-	      0 <= jg_mask_out_at(cells, reps, j) <= jg_mask_out_at(cells, reps, ncols) <= cap; */
 	/*@ loop invariant 0 <= i <= ncols;
-	    loop invariant o == jg_mask_out_at{Pre}(cells, reps, i);
+	    loop invariant o == jg_mask_out_at(cells, reps, i);
 	    loop invariant \forall integer j; 0 <= j < i ==>
-	      jg_mask_out_at{Pre}(cells, reps, j) + jg_mask_out_size{Pre}(cells, reps, j) <= o;
-	    loop invariant \forall integer j; 0 <= j < ncols ==>
-	      reps[j].kind == \at(reps[j].kind, Pre) && cells[j].null == \at(cells[j].null, Pre);
-	    loop invariant \forall integer k; 0 <= k < len ==> row[k] == \at(row[k], Pre);
-	    loop invariant \forall integer j, k; 0 <= j < ncols &&
-	      \at(reps[j].kind, Pre) == JG_MASK_VALUE && 0 <= k < reps[j].len ==>
-	      reps[j].p[k] == \at(reps[j].p[k], Pre);
+	      0 <= jg_mask_out_at(cells, reps, j) &&
+	      jg_mask_out_at(cells, reps, j) + jg_mask_out_size(cells, reps, j) <= o;
 	    loop invariant \forall integer j; 0 <= j < i ==>
-	      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j);
-	    loop assigns i, o, m, w, isnull, src, out[0 .. cap - 1];
+	      jg_mask_out_cell{Here, Here}(out, row, cells, reps, j);
+	    loop assigns i, o, out[0 .. cap - 1];
 	    loop variant ncols - i;
 	*/
 	for (i = 0; i < ncols; i++) {
-		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) ==
-		      jg_mask_out_at{Pre}(cells, reps, i) + jg_mask_out_size{Pre}(cells, reps, i); */
-		/*@ assert jg_mask_out_at{Pre}(cells, reps, i + 1) <=
-		      jg_mask_out_at{Pre}(cells, reps, ncols); */
-		isnull = reps[i].kind == JG_MASK_NUL || (reps[i].kind == JG_MASK_KEEP && cells[i].null);
-		m = 0;
-		src = 0;
-		if (!isnull) {
-			if (reps[i].kind == JG_MASK_KEEP) {
-				m = cells[i].len;
-				src = row + cells[i].off;
-			} else {
-				m = reps[i].len;
-				src = reps[i].p;
-			}
-		}
-		/*@ assert w_is: (isnull != 0 ? 1 : jg_mask_lenenc_size(m) + m) ==
-		      jg_mask_out_size{Pre}(cells, reps, i); */
-		/*@ assert (isnull != 0 <==> jg_mask_out_null{Pre}(cells, reps, i)) &&
-		      (isnull == 0 ==> m == jg_mask_out_len{Pre}(cells, reps, i)); */
-		/*@ assert \let ii = i; isnull == 0 ==> \forall integer k; 0 <= k < m ==>
-		      src[k] == (\at(reps[ii].kind, Pre) == JG_MASK_KEEP ?
-		                   \at(row[\at(cells[ii].off, Pre) + k], Pre) :
-		                   \at(reps[ii].p[k], Pre)); */
-		w = put_cell(out, o, cap, isnull, src, m, row, len, ncols, cells, reps);
-		/*@ assert fr_null: \forall integer j; 0 <= j < i ==>
-		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> jg_mask_out_null{Pre}(cells, reps, j) ==>
-		      out[jg_mask_out_at{Pre}(cells, reps, j)] == 0xFB; */
-		/*@ assert fr_hdr: \forall integer j; 0 <= j < i ==>
-		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> !jg_mask_out_null{Pre}(cells, reps, j) ==>
-		      jg_mask_hdr(out, jg_mask_out_at{Pre}(cells, reps, j), jg_mask_out_len{Pre}(cells, reps, j)); */
-		/*@ assert fr_bytes: \forall integer j; 0 <= j < i ==>
-		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==> !jg_mask_out_null{Pre}(cells, reps, j) ==>
-		      \forall integer k; 0 <= k < jg_mask_out_len{Pre}(cells, reps, j) ==>
-		        out[jg_mask_out_at{Pre}(cells, reps, j) +
-		            jg_mask_lenenc_size(jg_mask_out_len{Pre}(cells, reps, j)) + k] ==
-		        \at(out[jg_mask_out_at{Pre}(cells, reps, j) +
-		                jg_mask_lenenc_size(jg_mask_out_len{Pre}(cells, reps, j)) + k], LoopCurrent); */
-		/*@ assert fr_cell: \forall integer j; 0 <= j < i ==>
-		      jg_mask_out_cell{LoopCurrent, Pre}(out, row, cells, reps, j) ==>
-		      jg_mask_out_cell{Here, Pre}(out, row, cells, reps, j); */
-		/*@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, i); */
-		o += w;
+		/*@ assert jg_mask_out_at(cells, reps, i + 1) ==
+		      jg_mask_out_at(cells, reps, i) + jg_mask_out_size(cells, reps, i); */
+		/*@ assert jg_mask_out_at(cells, reps, i + 1) <= jg_mask_out_at(cells, reps, ncols); */
+		o += build_cell(row, len, ncols, cells, reps, out, cap, i, o);
 	}
-	/* For the proof only (ghost, no code): the cells written, walked from the last to the first,
-	 * make a well-formed row of ncols values (jg_mask_row is defined from the front). */
-	/*@ ghost
-	  /@ loop invariant 0 <= g <= ncols;
-	     loop invariant jg_mask_row(out, jg_mask_out_at{Pre}(cells, reps, g), o, ncols - g);
-	     loop assigns g;
-	     loop variant g;
-	  @/
-	  for (unsigned g = ncols; g > 0; g--) {
-	    /@ assert jg_mask_out_cell{Here, Pre}(out, row, cells, reps, g - 1); @/
-	    /@ assert jg_mask_out_at{Pre}(cells, reps, g) == jg_mask_out_at{Pre}(cells, reps, g - 1) +
-	         jg_mask_out_size{Pre}(cells, reps, g - 1); @/
-	    /@ assert jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o); @/
-	    /@ assert jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)) ==
-	         jg_mask_out_at{Pre}(cells, reps, g); @/
-	    /@ assert jg_mask_row(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o, ncols - g + 1) <==>
-	         jg_mask_val_ok(out, jg_mask_out_at{Pre}(cells, reps, g - 1), o) &&
-	         jg_mask_row(out, jg_mask_val_end(out, jg_mask_out_at{Pre}(cells, reps, g - 1)), o,
-	                     ncols - g); @/
-	  }
-	*/
+	/*@ ghost row_ok(out, o, ncols, cells, reps); */
 	return o;
 }
 

@@ -32,12 +32,13 @@ enum { JG_MASK_DET_LUHN = 1u << 0, JG_MASK_DET_EMAIL = 1u << 1, JG_MASK_DET_IBAN
 #define JG_MASK_FILL_LEN 4          /* redact writes "****" */
 
 /* One value of a text-protocol row: bytes [off, off+len) of the row, or NULL (the 0xFB byte, at
- * off; len is 0). */
-struct jg_mask_cell { size_t off, len; uint8_t null; };
+ * off; len is 0). The flags here and the kind below are unsigned, not uint8_t, so that in the
+ * proofs' memory model they are apart from the row's bytes: writing a byte cannot change them. */
+struct jg_mask_cell { size_t off, len; unsigned null; };
 
 /* A replacement for one cell: KEEP (the original cell, copied), NUL (NULL, 0xFB), VALUE (p, len). */
 enum { JG_MASK_KEEP = 0, JG_MASK_NUL = 1, JG_MASK_VALUE = 2 };
-struct jg_mask_rep { uint8_t kind; const uint8_t *p; size_t len; };
+struct jg_mask_rep { unsigned kind; const uint8_t *p; size_t len; };
 
 /* The scanner's findings: s[off, off + len), found by the detector det (one JG_MASK_DET_* bit). */
 struct jg_mask_span { size_t off, len; unsigned det; };
@@ -172,20 +173,33 @@ struct jg_mask_span { size_t off, len; unsigned det; };
         jg_mask_out_at(c, rp, j) == jg_mask_out_at(c, rp, i) + jg_mask_out_size(c, rp, i);
     }
 
+    // Output cell i starts as replacement i: 0xFB when NULL, else the shortest header of its
+    // length. (out is read at Lo; the cells and replacements at Li.)
+    predicate jg_mask_out_hdr{Lo, Li}(uint8_t *out, struct jg_mask_cell *c,
+                                      struct jg_mask_rep *rp, integer i) =
+      \let p = jg_mask_out_at{Li}(c, rp, i);
+      (jg_mask_out_null{Li}(c, rp, i) ==> \at(out[p], Lo) == 0xFB) &&
+      (!jg_mask_out_null{Li}(c, rp, i) ==> jg_mask_hdr{Lo}(out, p, jg_mask_out_len{Li}(c, rp, i)));
+
+    // The bytes of output cell i after its header are those of replacement i:
+    // row[c[i].off ..] for KEEP, rp[i].p[0 ..] for VALUE. Stated over the position q in out
+    // (byte q - b of the replacement, b where the bytes start), the shape in which the proofs
+    // use it. (out is read at Lo; the row, cells and replacements at Li.)
+    predicate jg_mask_out_bytes{Lo, Li}(uint8_t *out, uint8_t *row, struct jg_mask_cell *c,
+                                        struct jg_mask_rep *rp, integer i) =
+      \let m = jg_mask_out_len{Li}(c, rp, i);
+      \let b = jg_mask_out_at{Li}(c, rp, i) + jg_mask_lenenc_size(m);
+      !jg_mask_out_null{Li}(c, rp, i) ==>
+        \forall integer q; b <= q < b + m ==>
+          \at(out[q], Lo) ==
+            (\at(rp[i].kind, Li) == JG_MASK_KEEP ? \at(row[\at(c[i].off, Li) + (q - b)], Li) :
+                                                   \at(rp[i].p[q - b], Li));
+
     // Output cell i is replacement i: 0xFB when NULL, else the shortest header of its length
-    // followed by its bytes: row[c[i].off ..] for KEEP, rp[i].p[0 ..] for VALUE. (out is read
-    // at Lo; the row, cells and replacements at Li.)
+    // followed by its bytes.
     predicate jg_mask_out_cell{Lo, Li}(uint8_t *out, uint8_t *row, struct jg_mask_cell *c,
                                        struct jg_mask_rep *rp, integer i) =
-      \let p = jg_mask_out_at{Li}(c, rp, i);
-      \let m = jg_mask_out_len{Li}(c, rp, i);
-      (jg_mask_out_null{Li}(c, rp, i) ==> \at(out[p], Lo) == 0xFB) &&
-      (!jg_mask_out_null{Li}(c, rp, i) ==>
-         jg_mask_hdr{Lo}(out, p, m) &&
-         \forall integer k; 0 <= k < m ==>
-           \at(out[p + jg_mask_lenenc_size(m) + k], Lo) ==
-             (\at(rp[i].kind, Li) == JG_MASK_KEEP ? \at(row[\at(c[i].off, Li) + k], Li) :
-                                                    \at(rp[i].p[k], Li)));
+      jg_mask_out_hdr{Lo, Li}(out, c, rp, i) && jg_mask_out_bytes{Lo, Li}(out, row, c, rp, i);
 
     // ---- masking ----
 
@@ -333,7 +347,7 @@ size_t jg_mask_lenenc_put(uint8_t *out, size_t cap, uint64_t n);
 /*@ requires \valid_read(row + (0 .. len - 1));
     requires \valid(cells + (0 .. ncols - 1));
     requires \separated(row + (0 .. len - 1), cells + (0 .. ncols - 1));
-    assigns cells[0 .. ncols - 1];
+    assigns cells[0 .. ncols - 1].off, cells[0 .. ncols - 1].len, cells[0 .. ncols - 1].null;
 
     behavior well_formed:
       assumes jg_mask_text_row(row, len, ncols);
@@ -378,8 +392,10 @@ int jg_mask_text_split(const uint8_t *row, size_t len, unsigned ncols, struct jg
       // a well-formed row of ncols values, every length prefix equal to the bytes after it ...
       ensures jg_mask_text_row(out, \result, ncols);
       // ... and value i is replacement i (the original cell i for KEEP)
+      // (the row and the replacements are read after the call: the call writes only out,
+      // which they do not overlap, so they are as they were)
       ensures \forall integer i; 0 <= i < ncols ==>
-        jg_mask_out_cell{Post, Pre}(out, row, cells, reps, i);
+        jg_mask_out_cell{Post, Post}(out, row, cells, reps, i);
 
     behavior too_small:
       assumes jg_mask_out_at(cells, reps, ncols) > cap;
