@@ -947,6 +947,7 @@ static size_t email_at(const uint8_t *s, size_t n, size_t i)
 		return 0;
 	j++;
 	/*@ loop invariant i < j <= n;
+	    loop invariant labels <= j - i;
 	    loop invariant best == 0 || (i < best && best <= n);
 	    loop assigns j, q, best, labels, alpha;
 	    loop variant n - j;
@@ -968,7 +969,8 @@ static size_t email_at(const uint8_t *s, size_t n, size_t i)
 		labels++;
 		if (labels >= 2 && alpha && q - j >= 2)
 			best = q;
-		if (q + 1 < n && s[q] == '.' && email_label(s[q + 1]))
+		/* q < n first: q + 1 cannot wrap (the same below) */
+		if (q < n && q + 1 < n && s[q] == '.' && email_label(s[q + 1]))
 			j = q + 1;
 		else
 			break;
@@ -998,7 +1000,7 @@ static size_t card_at(const uint8_t *s, size_t n, size_t i)
 	    loop variant n - j;
 	*/
 	for (;;) {
-		/*@ loop invariant i <= j <= n;
+		/*@ loop invariant \at(j, LoopEntry) <= j <= n;
 		    loop invariant nd <= j - i;
 		    loop assigns j, nd;
 		    loop variant n - j;
@@ -1011,7 +1013,7 @@ static size_t card_at(const uint8_t *s, size_t n, size_t i)
 			break;
 		if (nd >= 12 && (j == n || !is_alnum(s[j])) && luhn_span(s, i, j))
 			best = j;
-		if (j + 1 < n && (s[j] == ' ' || s[j] == '-') && is_digit(s[j + 1]) &&
+		if (j < n && j + 1 < n && (s[j] == ' ' || s[j] == '-') && is_digit(s[j + 1]) &&
 		    (sep == 0 || sep == s[j])) {
 			sep = s[j];
 			j++;
@@ -1022,29 +1024,47 @@ static size_t card_at(const uint8_t *s, size_t n, size_t i)
 	return best ? best - i : 0;
 }
 
-/* iban_at: an IBAN from s[i], compact or in groups of 4 joined by single spaces, not touching a
- * digit or a letter on either side. */
+/* iban_compact: the compact form of iban_at (s[i] is an upper-case letter that no letter or digit
+ * precedes): 15..34 letters and digits from s[i], not followed by a letter or a digit, passing
+ * jg_mask_iban; its length, or 0. */
 /*@ requires i < n;
     requires \valid_read(s + (0 .. n - 1));
     assigns \nothing;
     ensures \result <= n - i;
 */
-static size_t iban_at(const uint8_t *s, size_t n, size_t i)
+static size_t iban_compact(const uint8_t *s, size_t n, size_t i)
 {
-	uint8_t c[34];
-	size_t j = i, nc = 0, g;
+	size_t j = i;
 
-	if (!is_upper(s[i]) || (i > 0 && is_alnum(s[i - 1])))
-		return 0;
 	/*@ loop invariant i <= j <= n && j - i <= 35;
 	    loop assigns j;
 	    loop variant n - j;
 	*/
 	while (j < n && j - i < 35 && (is_upper(s[j]) || is_digit(s[j])))
 		j++;
-	if (j - i >= 15 && j - i <= 34 && (j == n || !is_alnum(s[j])) && jg_mask_iban(s + i, j - i))
-		return j - i;
-	j = i;
+	if (j - i < 15 || j - i > 34)
+		return 0;
+	if (j < n && is_alnum(s[j]))
+		return 0;
+	if (!jg_mask_iban(s + i, j - i))
+		return 0;
+	return j - i;
+}
+
+/* iban_grouped: the grouped form of iban_at: groups of 4 letters or digits from s[i] joined by
+ * single spaces (the last group may be shorter), at most 34 characters in all, not followed by a
+ * letter or a digit, passing jg_mask_iban on the characters without the spaces; its length, or
+ * 0. */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <= n - i;
+*/
+static size_t iban_grouped(const uint8_t *s, size_t n, size_t i)
+{
+	uint8_t c[34];
+	size_t j = i, nc = 0, g;
+
 	/*@ loop invariant i <= j <= n;
 	    loop invariant nc <= 34 && nc <= j - i;
 	    loop assigns j, nc, g, c[0 .. 33];
@@ -1054,6 +1074,7 @@ static size_t iban_at(const uint8_t *s, size_t n, size_t i)
 		g = 0;
 		/*@ loop invariant i <= j <= n;
 		    loop invariant 0 <= g <= 4;
+		    loop invariant j == \at(j, LoopEntry) + g;
 		    loop invariant nc <= 34 && nc <= j - i;
 		    loop assigns j, nc, g, c[0 .. 33];
 		    loop variant n - j;
@@ -1062,14 +1083,41 @@ static size_t iban_at(const uint8_t *s, size_t n, size_t i)
 			c[nc++] = s[j++];
 			g++;
 		}
-		if (g == 4 && j + 1 < n && s[j] == ' ' && (is_upper(s[j + 1]) || is_digit(s[j + 1])))
+		if (g == 4 && j < n && j + 1 < n && s[j] == ' ' &&
+		    (is_upper(s[j + 1]) || is_digit(s[j + 1])))
 			j++;
 		else
 			break;
 	}
-	if (nc >= 15 && (j == n || !is_alnum(s[j])) && jg_mask_iban(c, nc))
-		return j - i;
-	return 0;
+	if (nc < 15)
+		return 0;
+	if (j < n && is_alnum(s[j]))
+		return 0;
+	if (!jg_mask_iban(c, nc))
+		return 0;
+	return j - i;
+}
+
+/* iban_at: an IBAN from s[i], compact or in groups of 4 joined by single spaces, not touching a
+ * digit or a letter on either side. (The two forms are two functions for the proof: in one
+ * function, WP's simplifier took over a minute on the merged paths of the postcondition.) */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    assigns \nothing;
+    ensures \result <= n - i;
+*/
+static size_t iban_at(const uint8_t *s, size_t n, size_t i)
+{
+	size_t m;
+
+	if (!is_upper(s[i]))
+		return 0;
+	if (i > 0 && is_alnum(s[i - 1]))
+		return 0;
+	m = iban_compact(s, n, i);
+	if (m != 0)
+		return m;
+	return iban_grouped(s, n, i);
 }
 
 /* ssn_at: "ddd-dd-dddd" from s[i], not touching a digit on either side. */
@@ -1087,48 +1135,148 @@ static size_t ssn_at(const uint8_t *s, size_t n, size_t i)
 	return 11;
 }
 
+/*@ // d is one of the detectors in the bits of dets: (dets & d) != 0, as a predicate. Written
+    // out, WP orders the operands of & by their shape (a variable, a memory read, a parameter's
+    // name), so one fact about a value and about the memory that holds it becomes two terms the
+    // provers do not see as equal (they know nothing of & being commutative); as arguments of
+    // a predicate they keep their places. The names matter: inside the definition WP puts
+    // "bits" before "d", the order it gives dets and d in set_det and put_span, where the
+    // predicate meets & written out.
+    predicate scan_det_in(integer d, integer bits) = (bits & d) != 0;
+*/
+
+/* put_span: spans[k] = {off, len, det}; states what it leaves as it was, as set_cell does.
+ * dets is only for the contract: it restates scan_det_in(det, dets) over spans[k].det, in the
+ * form of jg_mask_scan's contract. */
+/*@ requires k < max;
+    requires \valid(spans + (0 .. max - 1));
+    requires scan_det_in(det, dets);
+    assigns spans[k].off, spans[k].len, spans[k].det;
+    ensures spans[k].off == off && spans[k].len == len && spans[k].det == det;
+    ensures (dets & spans[k].det) != 0;
+    ensures \forall integer j; 0 <= j < max && j != k ==>
+      spans[j].off == \old(spans[j].off) && spans[j].len == \old(spans[j].len) &&
+      spans[j].det == \old(spans[j].det);
+*/
+static void put_span(struct jg_mask_span *spans, size_t max, size_t k, size_t off, size_t len,
+                     unsigned det, unsigned dets)
+{
+	spans[k].off = off;
+	spans[k].len = len;
+	spans[k].det = det;
+}
+
+/*
+ * set_det: *det = d, a detector of dets. At a call d is a constant and WP turns (dets & 2) != 0
+ * into a bit test, which the provers do not relate to (dets & x) for an x that equals 2; here d
+ * is not a constant, so the requires and scan_det_in(d, dets) are the same fact.
+ */
+/*@ requires \valid(det);
+    requires (dets & d) != 0;
+    assigns *det;
+    ensures *det == d && scan_det_in(*det, dets);
+*/
+static void set_det(int *det, int d, unsigned dets)
+{
+	*det = d;
+}
+
+/*
+ * detect: the detectors of dets at s[i], in their order (EMAIL, card, IBAN, SSN): the length of
+ * the first finding and its detector in *det, or 0. Each detector is tried only when the ones
+ * before it found nothing, as jg_mask_scan's contract says.
+ */
+/*@ requires i < n;
+    requires \valid_read(s + (0 .. n - 1));
+    requires \valid(det);
+    requires \separated(det, s + (0 .. n - 1));
+    assigns *det;
+    ensures \result <= n - i;
+    ensures \result != 0 ==> jg_mask_det_one(*det) && scan_det_in(*det, dets);
+    ensures \result != 0 && *det == JG_MASK_DET_LUHN ==> jg_mask_luhn_ok(s, i, i + \result);
+*/
+static size_t detect(const uint8_t *s, size_t n, unsigned dets, size_t i, int *det)
+{
+	size_t m;
+
+	if (dets & JG_MASK_DET_EMAIL) {
+		m = email_at(s, n, i);
+		if (m != 0) {
+			set_det(det, JG_MASK_DET_EMAIL, dets);
+			return m;
+		}
+	}
+	if (dets & JG_MASK_DET_LUHN) {
+		m = card_at(s, n, i);
+		if (m != 0) {
+			set_det(det, JG_MASK_DET_LUHN, dets);
+			return m;
+		}
+	}
+	if (dets & JG_MASK_DET_IBAN) {
+		m = iban_at(s, n, i);
+		if (m != 0) {
+			set_det(det, JG_MASK_DET_IBAN, dets);
+			return m;
+		}
+	}
+	if (dets & JG_MASK_DET_SSN) {
+		m = ssn_at(s, n, i);
+		if (m != 0) {
+			set_det(det, JG_MASK_DET_SSN, dets);
+			return m;
+		}
+	}
+	return 0;
+}
+
 /* see mask.h */
 size_t jg_mask_scan(const uint8_t *s, size_t n, unsigned dets, struct jg_mask_span *spans,
                     size_t max)
 {
 	size_t i = 0, k = 0, m;
-	unsigned det;
+	int det = 0;    /* int, not unsigned like spans[].det: WP keeps the two in separate memories,
+	                 * so detect writing det leaves spans as it was without a proof */
 
 	/*@ loop invariant 0 <= i <= n;
 	    loop invariant 0 <= k <= max;
 	    loop invariant \forall integer j; 0 <= j < k ==>
-	      0 < spans[j].len && spans[j].off < n && spans[j].len <= n - spans[j].off &&
-	      jg_mask_det_one(spans[j].det) && (dets & spans[j].det) != 0 &&
+	      0 < spans[j].len && spans[j].off < n && spans[j].len <= n - spans[j].off;
+	    loop invariant \forall integer j; 0 <= j < k ==>
+	      jg_mask_det_one(spans[j].det) && (dets & spans[j].det) != 0;
+	    loop invariant \forall integer j; 0 <= j < k ==>
 	      (spans[j].det == JG_MASK_DET_LUHN ==>
 	         jg_mask_luhn_ok(s, spans[j].off, spans[j].off + spans[j].len));
-	    loop invariant \forall integer j; 0 < j < k ==>
-	      spans[j - 1].off + spans[j - 1].len <= spans[j].off;
-	    loop invariant k > 0 ==> spans[k - 1].off + spans[k - 1].len <= i;
+	    // every pair rather than neighbours: j - 1 under a quantifier makes the provers
+	    // instantiate it without end
+	    loop invariant \forall integer j1, j2; 0 <= j1 < j2 < k ==>
+	      spans[j1].off + spans[j1].len <= spans[j2].off;
+	    loop invariant \forall integer j; 0 <= j < k ==> spans[j].off + spans[j].len <= i;
 	    loop assigns i, k, m, det, spans[0 .. max - 1];
 	    loop variant n - i;
 	*/
-	while (i < n) {
+	for (;;) {
+		/* the next finding from s[i]; the inner loop writes nothing of spans, so the outer
+		 * loop has one path that writes a span (the provers fare better without a second
+		 * path to merge with) */
 		m = 0;
-		det = 0;
-		if ((dets & JG_MASK_DET_EMAIL) && (m = email_at(s, n, i)) != 0)
-			det = JG_MASK_DET_EMAIL;
-		else if ((dets & JG_MASK_DET_LUHN) && (m = card_at(s, n, i)) != 0)
-			det = JG_MASK_DET_LUHN;
-		else if ((dets & JG_MASK_DET_IBAN) && (m = iban_at(s, n, i)) != 0)
-			det = JG_MASK_DET_IBAN;
-		else if ((dets & JG_MASK_DET_SSN) && (m = ssn_at(s, n, i)) != 0)
-			det = JG_MASK_DET_SSN;
-		if (m == 0) {
+		/*@ loop invariant \at(i, LoopEntry) <= i <= n;
+		    loop invariant m == 0;
+		    loop assigns i, m, det;
+		    loop variant n - i;
+		*/
+		while (i < n) {
+			m = detect(s, n, dets, i, &det);
+			if (m != 0)
+				break;
 			i++;
-			continue;
 		}
+		if (m == 0)
+			return k;
 		if (k == max)
 			return SIZE_MAX;
-		spans[k].off = i;
-		spans[k].len = m;
-		spans[k].det = det;
+		put_span(spans, max, k, i, m, (unsigned)det, dets);
 		k++;
 		i += m;
 	}
-	return k;
 }
