@@ -47,7 +47,7 @@ help:
 	@echo "make bench-sql  statements per second of the SQL classifier (one core)"
 	@echo "make bench-mask rows per second that masking rewrites (one core, no server)"
 	@echo "make policy-test  run every example policy's test file (policy-dsl/examples)"
-	@echo "make verify     Frama-C proofs of src/cred/credtext.c (src/mask/mask.c: in progress); regenerates verify/REPORT.md"
+	@echo "make verify     Frama-C proofs of src/cred/credtext.c and src/mask/mask.c; regenerates verify/REPORT.md"
 	@echo "make bench-ab BASE=REV  this build against REV's, jit route, alternating (docs/performance.md)"
 	@echo "make layout     structure of src/ and gen/: call cycles, layering, file and function lengths"
 	@echo "make fuzz-differential SECONDS=n  generated SQL through MariaDB and the classifier, compared"
@@ -136,8 +136,8 @@ proto: $(BUILD)/unit
 	f=$$(grep -Eo '[0-9]+ failed' $(BUILD)/proto.log | awk '{s+=$$1} END {print s+0}'); \
 	echo "proto+datapath: $$p passed, $$f failed"; [ $$f -eq 0 ]
 
-# verify: Frama-C WP proofs of the modules in verify/verify.py's MODULES (src/cred/credtext.c;
-# src/mask/mask.c joins when all its goals prove): per-function results in verify/results/<module>/, verify/REPORT.md regenerated;
+# verify: Frama-C WP proofs of the modules in verify/verify.py's MODULES (src/cred/credtext.c,
+# src/mask/mask.c): per-function results in verify/results/<module>/, verify/REPORT.md regenerated;
 # fails on an unproved goal or a stale report.
 # Why3 learns the provers (why3 config detect) the first time, when it does not list them yet.
 verify:

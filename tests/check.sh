@@ -40,7 +40,7 @@ run_part() {
 }
 
 # Budgets add up to well under CI's limit; the integration suite also bounds itself.
-run_part verify 600 verify
+run_part verify 1200 verify
 run_part layout 120 layout
 run_part unit 300 unit
 run_part proto 300 proto

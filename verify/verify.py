@@ -207,6 +207,8 @@ MASK_HELPERS = [
      "its size; the bytes read back give n (`jg_mask_hdr`)."),
     ("hdr_len", "The size of the encoding a first byte announces (`jg_mask_hdr_len`); 0 for "
      "0xFB and 0xFF."),
+    ("val_at", "Where the value that starts at `row[off]` ends (`jg_mask_val_end`), exactly when "
+     "a well-formed value starts there and ends inside the row (`jg_mask_val_ok`); else 0."),
     ("rd_val", "Reads the integer of a header that lies inside the row "
      "(`jg_mask_lenenc_val`); the 8-byte form cannot overflow 64 bits."),
     ("put_bytes", "Copies `p[0..m)` to `out[o..o + m)` and writes nothing else (the copy is "
@@ -216,9 +218,16 @@ MASK_HELPERS = [
     ("set_null", "Turns one cell's mark (length SIZE_MAX) into its null flag and states that "
      "nothing else of the cells changes."),
     ("put_cell", "Writes one output value at `out[o..]`: 0xFB for NULL, else the shortest header "
-     "of m followed by `src[0..m)`; returns its size; writes nothing else, and states that the "
-     "bytes before o, the row, the cells' null flags and the replacements' kinds and bytes are "
-     "unchanged (they share the memory of `out` in WP's model)."),
+     "of m followed by `src[0..m)`; returns its size; writes nothing else (the bytes before o "
+     "are stated unchanged)."),
+    ("build_cell", "Writes output cell i where it starts (`jg_mask_out_at`) and returns its size; "
+     "after the call cell i is replacement i (`jg_mask_out_cell`) and every cell before it that "
+     "was in place still is (it writes only after them, never the row or the replacements' "
+     "bytes). A ghost loop (no code) re-establishes the earlier cells one at a time."),
+    ("row_ok", "Ghost function (for the proof only; no code is generated): output cells whose "
+     "headers are in place, one after the other up to o, make a well-formed row of ncols "
+     "values (`jg_mask_row`). It walks them from the last to the first, since `jg_mask_row` is "
+     "defined from the front."),
     ("out_measure", "Sums the sizes of the output cells, saturated above cap so that no sum "
      "can wrap: the result equals the output size when it fits, exceeds cap when it does not. "
      "It also proves that the start of every output cell lies between 0 and the total, which "
@@ -240,9 +249,21 @@ MASK_HELPERS = [
      "inside the text."),
     ("card_at", "The length of the card number found at `s[i]`, or 0; it lies inside the text "
      "and its digits pass the Luhn check (`jg_mask_luhn_ok`)."),
-    ("iban_at", "The length of the IBAN found at `s[i]`, or 0; it lies inside the text (the "
-     "grouped form is copied compactly into a local buffer of 34 bytes, never beyond it)."),
+    ("iban_compact", "The length of a compact IBAN (15 to 34 letters and digits passing "
+     "`jg_mask_iban`, not followed by a letter or digit) at `s[i]`, or 0; it lies inside the "
+     "text."),
+    ("iban_grouped", "The length of an IBAN in groups of 4 joined by single spaces at `s[i]`, or "
+     "0; it lies inside the text (the characters are copied compactly into a local buffer of "
+     "34 bytes, never beyond it)."),
+    ("iban_at", "The length of the IBAN found at `s[i]` (compact, else grouped), or 0; it lies "
+     "inside the text and does not follow a letter or digit."),
     ("ssn_at", "11 when an SSN starts at `s[i]`, else 0; it lies inside the text."),
+    ("detect", "Runs the detectors in dets at `s[i]` in the scanner's order (e-mail, card, IBAN, "
+     "SSN); returns the length found, or 0; what it finds lies inside the text, `*det` is "
+     "exactly one detector bit and one of dets, and a card's digits pass the Luhn check."),
+    ("put_span", "Writes span k (offset, length, detector) and states that no other span "
+     "changes."),
+    ("set_det", "Sets the detector found and states that it is one of dets (`scan_det_in`)."),
 ]
 MASK_NOTES = [
     "- Not in scope: the callers (the data path's masking stage) are not verified; they must",
@@ -258,7 +279,8 @@ MASK_LOGIC = [
     "  `jg_mask_lenenc_val`, `jg_mask_hdr`, `jg_mask_val_end`, `jg_mask_val_ok` (the protocol's",
     "  length-encoded integers and values), `jg_mask_x_off`, `jg_mask_x_len`, `jg_mask_x_ok`,",
     "  `jg_mask_cell_at`, `jg_mask_cells`, `jg_mask_cells_in`, `jg_mask_out_null`,",
-    "  `jg_mask_out_len`, `jg_mask_out_size`, `jg_mask_out_cell`, `jg_mask_last_at`,",
+    "  `jg_mask_out_len`, `jg_mask_out_size`, `jg_mask_out_hdr`, `jg_mask_out_bytes`,",
+    "  `jg_mask_out_cell`, `jg_mask_last_at`, `scan_det_in` (in mask.c),",
     "  `jg_mask_cstart`, `jg_mask_hexd`, `jg_mask_luhn_term`, `jg_mask_luhn_ok`,",
     "  `jg_mask_iban_form`, `jg_mask_iban_char`, `jg_mask_mod_step`, `jg_mask_ssn_ok`: plain",
     "  definitions.",
@@ -272,18 +294,18 @@ MASK_LOGIC = [
     "  recursive definitions. These fourteen axioms are the only ones of this module: nothing",
     "  else is assumed.",
     "",
-    "Code for the proof only: a ghost loop in `jg_mask_text_build` (no code is generated for",
-    "it) that walks the finished output from the last cell to the first, to establish that it",
-    "is a well-formed row (`jg_mask_row` is defined from the front, the output is written from",
-    "the front); `assert` clauses in the code are proof steps and are proved like every other",
-    "goal.",
+    "Code for the proof only: the ghost function `row_ok` and a ghost loop in `build_cell`",
+    "(no code is generated for either); `assert` clauses in the code are proof steps and are",
+    "proved like every other goal. The cells' null flag and the replacements' kind are",
+    "`unsigned` rather than `uint8_t` so that, in WP's Typed memory model, writing output",
+    "bytes visibly cannot change them.",
 ]
 # Functions of mask.c one process proves while another proves the rest.
-MASK_GROUP_A = ["jg_mask_text_build", "jg_mask_text_split", "out_measure", "put_bytes", "put_cell", "set_cell", "set_null",
-                "jg_mask_scan", "email_at", "iban_at", "ssn_at", "card_at"]
+MASK_GROUP_A = ["build_cell", "jg_mask_text_build", "row_ok", "put_cell", "put_bytes",
+                "jg_mask_scan", "detect", "email_at", "card_at"]
 
 # Rough cost of each part (seconds on 2 cores), to start the longest first.
-JOB_WEIGHT = {"mask-cvc4-a.log": 4, "mask-cvc4-b.log": 3, "cred-cvc4-a.log": 2,
+JOB_WEIGHT = {"mask-cvc4-a.log": 5, "mask-cvc4-b.log": 4, "cred-cvc4-a.log": 2,
               "cred-cvc4-b.log": 1}
 
 # The modules, in the order of the report. group_a: the functions one process proves while
@@ -291,14 +313,11 @@ JOB_WEIGHT = {"mask-cvc4-a.log": 4, "mask-cvc4-b.log": 3, "cred-cvc4-a.log": 2,
 MODULES = [
     dict(name="cred", src="src/cred/credtext.c", hdr="src/cred/credtext.h",
          group_a=CRED_GROUP_A, public=CRED_PUBLIC, helpers=CRED_HELPERS, notes=CRED_NOTES,
-         logic=CRED_LOGIC),
+         logic=CRED_LOGIC, lemmas=[]),
+    dict(name="mask", src="src/mask/mask.c", hdr="src/mask/mask.h",
+         group_a=MASK_GROUP_A, public=MASK_PUBLIC, helpers=MASK_HELPERS, notes=MASK_NOTES,
+         logic=MASK_LOGIC, lemmas=[]),
 ]
-# src/mask/mask.c (issue 11): its contracts are written and most of its goals prove, but not all
-# yet (jg_mask_text_build's frame of earlier cells' headers, a few scanner goals); it joins
-# MODULES, and so `make verify` and REPORT.md, when every goal is proved:
-MASK_MODULE = dict(name="mask", src="src/mask/mask.c", hdr="src/mask/mask.h",
-                   group_a=MASK_GROUP_A, public=MASK_PUBLIC, helpers=MASK_HELPERS,
-                   notes=MASK_NOTES, logic=MASK_LOGIC)
 
 
 def run(cmd, **kw):
@@ -395,6 +414,8 @@ def run_parallel(jobs, width=2):
 
 
 def function_of(goal, funcs):
+    if goal.startswith("typed_lemma_"):  # a lemma's goal: its own entry, lemma_NAME
+        return goal[len("typed_"):]
     best = None
     for f in funcs:
         if goal.startswith("typed_" + f + "_") and (best is None or len(f) > len(best)):
@@ -434,6 +455,10 @@ def main():
         for sel, part in ((["-wp-fct", group], "a"), (["-wp-skip-fct", group], "b")):
             jobs.append(frama_c(mod, sel, PROVERS[0], "%s-cvc4-%s.log" % (mod["name"], part)))
             owners.append(mod["name"])
+        if mod["lemmas"]:  # -wp-fct and -wp-skip-fct leave lemmas out: they are proved here
+            jobs.append(frama_c(mod, ["-wp-prop", ",".join(mod["lemmas"])], PROVERS[0],
+                                "%s-cvc4-lemmas.log" % mod["name"]))
+            owners.append(mod["name"])
     order = sorted(range(len(jobs)), key=lambda i: JOB_WEIGHT.get(jobs[i][1], 0), reverse=True)
     outs = run_parallel([jobs[i] for i in order])
     state = {m["name"]: dict(goals={}, funcs=set(), warnings=[]) for m in MODULES}
@@ -445,7 +470,7 @@ def main():
                                                                      logname))
             sys.stdout.write(log[-3000:])
         st["goals"].update(g)
-        st["funcs"] |= f
+        st["funcs"] |= f | {function_of(x, f) for x in g if x.startswith("typed_lemma_")}
         st["warnings"] += w
 
     # 2. Z3 on the functions that keep a goal CVC4 did not prove; a goal is proved when either
@@ -455,9 +480,22 @@ def main():
         st = state[mod["name"]]
         todo = sorted({function_of(g, st["funcs"]) for g, r in st["goals"].items()
                        if r[1] != "valid"} - {None})
-        if todo:
-            z3jobs.append(frama_c(mod, ["-wp-fct", ",".join(todo)], PROVERS[1],
-                                  "%s-z3.log" % mod["name"]))
+        funcs = [f for f in todo if not f.startswith("lemma_")]
+        lemmas = [f[len("lemma_"):] for f in todo if f.startswith("lemma_")]
+        # two processes share the functions, the largest (most goals) first to whichever has
+        # fewer goals so far, so that both cores work
+        size = {f: sum(1 for g in st["goals"] if function_of(g, st["funcs"]) == f) for f in funcs}
+        parts = ([], [])
+        for f in sorted(funcs, key=lambda f: (-size[f], f)):
+            min(parts, key=lambda p: sum(size[x] for x in p)).append(f)
+        for part, sel in (("a", sorted(parts[0])), ("b", sorted(parts[1]))):
+            if sel:
+                z3jobs.append(frama_c(mod, ["-wp-fct", ",".join(sel)], PROVERS[1],
+                                      "%s-z3-%s.log" % (mod["name"], part)))
+                z3mods.append(mod["name"])
+        if lemmas:
+            z3jobs.append(frama_c(mod, ["-wp-prop", ",".join(lemmas)], PROVERS[1],
+                                  "%s-z3-lemmas.log" % mod["name"]))
             z3mods.append(mod["name"])
     if z3jobs and not errors:
         for name, (rc, log, logname) in zip(z3mods, run_parallel(z3jobs)):
@@ -598,9 +636,13 @@ def make_report(state, versions, total, proved):
         w("")
         w("### Scope")
         w("")
+        code = [f for f in funcs if not f.startswith("lemma_")]
         w("- Code: `%s`, all of it (%d functions: %d public, %d static helpers)."
-          % (m["src"], len(funcs), len([f for f in funcs if f in pub]),
-             len([f for f in funcs if f not in pub])))
+          % (m["src"], len(code), len([f for f in code if f in pub]),
+             len([f for f in code if f not in pub])))
+        nlem = len(funcs) - len(code)
+        if nlem:
+            w("- Lemmas: %d, each proved as a goal of its own (listed with the helpers)." % nlem)
         w("- Contracts: next to the prototypes in `%s` (public functions, with the shared ACSL"
           % m["hdr"])
         w("  logic), and in the .c for the static helpers; loop invariants, variants and loop")
@@ -678,11 +720,10 @@ def make_report(state, versions, total, proved):
     w("")
     w("Goals CVC4 does not prove are given to Z3 (`-wp-prover z3 -wp-steps %d -wp-timeout %d`,"
       % (PROVERS[1][1], PROVERS[1][2]))
-    w("on the functions concerned). Limits are in prover steps, which do not depend on the "
-      "machine's")
-    w("load; the time limit only guards against a hung prover. No proof cache is used: every goal "
-      "is")
-    w("proved on every run. WP's Typed memory model.")
+    w("on the functions concerned). Lemmas are proved by the same commands with `-wp-prop NAME`")
+    w("instead of the function lists. Limits are in prover steps, which do not depend on the")
+    w("machine's load; a goal on which CVC4 runs out of time instead goes to Z3 all the same.")
+    w("No proof cache is used: every goal is proved on every run. WP's Typed memory model.")
     w("")
     return "\n".join(L)
 
