@@ -31,6 +31,8 @@ enum jg_err {
 /* jg_strerr: a short, stable name for an error value (never NULL). */
 const char *jg_strerr(int err);
 
+#define JG_VERSION "0.1.0"
+
 #define JG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define JG_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define JG_MAX(a, b) ((a) > (b) ? (a) : (b))

@@ -119,6 +119,11 @@ void jg_audit_hash(const uint8_t prev[JG_AUDIT_HASH], const char *instance, int6
                    int64_t time_us, const char *kind, int64_t session, const char *body,
                    size_t body_len, uint8_t out[JG_AUDIT_HASH]);
 
+/* jg_audit_head_digest: what a checkpoint signs: SHA-256 of instance NUL seq NUL hash_hex (the
+ * head's hash as 64 lower-case hex digits), seq in decimal ASCII. */
+void jg_audit_head_digest(const char *instance, int64_t seq, const char *hash_hex,
+                          uint8_t out[JG_AUDIT_HASH]);
+
 /* ---- verification (verify.c) -------------------------------------------------------------- */
 
 struct jg_audit_report {

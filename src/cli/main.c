@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-		puts("jitgate 0.1.0");
+		puts("jitgate " JG_VERSION);
 		return 0;
 	}
 	for (size_t i = 0; i < JG_ARRAY_LEN(cmds); i++)

@@ -1,4 +1,5 @@
 /* serve.c: `jitgate serve -c FILE`: load everything, learn the backend, run the workers. */
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "cli/cli.h"
 #include "gw/config.h"
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -214,6 +216,56 @@ static void usage(void)
 	fprintf(stderr, "usage: jitgate serve -c FILE\n");
 }
 
+/*
+ * open_audit: the audit trail in the store ([store] audit, docs/audit.md), the store's folder
+ * made (0700) when missing, the checkpoint key beside the store unless [store] audit_key says.
+ */
+static int open_audit(struct jg_gateway *gw, char *err, size_t errlen)
+{
+	const struct jg_config *c = gw->cfg;
+	char dir[4096], key[4200], host[256] = "", start[600];
+	char *slash;
+	struct jg_audit_conf ac = {
+		.path = c->store_path, .instance = c->cred_instance, .mode = c->store_audit,
+		.sync_full = c->store_sync_full, .batch_ms = (unsigned)c->store_audit_batch_ms,
+		.queue_bytes = (size_t)c->store_audit_queue << 20,
+		.checkpoint_s = (unsigned)c->store_audit_checkpoint, .key_path = c->store_audit_key,
+	};
+
+	if (c->store_audit == JG_AUDIT_OFF) {
+		jg_log(JG_LOG_WARN, "[store] audit = off: sessions are not recorded");
+		return JG_OK;
+	}
+	snprintf(dir, sizeof(dir), "%s", c->store_path);
+	if ((slash = strrchr(dir, '/')))
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	if (slash != dir && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "[store] path: cannot make %s: %s", dir, strerror(errno));
+		return JG_ERR_IO;
+	}
+	if (!ac.key_path[0]) {
+		snprintf(key, sizeof(key), "%s/audit.key", slash == dir ? "" : dir);
+		ac.key_path = key;
+	}
+	gethostname(host, sizeof(host) - 1);
+	snprintf(start, sizeof(start), "{\"version\":\"%s\",\"host\":\"%s\",\"pid\":%ld,"
+	         "\"mode\":\"%s\"}", JG_VERSION, host, (long)getpid(),
+	         c->store_audit == JG_AUDIT_STRICT ? "strict" : "batched");
+	return jg_audit_open(&ac, start, &gw->audit, err, errlen);
+}
+
+/* stopped: the workers ended: the audit trail takes its last records and stops (before the
+ * workers' memory goes, since the writer may still post to them until it stops). */
+static void stopped(void *arg)
+{
+	struct jg_gateway *gw = arg;
+
+	jg_audit_close(gw->audit);
+	gw->audit = NULL;
+}
+
 int jg_cmd_serve(int argc, char **argv)
 {
 	static struct jg_config cfg;
@@ -268,6 +320,10 @@ int jg_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "jitgate: %s: %s\n", path, err);
 		goto out;
 	}
+	if (open_audit(&gw, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate: %s: %s\n", path, err);
+		goto out;
+	}
 	if (cfg.cred_mode == JG_CRED_SHARED)
 		jg_log(JG_LOG_WARN, "[credentials] mode = shared: every session logs in to the "
 		       "database as %s; use it for tests and benchmarks only", cfg.backend_user);
@@ -292,6 +348,7 @@ int jg_cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);       /* a file size limit fails the write (the store says so) */
 	the_gw = &gw;
 	raise_fd_limit();
 	probe_backend(&gw);
@@ -306,11 +363,13 @@ int jg_cmd_serve(int argc, char **argv)
 		.buf_size = JG_DIR_BUF,
 		.accept = jg_session_accept,
 		.round = round_hook,
+		.stopped = stopped,
 		.arg = &gw,
 	};
 	rc = jg_loop_run(&lc) == JG_OK ? 0 : 1;
 	jg_log(JG_LOG_INFO, "stopped");
 out:
+	jg_audit_close(gw.audit);
 	jg_mask_catalog_stop();
 	if (gw.cred)
 		jg_cred_stop(gw.cred);

@@ -248,6 +248,26 @@ static int handler(void *user, const char *section, const char *name, const char
 	}
 	if (IS("store", "ledger_days"))
 		return set_int(ps, &c->store_ledger_days, name, v, 1, 3650);
+	if (IS("store", "audit")) {
+		if (strcmp(v, "strict") && strcmp(v, "batched") && strcmp(v, "off"))
+			return bad(ps, "audit must be strict, batched or off, not \"%s\"%s", v, "");
+		c->store_audit = !strcmp(v, "strict") ? 2 : !strcmp(v, "batched");
+		return 1;
+	}
+	if (IS("store", "audit_rows"))
+		return set_int(ps, &c->store_audit_rows, name, v, 0, 1000000);
+	if (IS("store", "audit_result_bytes"))
+		return set_int(ps, &c->store_audit_result_bytes, name, v, 0, JG_LIMIT_MAX);
+	if (IS("store", "audit_session_bytes"))
+		return set_int(ps, &c->store_audit_session_bytes, name, v, 0, JG_LIMIT_MAX);
+	if (IS("store", "audit_batch_ms"))
+		return set_int(ps, &c->store_audit_batch_ms, name, v, 1, 60000);
+	if (IS("store", "audit_queue"))
+		return set_int(ps, &c->store_audit_queue, name, v, 1, 4096);
+	if (IS("store", "audit_checkpoint"))
+		return set_int(ps, &c->store_audit_checkpoint, name, v, 1, 86400);
+	if (IS("store", "audit_key"))
+		return set_str(ps, c->store_audit_key, sizeof(c->store_audit_key), name, v);
 	if (IS("limits", "statement"))
 		return set_int(ps, &c->limit_statement, name, v, 0, JG_LIMIT_MAX);
 	if (IS("limits", "row"))
@@ -338,6 +358,13 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	c->cred_grace = 30;
 	strcpy(c->store_path, "/var/lib/jitgate/jitgate.db");
 	c->store_ledger_days = 30;
+	c->store_audit = 2;
+	c->store_audit_rows = 100;
+	c->store_audit_result_bytes = 64 << 10;
+	c->store_audit_session_bytes = 16 << 20;
+	c->store_audit_batch_ms = 200;
+	c->store_audit_queue = 64;
+	c->store_audit_checkpoint = 60;
 	c->limit_row = 16 << 20;
 	c->mask_catalog_refresh = 10;
 

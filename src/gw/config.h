@@ -51,6 +51,14 @@ struct jg_config {
 	char store_path[4096];
 	int store_sync_full;
 	int store_ledger_days;
+	int store_audit;            /* enum jg_audit_mode (audit/audit.h): 0 off, 1 batched, 2 strict */
+	int store_audit_rows;       /* rows of one result recorded */
+	int store_audit_result_bytes;   /* bytes of values of one result recorded */
+	int store_audit_session_bytes;  /* bytes of values recorded in one session */
+	int store_audit_batch_ms;   /* batched: the longest a record waits for its commit */
+	int store_audit_queue;      /* MiB of records waiting for the writer, at most */
+	int store_audit_checkpoint; /* seconds between signed checkpoints */
+	char store_audit_key[4096]; /* the checkpoint key; "" = audit.key beside the store */
 	/* [limits] */
 	int limit_statement;        /* bytes of a statement held whole to judge it; 0 = the
 	                             * backend's max_allowed_packet (at most JG_LIMIT_MAX) */

@@ -21,6 +21,7 @@ struct jg_tls_server;
 struct jg_tls_client;
 struct jg_auth;
 struct jg_cred;
+struct jg_audit;
 
 struct jg_gateway {
 	const struct jg_config *cfg;
@@ -50,6 +51,7 @@ struct jg_gateway {
 	void (*reload_policy)(struct jg_gateway *gw);
 
 	struct jg_cred *cred;               /* just-in-time users; NULL in shared mode */
+	struct jg_audit *audit;             /* the audit trail; NULL with [store] audit = off */
 };
 
 /* jg_gateway_set_backend: records what a backend greeting told (version, caps, charset). */

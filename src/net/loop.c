@@ -309,6 +309,8 @@ int jg_loop_run(const struct jg_loop_conf *conf)
 	}
 	for (int i = 0; i < started; i++)
 		pthread_join(ws[i].thread, NULL);
+	if (conf->stopped)
+		conf->stopped(conf->arg);
 	for (int i = 0; i < opened; i++)
 		worker_close(&ws[i]);
 	free(ws);

@@ -56,6 +56,8 @@ struct jg_loop_conf {
 	void (*accept)(void *arg, struct jg_worker *w, int fd);
 	/* round: after every batch of events, on each worker (e.g. a policy reload on worker 0) */
 	void (*round)(void *arg, struct jg_worker *w);
+	/* stopped: every worker ended; called before their memory is freed (may be NULL) */
+	void (*stopped)(void *arg);
 	void *arg;
 };
 

@@ -137,6 +137,7 @@ static int policy_admit(struct jg_session *s, const struct jg_cmd *cmd, struct j
 		return JG_STAGE_GO;
 	decision_message(&dec, which, ref->msg, sizeof(ref->msg));
 	ref->rule = dec.rule_name;
+	ref->decision = jg_policy_action_name(dec.action);
 	ref->stmt = which + 1;
 	jg_log(JG_LOG_INFO, "session %u: %s statement %u of %u by %s: %.*s", s->id,
 	       jg_policy_action_name(dec.action), which + 1, cmd->cls ? cmd->cls->nstmts : 0,

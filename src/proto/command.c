@@ -126,18 +126,23 @@ static void set_database(struct jg_session *s, const uint8_t *name, size_t len)
 	s->sql.db[i] = '\0';
 }
 
-/* refuse: the command is answered with ERR and none of it goes on. */
-static void refuse(struct jg_session *s, uint8_t seq, const struct jg_refusal *ref)
+/* refuse: the command is answered with ERR and none of it goes on; the stages are told. */
+static void refuse(struct jg_session *s, const struct jg_cmd *cmd, const struct jg_refusal *ref)
 {
-	s->cl_seq = (uint8_t)(seq + 1);
+	s->cl_seq = (uint8_t)(cmd->seq + 1);
 	jg_out_er(&s->cout, s->cl_seq, ref->er, ref->msg);
 	s->metrics.refused++;
+	for (unsigned i = 0; i < JG_ADMIT_SLOTS; i++)
+		if (s->admit[i] && s->admit[i]->refused)
+			s->admit[i]->refused(s, cmd, ref);
 }
 
-/* too_large: the refusal of a statement over the limit. */
-static void too_large(struct jg_session *s, uint8_t seq, uint64_t len)
+/* too_large: the refusal of a command over the limit (com: its command byte). */
+static void too_large(struct jg_session *s, uint8_t com, uint8_t seq, uint64_t len)
 {
-	struct jg_refusal ref = { .er = JG_ER_NOT_SUPPORTED, .stage = "commands", .rule = "" };
+	struct jg_refusal ref = { .er = JG_ER_NOT_SUPPORTED, .decision = "refuse",
+	                          .stage = "commands", .rule = "" };
+	struct jg_cmd cmd = { .com = com, .seq = seq, .len = (uint32_t)JG_MIN(len, UINT32_MAX) };
 
 	snprintf(ref.msg, sizeof(ref.msg), "jitgate judges a statement whole and holds at most %zu "
 	         "bytes of one ([limits] statement; by default the database's max_allowed_packet); "
@@ -145,7 +150,7 @@ static void too_large(struct jg_session *s, uint8_t seq, uint64_t len)
 	         jg_session_statement_limit(s), (unsigned long long)len);
 	jg_log(JG_LOG_INFO, "session %u: refused a statement of %llu bytes or more", s->id,
 	       (unsigned long long)len);
-	refuse(s, seq, &ref);
+	refuse(s, &cmd, &ref);
 }
 
 /*
@@ -183,6 +188,10 @@ static int admit(struct jg_session *s, struct jg_cmd *cmd, struct jg_refusal *re
 	int rc = JG_STAGE_GO;
 
 	cmd->state = &s->sql;
+	if (cmd->sql && !jg_command_judged(cmd->com)) {
+		cmd->sql = NULL;                /* held whole for a stage, but it has no statement */
+		cmd->sql_len = 0;
+	}
 	if (cmd->sql && cmd->com != JG_COM_QUERY && cmd->com != JG_COM_STMT_PREPARE) {
 		cmd->sql_len = equivalent(cmd->com, cmd->sql, cmd->sql_len);
 		cmd->sql = equiv;
@@ -196,6 +205,7 @@ static int admit(struct jg_session *s, struct jg_cmd *cmd, struct jg_refusal *re
 	    cmd->com >= JG_COM_STMT_EXECUTE && cmd->com <= JG_COM_STMT_FETCH)
 		cmd->stmt_id = jg_le32(cmd->head + 1);
 	ref->er = JG_ER_POLICY;             /* a stage sets what it refuses with */
+	ref->decision = "refuse";
 	ref->stage = NULL;
 	ref->rule = "";
 	ref->stmt = 0;
@@ -239,7 +249,7 @@ static int admit_held(struct jg_session *s, int *progress)
 	*progress = 1;
 	s->cmd.held = 0;
 	if (rc == JG_STAGE_REFUSE) {
-		refuse(s, cmd.seq, &ref);
+		refuse(s, &cmd, &ref);
 		jg_stagebuf_release(b);
 		return JG_OK;
 	}
@@ -263,7 +273,7 @@ static void hold(struct jg_session *s, struct jg_dir *d, size_t n)
 
 	if (jg_stagebuf_reserve(b, n, limit + JG_FRAME_HDR) != JG_OK) {
 		/* Over the limit: refused now, the rest of it dropped as it comes. */
-		too_large(s, s->cmd.seq, b->len - JG_FRAME_HDR + n);
+		too_large(s, b->p[JG_FRAME_HDR], s->cmd.seq, b->len - JG_FRAME_HDR + n);
 		jg_stagebuf_release(b);
 		s->cmd.staging = 0;
 		d->discard = 1;
@@ -300,7 +310,7 @@ static int start_holding(struct jg_session *s, struct jg_dir *d, const struct jg
 	d->w = d->r;
 	s->cmd.seq = peek->seq;
 	if (peek->len > jg_session_statement_limit(s)) {
-		too_large(s, peek->seq, peek->len);
+		too_large(s, d->buf[d->r], peek->seq, peek->len);
 		d->discard = 1;
 		return JG_OK;
 	}
@@ -337,7 +347,7 @@ static int begin(struct jg_session *s, struct jg_dir *d, const struct jg_frame *
 		}
 		if (peek->len > jg_session_statement_limit(s)) {
 			*progress = 1;
-			too_large(s, peek->seq, peek->len);
+			too_large(s, cmd.com, peek->seq, peek->len);
 			d->f = *peek;
 			d->r += JG_FRAME_HDR;
 			d->w = d->r;
@@ -356,7 +366,7 @@ static int begin(struct jg_session *s, struct jg_dir *d, const struct jg_frame *
 	d->discard = rc == JG_STAGE_REFUSE;
 	if (d->discard) {
 		d->w = d->r;
-		refuse(s, peek->seq, &ref);
+		refuse(s, &cmd, &ref);
 	} else {
 		went(s, &cmd, &next);
 	}

@@ -5,6 +5,7 @@
 #include "gw/gateway.h"
 #include "policy/policy.h"
 #include "proto/mask.h"
+#include "proto/record.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,6 +71,7 @@ void jg_session_close(struct jg_session *s)
 		       (unsigned long long)m->results, (unsigned long long)m->rows,
 		       (unsigned long long)m->affected, (unsigned long long)m->warnings,
 		       (unsigned long long)m->errors);
+	jg_record_end(s);
 	jg_session_release_cred(s, s->end_reason ? s->end_reason : JG_CRED_ENDED);
 	jg_conn_close(&s->cl);
 	jg_conn_close(&s->be);
@@ -100,6 +102,8 @@ void jg_session_refuse(struct jg_session *s, enum jg_er e, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	jg_log(JG_LOG_INFO, "session %u: refused (%u %s): %s", s->id, d->code, d->sqlstate, msg);
+	if (s->phase < JG_PH_COMMAND)
+		jg_record_refused(s, e, msg);
 	/* A refused session never logs in: its database user (or the one on its way) goes now. */
 	jg_session_release_cred(s, s->end_reason ? s->end_reason : JG_CRED_ENDED);
 	if (s->cl.fd < 0) {

@@ -481,6 +481,7 @@ enum jg_er {
 	JG_ER_TOKEN_EXPIRED,       /* 1927 70100 */
 	JG_ER_UNKNOWN_COMMAND,     /* 1047 08S01 */
 	JG_ER_TOO_LARGE,           /* 1153 08S01 */
+	JG_ER_NOT_RECORDED,        /* 1105 HY000 */
 	JG_ER_COUNT
 };
 

@@ -26,6 +26,8 @@ static const struct jg_er_def er_table[JG_ER_COUNT] = {
 		"protocol" },
 	[JG_ER_TOO_LARGE] = { 1153, "08S01", "a row longer than `[limits] row` in a result a result "
 		"stage inspects: the result ends there" },
+	[JG_ER_NOT_RECORDED] = { 1105, "HY000", "`[store] audit = strict` and the audit trail "
+		"cannot be written (disk full, store unwritable): the command did not run" },
 };
 
 const struct jg_er_def *jg_er_def(enum jg_er e)

@@ -359,8 +359,10 @@ static int packet(struct jg_session *s, struct jg_dir *d, const struct jg_frame 
 		begin(s, peek->seq);
 	if ((rc = jg_resp_packet(&s->resp, payload, have, peek->len)) != JG_OK)
 		return rc;
-	if (s->resp.kind == JG_RK_PREPARE_OK && have >= 5)
+	if (s->resp.kind == JG_RK_PREPARE_OK && have >= 9) {
 		s->res.sum.stmt_id = jg_le32(payload + 1);
+		s->res.sum.params = (uint16_t)jg_le16(payload + 7);
+	}
 	if (!s->res.drop && (rc = mode(s, d)) != JG_OK)
 		return rc;
 	if (!s->res.copy && !s->res.drop) {     /* the copy path may have renumbered before it */

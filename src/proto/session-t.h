@@ -39,6 +39,7 @@ enum jg_phase { JG_PH_GREETING, JG_PH_AUTH, JG_PH_CRED, JG_PH_BACKEND, JG_PH_SQL
 struct jg_gateway;
 struct jg_lease;
 struct jg_mask_sess;
+struct jg_rec_sess;
 
 /* Per-session counters of the metrics result stage (metrics.c). */
 struct jg_metrics {
@@ -136,6 +137,7 @@ struct jg_session {
 
 	struct jg_metrics metrics;
 	struct jg_mask_sess *mask;       /* masking's state (mask.c); NULL while nothing is masked */
+	struct jg_rec_sess *rec;         /* recording's state (record.c); NULL while not recording */
 };
 
 #endif

@@ -14,6 +14,7 @@
 #include "proto/command.h"
 #include "proto/mask.h"
 #include "proto/metrics.h"
+#include "proto/record.h"
 #include "proto/result.h"
 
 #include <stdio.h>
@@ -55,7 +56,9 @@ void jg_session_stages(struct jg_session *s)
 	s->admit[JG_ADMIT_COMMANDS] = &jg_admit_commands;
 	s->admit[JG_ADMIT_POLICY] = &jg_admit_policy;
 	s->admit[JG_ADMIT_MASK] = &jg_admit_mask;
+	s->admit[JG_ADMIT_RECORD] = &jg_admit_record;
 	s->rstage[JG_RESULT_MASK] = &jg_mask_stage;
+	s->rstage[JG_RESULT_RECORD] = &jg_record_stage;
 	s->rstage[JG_RESULT_METRICS] = &jg_metrics_stage;
 }
 

@@ -77,6 +77,7 @@ struct jg_cmd {
 /* A refusal: the client's ERR, and the audit record of it. */
 struct jg_refusal {
 	enum jg_er er;                      /* code and SQLSTATE (pkt.h's table) */
+	const char *decision;               /* "deny" or "review" (the policy), else "refuse" */
 	const char *stage;                  /* the stage that refused */
 	const char *rule;                   /* the deciding rule, "" when none */
 	unsigned stmt;                      /* 1-based statement of the text; 0: the command */
@@ -88,6 +89,11 @@ struct jg_admit_stage {
 	/* text: non-zero when this stage must see com's statement text whole (may be NULL) */
 	int (*text)(const struct jg_session *s, uint8_t com);
 	int (*admit)(struct jg_session *s, const struct jg_cmd *cmd, struct jg_refusal *ref);
+	/* refused: told of every command refused, by any stage or by the command stage itself
+	 * (a statement over the limit: cmd then has only com, seq and len), after the stage that
+	 * refused; for the record (may be NULL) */
+	void (*refused)(struct jg_session *s, const struct jg_cmd *cmd,
+	                const struct jg_refusal *ref);
 };
 
 /* The admission order. */
@@ -96,6 +102,7 @@ enum jg_admit_slot {
 	JG_ADMIT_POLICY,                    /* the policy's decision on statement texts */
 	JG_ADMIT_MASK,                      /* what masking must know of a statement (mask.c) */
 	JG_ADMIT_REVIEW,                    /* held statements wait for approval (to come) */
+	JG_ADMIT_RECORD,                    /* the command's record; strict: durable first */
 	JG_ADMIT_SLOTS
 };
 
@@ -108,6 +115,7 @@ struct jg_result_summary {
 	uint8_t com;                        /* the command answered */
 	uint32_t stmt_id;                   /* the statement a COM_STMT_PREPARE made, or the one
 	                                     * a COM_STMT_EXECUTE/FETCH/RESET named; else 0 */
+	uint16_t params;                    /* COM_STMT_PREPARE: the statement's parameters */
 	uint32_t results;                   /* result sets and OKs */
 	uint64_t rows;                      /* rows of every result set */
 	uint64_t affected_rows;             /* summed over the OKs */

@@ -1765,6 +1765,19 @@ int jg_sql_classify(struct jg_sql_session *sess, const char *text, size_t len,
 	return JG_OK;
 }
 
+const char *jg_sql_flag_name(unsigned bit)
+{
+	static const char *const names[] = {
+		"where", "limit", "writes_file", "reads_file", "opaque", "executable_comment",
+		"global", "select_into", "truncated", "mode_change", "definer", "tracking",
+	};
+
+	for (unsigned i = 0; i < JG_ARRAY_LEN(names); i++)
+		if (bit == 1u << i)
+			return names[i];
+	return NULL;
+}
+
 const char *jg_sql_kind_name(enum jg_sql_kind k)
 {
 	static const char *const names[JG_SQL_KIND_COUNT] = {

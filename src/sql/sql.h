@@ -206,6 +206,9 @@ int jg_sql_selects(const char *sql, size_t len, const struct jg_sql_stmt *st, co
 
 /* Names for JSON output and the policy language. */
 const char *jg_sql_kind_name(enum jg_sql_kind k);
+/* jg_sql_flag_name: the name of one JG_SQL_* statement flag bit ("where", "limit", ...), as
+ * `jitgate sql classify` and audit records write it; NULL for a bit that is no flag. */
+const char *jg_sql_flag_name(unsigned bit);
 const char *jg_sql_object_name(enum jg_sql_object o);
 
 #endif

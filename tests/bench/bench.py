@@ -338,7 +338,11 @@ class Bench:
         ini = os.path.join(self.work, name + ".ini")
         with open(ini, "w") as f:
             f.write(JITGATE_INI.format(port=port, keys=self.keys, db_port=self.db_port,
-                                       pwfile=self.admin_file) + credentials)
+                                       pwfile=self.admin_file))
+            # Recording is measured by routes of its own; these measure the data path without
+            # it (a base build of --ab may predate the key).
+            f.write("[store]\npath = %s/store-%s/jitgate.db\n%s\n[credentials]\n%s" % (
+                self.work, name, "" if binary else "audit = off\n", credentials))
         p = self.start(name, [binary or self.a.jitgate, "serve", "-c", ini])
         if not self.wait_listen(port, p, 20):
             raise RuntimeError("%s did not listen: %s" % (name, self.tail(name)))
@@ -586,7 +590,6 @@ groups_claim = groups
 leeway = 60
 algorithms = RS256,ES256
 
-[credentials]
 """
 # The rest of [credentials] for the jit route, then its ledger and policy.
 JIT_INI = """mode = jit

@@ -83,6 +83,7 @@ start_gateway() {
 		"password_file = $DB/admin-password" 'tls = off' '' \
 		'[identity]' 'issuer = https://issuer.test' 'audience = jitgate' \
 		"jwks_file = $KEYS/jwks.json" 'groups_claim = groups' 'algorithms = ES256' '' \
+		'[store]' "path = $WORK/store/jitgate.db" '' \
 		'[credentials]' 'mode = shared' '' \
 		'[policy]' "file = $WORK/differential.policy" >"$WORK/jitgate.ini"
 	"$JITGATE" serve -c "$WORK/jitgate.ini" >"$WORK/jitgate.log" 2>&1 </dev/null &

@@ -1197,6 +1197,9 @@ groups_claim = groups
 leeway = 30
 algorithms = RS256,ES256
 
+[store]
+path = $WORK/store-$(basename "$1" .ini)/jitgate.db
+
 [credentials]
 mode = shared
 EOF

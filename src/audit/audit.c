@@ -1,0 +1,666 @@
+/* audit.c: the audit trail's writer thread, queue and chain; see audit.h. */
+#include "audit/audit.h"
+
+#include "audit/jw.h"
+
+#include <bearssl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A record handed over, waiting for the writer. */
+struct rec {
+	struct rec *next;
+	struct jg_audit_waiter *w;
+	int64_t session, time_us;
+	char kind[16];
+	size_t len;
+	char body[];
+};
+
+struct jg_audit {
+	char path[4096], instance[16], key_path[4096];
+	enum jg_audit_mode mode;
+	unsigned batch_ms, checkpoint_s;
+	size_t queue_bytes;
+
+	pthread_t thread;
+	int started;
+	int lock_fd;                     /* flock on PATH-audit-INSTANCE.lock: one writer per chain */
+	pthread_mutex_t mu;              /* guards the fields down to `lost_why` */
+	pthread_cond_t work;             /* the writer has something to do */
+	pthread_cond_t idle;             /* a commit ended (jg_audit_flush) */
+	struct rec *head, **tail;
+	size_t bytes;                    /* body bytes queued */
+	int64_t first_ms;                /* when the oldest queued record came (monotonic) */
+	int strict_waiting;              /* a queued record has a waiter: commit at once */
+	int stopping;
+	uint64_t handed, settled;        /* records handed over, and committed or lost */
+	int last_ok;                     /* the last commit worked */
+	uint64_t lost;                   /* records dropped since the last gap record */
+	int64_t lost_from, lost_to;
+	char lost_why[160];
+
+	atomic_uint_fast64_t next_session;
+
+	/* The writer thread's own. */
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+	int64_t seq;                     /* the head: its seq and hash */
+	uint8_t hash[JG_AUDIT_HASH];
+	int64_t signed_seq;              /* the head the last checkpoint signed */
+	int64_t next_checkpoint_ms;
+	br_ec_private_key sk;
+	uint8_t skbuf[32];
+	uint8_t pub[65];
+	char pub_hex[131];
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS audit ("
+	"  id INTEGER PRIMARY KEY, instance TEXT NOT NULL, seq INTEGER NOT NULL,"
+	"  time INTEGER NOT NULL, kind TEXT NOT NULL, session INTEGER NOT NULL,"
+	"  body TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL,"
+	"  UNIQUE (instance, seq));"
+	"CREATE INDEX IF NOT EXISTS audit_session ON audit (instance, session);";
+
+int64_t jg_audit_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[p[i] >> 4];
+		out[2 * i + 1] = d[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void jg_audit_hash(const uint8_t prev[JG_AUDIT_HASH], const char *instance, int64_t seq,
+                   int64_t time_us, const char *kind, int64_t session, const char *body,
+                   size_t body_len, uint8_t out[JG_AUDIT_HASH])
+{
+	br_sha256_context h;
+	char num[96];
+	int n;
+
+	br_sha256_init(&h);
+	br_sha256_update(&h, prev, JG_AUDIT_HASH);
+	br_sha256_update(&h, instance, strlen(instance) + 1);
+	n = snprintf(num, sizeof(num), "%lld%c%lld%c", (long long)seq, 0, (long long)time_us, 0);
+	br_sha256_update(&h, num, (size_t)n);
+	br_sha256_update(&h, kind, strlen(kind) + 1);
+	n = snprintf(num, sizeof(num), "%lld%c", (long long)session, 0);
+	br_sha256_update(&h, num, (size_t)n);
+	br_sha256_update(&h, body, body_len);
+	br_sha256_out(&h, out);
+}
+
+/* ---- the checkpoint key: the P-256 private scalar, 64 hex digits on the file's first line ---- */
+
+static int unhex(const char *s, uint8_t *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int key_load(struct jg_audit *a, char *err, size_t errlen)
+{
+	const br_ec_impl *ec = br_ec_get_default();
+	br_ec_public_key pk;
+	char line[80] = "";
+	FILE *f = fopen(a->key_path, "r");
+
+	if (!f && errno == ENOENT) {
+		br_hmac_drbg_context rng;
+		br_prng_seeder seeder = br_prng_seeder_system(NULL);
+		int fd;
+
+		br_hmac_drbg_init(&rng, &br_sha256_vtable, NULL, 0);
+		if (!seeder || !seeder(&rng.vtable) ||
+		    !br_ec_keygen(&rng.vtable, ec, &a->sk, a->skbuf, BR_EC_secp256r1)) {
+			snprintf(err, errlen, "cannot make the audit key: no system randomness");
+			return JG_ERR_INTERNAL;
+		}
+		hex(a->skbuf, 32, line);
+		strcat(line, "\n");
+		fd = open(a->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 || write(fd, line, 65) != 65 || fsync(fd) != 0) {
+			snprintf(err, errlen, "cannot write the audit key %s: %s", a->key_path,
+			         strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return JG_ERR_IO;
+		}
+		close(fd);
+		jg_log(JG_LOG_INFO, "audit: made the checkpoint key %s", a->key_path);
+	} else if (!f || !fgets(line, sizeof(line), f) || strspn(line, "0123456789abcdef") != 64 ||
+	           unhex(line, a->skbuf, 32) != 0) {
+		snprintf(err, errlen, "cannot read the audit key %s: %s", a->key_path,
+		         f ? "its first line must be 64 lower-case hex digits (a P-256 private key)" :
+		         strerror(errno));
+		if (f)
+			fclose(f);
+		return JG_ERR_CONFIG;
+	} else {
+		fclose(f);
+		a->sk = (br_ec_private_key){ BR_EC_secp256r1, a->skbuf, 32 };
+	}
+	explicit_bzero(line, sizeof(line));
+	if (br_ec_compute_pub(ec, &pk, a->pub, &a->sk) != 65) {
+		snprintf(err, errlen, "the audit key %s is not a P-256 private key", a->key_path);
+		return JG_ERR_CONFIG;
+	}
+	hex(a->pub, 65, a->pub_hex);
+	return JG_OK;
+}
+
+void jg_audit_head_digest(const char *instance, int64_t seq, const char *hash_hex,
+                          uint8_t out[JG_AUDIT_HASH])
+{
+	br_sha256_context h;
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%lld", (long long)seq);
+
+	br_sha256_init(&h);
+	br_sha256_update(&h, instance, strlen(instance) + 1);
+	br_sha256_update(&h, num, (size_t)n + 1);
+	br_sha256_update(&h, hash_hex, 2 * JG_AUDIT_HASH);
+	br_sha256_out(&h, out);
+}
+
+/* sign_head: the signature (ASN.1 DER, as hex) of the instance's head seq and hash. */
+static void sign_head(struct jg_audit *a, int64_t seq, const char *hash_hex, char *sig_hex)
+{
+	uint8_t d[JG_AUDIT_HASH], sig[80];
+	size_t n;
+
+	jg_audit_head_digest(a->instance, seq, hash_hex, d);
+	n = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(), &br_sha256_vtable, d, &a->sk, sig);
+	hex(sig, n, sig_hex);
+}
+
+/* ---- the writer ---- */
+
+/* insert: one record at the head of the chain (inside the writer's transaction). */
+static int insert(struct jg_audit *a, const char *kind, int64_t session, int64_t time_us,
+                  const char *body, size_t len)
+{
+	uint8_t h[JG_AUDIT_HASH];
+	int rc;
+
+	jg_audit_hash(a->hash, a->instance, a->seq + 1, time_us, kind, session, body, len, h);
+	sqlite3_bind_text(a->ins, 1, a->instance, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(a->ins, 2, a->seq + 1);
+	sqlite3_bind_int64(a->ins, 3, time_us);
+	sqlite3_bind_text(a->ins, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(a->ins, 5, session);
+	sqlite3_bind_text(a->ins, 6, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(a->ins, 7, a->hash, JG_AUDIT_HASH, SQLITE_STATIC);
+	sqlite3_bind_blob(a->ins, 8, h, JG_AUDIT_HASH, SQLITE_STATIC);
+	rc = sqlite3_step(a->ins);
+	sqlite3_reset(a->ins);
+	if (rc != SQLITE_DONE)
+		return JG_ERR_IO;
+	a->seq++;
+	memcpy(a->hash, h, JG_AUDIT_HASH);
+	return JG_OK;
+}
+
+/* checkpoint: a record signing the head, and the same line in the log once committed. */
+static int checkpoint(struct jg_audit *a, char *line, size_t cap)
+{
+	char hash_hex[2 * JG_AUDIT_HASH + 1], sig_hex[2 * 80 + 1];
+	struct jg_jw w;
+	const char *body;
+	size_t len;
+	int rc = JG_ERR_NOMEM;
+
+	hex(a->hash, JG_AUDIT_HASH, hash_hex);
+	sign_head(a, a->seq, hash_hex, sig_hex);
+	jg_jw_init(&w);
+	jg_jw_obj(&w, NULL);
+	jg_jw_int(&w, "seq", a->seq);
+	jg_jw_str(&w, "hash", hash_hex);
+	jg_jw_str(&w, "sig", sig_hex);
+	jg_jw_str(&w, "key", a->pub_hex);
+	jg_jw_end(&w, '}');
+	snprintf(line, cap, "audit checkpoint instance=%s seq=%lld hash=%s sig=%s key=%s",
+	         a->instance, (long long)a->seq, hash_hex, sig_hex, a->pub_hex);
+	if ((body = jg_jw_done(&w, &len)))
+		rc = insert(a, JG_AUDIT_K_CHECKPOINT, 0, jg_audit_now_us(), body, len);
+	jg_jw_free(&w);
+	return rc;
+}
+
+/* gap: the record of records batched mode lost. */
+static int gap(struct jg_audit *a, uint64_t lost, int64_t from, int64_t to, const char *why)
+{
+	struct jg_jw w;
+	const char *body;
+	size_t len;
+	int rc = JG_ERR_NOMEM;
+
+	jg_jw_init(&w);
+	jg_jw_obj(&w, NULL);
+	jg_jw_uint(&w, "lost", lost);
+	jg_jw_int(&w, "from", from);
+	jg_jw_int(&w, "to", to);
+	jg_jw_str(&w, "why", why);
+	jg_jw_end(&w, '}');
+	if ((body = jg_jw_done(&w, &len)))
+		rc = insert(a, JG_AUDIT_K_GAP, 0, jg_audit_now_us(), body, len);
+	jg_jw_free(&w);
+	return rc;
+}
+
+/*
+ * commit: the records of list, after a gap record for what was lost before, and a checkpoint
+ * when one is due (or `final`), in one transaction. On failure the head is as before.
+ */
+static int commit(struct jg_audit *a, struct rec *list, uint64_t lost, int64_t lost_from,
+                  int64_t lost_to, const char *lost_why, int final, char *cp_line, size_t cp_cap)
+{
+	int64_t seq0 = a->seq;
+	uint8_t hash0[JG_AUDIT_HASH];
+	int rc = JG_OK;
+
+	memcpy(hash0, a->hash, JG_AUDIT_HASH);
+	cp_line[0] = '\0';
+	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return JG_ERR_IO;
+	if (lost)
+		rc = gap(a, lost, lost_from, lost_to, lost_why);
+	for (struct rec *r = list; r && rc == JG_OK; r = r->next)
+		rc = insert(a, r->kind, r->session, r->time_us, r->body, r->len);
+	if (rc == JG_OK && a->seq != a->signed_seq && (final || mono_ms() >= a->next_checkpoint_ms)) {
+		int64_t head = a->seq;
+
+		rc = checkpoint(a, cp_line, cp_cap);
+		if (rc == JG_OK)
+			a->signed_seq = head;
+	}
+	if (rc == JG_OK && sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return JG_OK;
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	a->seq = seq0;
+	memcpy(a->hash, hash0, JG_AUDIT_HASH);
+	cp_line[0] = '\0';
+	return JG_ERR_IO;
+}
+
+/* take: waits for work; the list to commit (NULL when stopping with nothing queued). */
+static struct rec *take(struct jg_audit *a, uint64_t *lost, int64_t *from, int64_t *to,
+                        char *why, size_t whylen)
+{
+	struct rec *list;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		int64_t now = mono_ms(), due = a->first_ms + a->batch_ms;
+
+		if (a->stopping || a->strict_waiting || (a->head && now >= due) ||
+		    a->bytes >= a->queue_bytes / 2)
+			break;
+		if (a->head) {
+			struct timespec ts;
+			int64_t wait = due - now;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += wait / 1000;
+			ts.tv_nsec += (wait % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&a->work, &a->mu, &ts);
+		} else {
+			pthread_cond_wait(&a->work, &a->mu);
+		}
+	}
+	list = a->head;
+	a->head = NULL;
+	a->tail = &a->head;
+	a->bytes = 0;
+	a->strict_waiting = 0;
+	*lost = a->lost;
+	*from = a->lost_from;
+	*to = a->lost_to;
+	snprintf(why, whylen, "%s", a->lost_why);
+	a->lost = 0;
+	pthread_mutex_unlock(&a->mu);
+	return list;
+}
+
+/* lose: n records (from..to) could not be written: counted for the next gap record. */
+static void lose(struct jg_audit *a, uint64_t n, int64_t from, int64_t to, const char *why)
+{
+	if (!n)
+		return;
+	if (!a->lost || from < a->lost_from)
+		a->lost_from = from;
+	if (!a->lost || to > a->lost_to)
+		a->lost_to = to;
+	a->lost += n;
+	snprintf(a->lost_why, sizeof(a->lost_why), "%s", why);
+}
+
+static void *writer(void *arg)
+{
+	struct jg_audit *a = arg;
+	char why[160], cp_line[600];
+
+	for (;;) {
+		uint64_t lost, n = 0;
+		int64_t from, to, first = 0, last = 0;
+		struct rec *list = take(a, &lost, &from, &to, why, sizeof(why)), *r, *next;
+		int stopping, ok;
+
+		pthread_mutex_lock(&a->mu);
+		stopping = a->stopping && !a->head;
+		pthread_mutex_unlock(&a->mu);
+		if (!list && !lost && !stopping)
+			continue;
+		ok = commit(a, list, lost, from, to, why, stopping, cp_line, sizeof(cp_line)) == JG_OK;
+		if (!ok)
+			jg_log(JG_LOG_ERR, "audit: cannot write the store %s: %s", a->path,
+			       sqlite3_errmsg(a->db));
+		else if (cp_line[0])
+			jg_log(JG_LOG_INFO, "%s", cp_line);
+		if (ok)
+			a->next_checkpoint_ms = cp_line[0] ? mono_ms() + (int64_t)a->checkpoint_s * 1000 :
+			                        a->next_checkpoint_ms;
+		for (r = list; r; r = next) {
+			next = r->next;
+			if (!n++)
+				first = r->time_us;
+			last = r->time_us;
+			if (r->w && !stopping)
+				r->w->told(r->w, ok);
+			free(r);
+		}
+		pthread_mutex_lock(&a->mu);
+		if (!ok) {
+			snprintf(why, sizeof(why), "%s", sqlite3_errmsg(a->db));
+			lose(a, lost + n, lost ? from : first, last ? last : to, why);
+		}
+		a->last_ok = ok;
+		a->settled += n;
+		pthread_cond_broadcast(&a->idle);
+		pthread_mutex_unlock(&a->mu);
+		if (stopping)
+			break;
+	}
+	return NULL;
+}
+
+/* ---- the workers' side ---- */
+
+int jg_audit_put(struct jg_audit *a, const char *kind, uint64_t session, int64_t time_us,
+                 const char *body, size_t len, struct jg_audit_waiter *w)
+{
+	struct rec *r;
+	int over;
+
+	pthread_mutex_lock(&a->mu);
+	over = !w && a->bytes + len > a->queue_bytes;
+	if (over) {
+		lose(a, 1, time_us, time_us, "more records waited than [store] audit_queue holds");
+		a->handed++;
+		a->settled++;
+		pthread_mutex_unlock(&a->mu);
+		return JG_ERR_IO;
+	}
+	pthread_mutex_unlock(&a->mu);
+	if (!(r = malloc(sizeof(*r) + len + 1)))
+		return JG_ERR_NOMEM;
+	r->next = NULL;
+	r->w = w;
+	r->session = (int64_t)session;
+	r->time_us = time_us;
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	r->len = len;
+	memcpy(r->body, body, len);
+	r->body[len] = '\0';
+	pthread_mutex_lock(&a->mu);
+	if (!a->head)
+		a->first_ms = mono_ms();
+	*a->tail = r;
+	a->tail = &r->next;
+	a->bytes += len;
+	a->handed++;
+	if (w)
+		a->strict_waiting = 1;
+	if (w || !r->next)
+		pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->mu);
+	return JG_OK;
+}
+
+int jg_audit_flush(struct jg_audit *a)
+{
+	uint64_t target;
+	int ok;
+
+	pthread_mutex_lock(&a->mu);
+	target = a->handed;
+	a->strict_waiting = 1;          /* commit now rather than after batch_ms */
+	pthread_cond_signal(&a->work);
+	while (a->settled < target)
+		pthread_cond_wait(&a->idle, &a->mu);
+	ok = a->last_ok && !a->lost;
+	pthread_mutex_unlock(&a->mu);
+	return ok ? JG_OK : JG_ERR_IO;
+}
+
+enum jg_audit_mode jg_audit_mode(const struct jg_audit *a)
+{
+	return a->mode;
+}
+
+uint64_t jg_audit_session(struct jg_audit *a)
+{
+	return atomic_fetch_add(&a->next_session, 1);
+}
+
+/* ---- open and close ---- */
+
+/* head: the instance's last seq and hash, and the largest session number, from the store. */
+static int head(struct jg_audit *a)
+{
+	sqlite3_stmt *st;
+	int rc = JG_ERR_IO;
+	int64_t sessions = 0;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT seq, hash FROM audit WHERE instance = ? "
+	                       "ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return JG_ERR_IO;
+	sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		if (sqlite3_column_bytes(st, 1) != JG_AUDIT_HASH)
+			break;
+		a->seq = sqlite3_column_int64(st, 0);
+		memcpy(a->hash, sqlite3_column_blob(st, 1), JG_AUDIT_HASH);
+		rc = JG_OK;
+		break;
+	case SQLITE_DONE:
+		rc = JG_OK;
+		break;
+	}
+	sqlite3_finalize(st);
+	if (rc != JG_OK || sqlite3_prepare_v2(a->db, "SELECT max(session) FROM audit WHERE "
+	                                      "instance = ?", -1, &st, NULL) != SQLITE_OK)
+		return JG_ERR_IO;
+	sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sessions = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	atomic_store(&a->next_session, (uint64_t)sessions + 1);
+	a->signed_seq = a->seq;
+	return JG_OK;
+}
+
+static int open_db(struct jg_audit *a, int sync_full, char *err, size_t errlen)
+{
+	char pragmas[160];
+	char *msg = NULL;
+
+	if (sqlite3_open_v2(a->path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open the store %s: %s", a->path,
+		         a->db ? sqlite3_errmsg(a->db) : "out of memory");
+		return JG_ERR_IO;
+	}
+	sqlite3_busy_timeout(a->db, 5000);
+	snprintf(pragmas, sizeof(pragmas), "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+	         sync_full ? "FULL" : "NORMAL");
+	if (sqlite3_exec(a->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(a->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_prepare_v2(a->db, "INSERT INTO audit (instance, seq, time, kind, session, body, "
+	                       "prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &a->ins,
+	                       NULL) != SQLITE_OK ||
+	    head(a) != JG_OK) {
+		snprintf(err, errlen, "cannot use the store %s for the audit trail: %s", a->path,
+		         msg ? msg : sqlite3_errmsg(a->db));
+		sqlite3_free(msg);
+		return JG_ERR_IO;
+	}
+	return JG_OK;
+}
+
+/* lock: this process is the only one that writes the instance's chain in this store (two
+ * writers would both extend the same head). */
+static int lock(struct jg_audit *a, char *err, size_t errlen)
+{
+	char p[4200];
+
+	snprintf(p, sizeof(p), "%s-audit-%s.lock", a->path, a->instance);
+	a->lock_fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->lock_fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", p, strerror(errno));
+		return JG_ERR_IO;
+	}
+	if (flock(a->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, "another jitgate records instance %s in the store %s; give each "
+		         "gateway its own [credentials] instance or [store] path", a->instance, a->path);
+		return JG_ERR_CONFIG;
+	}
+	return JG_OK;
+}
+
+static void destroy(struct jg_audit *a)
+{
+	if (a->lock_fd >= 0)
+		close(a->lock_fd);
+	sqlite3_finalize(a->ins);
+	sqlite3_close(a->db);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->work);
+	pthread_cond_destroy(&a->idle);
+	explicit_bzero(a->skbuf, sizeof(a->skbuf));
+	free(a);
+}
+
+int jg_audit_open(const struct jg_audit_conf *c, const char *start_body, struct jg_audit **out,
+                  char *err, size_t errlen)
+{
+	struct jg_audit *a = calloc(1, sizeof(*a));
+	char body[320];
+	int rc;
+
+	*out = NULL;
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return JG_ERR_NOMEM;
+	}
+	snprintf(a->path, sizeof(a->path), "%s", c->path);
+	snprintf(a->instance, sizeof(a->instance), "%s", c->instance);
+	snprintf(a->key_path, sizeof(a->key_path), "%s", c->key_path);
+	a->mode = c->mode;
+	a->batch_ms = c->batch_ms ? c->batch_ms : 200;
+	a->queue_bytes = c->queue_bytes ? c->queue_bytes : 64u << 20;
+	a->checkpoint_s = c->checkpoint_s ? c->checkpoint_s : 60;
+	a->tail = &a->head;
+	a->last_ok = 1;
+	a->lock_fd = -1;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	if ((rc = lock(a, err, errlen)) != JG_OK || (rc = key_load(a, err, errlen)) != JG_OK ||
+	    (rc = open_db(a, c->sync_full, err, errlen)) != JG_OK)
+		goto fail;
+	a->next_checkpoint_ms = mono_ms() + (int64_t)a->checkpoint_s * 1000;
+	if (pthread_create(&a->thread, NULL, writer, a) != 0) {
+		snprintf(err, errlen, "cannot start the audit writer thread");
+		rc = JG_ERR_INTERNAL;
+		goto fail;
+	}
+	a->started = 1;
+	/* the start record carries the key, so that a verifier knows whose signatures follow */
+	if (!start_body)
+		start_body = "{}";
+	snprintf(body, sizeof(body), "%.*s%s\"key\":\"%s\"}", (int)strlen(start_body) - 1,
+	         start_body, strcmp(start_body, "{}") ? "," : "", a->pub_hex);
+	if (jg_audit_put(a, JG_AUDIT_K_START, 0, jg_audit_now_us(), body, strlen(body), NULL) !=
+	    JG_OK || jg_audit_flush(a) != JG_OK) {
+		snprintf(err, errlen, "cannot write to the store %s: %s", a->path,
+		         a->lost_why[0] ? a->lost_why : "out of memory");
+		jg_audit_close(a);
+		return JG_ERR_IO;
+	}
+	jg_log(JG_LOG_INFO, "audit: recording to %s (%s, instance %s, head at seq %lld)", a->path,
+	       a->mode == JG_AUDIT_STRICT ? "strict" : "batched", a->instance, (long long)a->seq);
+	*out = a;
+	return JG_OK;
+fail:
+	destroy(a);
+	return rc;
+}
+
+void jg_audit_close(struct jg_audit *a)
+{
+	if (!a)
+		return;
+	if (a->started) {
+		static const char body[] = "{\"reason\":\"stopped\"}";
+
+		jg_audit_put(a, JG_AUDIT_K_STOP, 0, jg_audit_now_us(), body, sizeof(body) - 1, NULL);
+		pthread_mutex_lock(&a->mu);
+		a->stopping = 1;
+		pthread_cond_signal(&a->work);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->thread, NULL);
+	}
+	destroy(a);
+}
