@@ -1,0 +1,310 @@
+/* test_audit.c: the audit trail without a gateway: the JSON writer, the chain the writer
+ * thread builds, strict waiters, batched gap records, and what verify says of a store that was
+ * edited, cut, reordered or extended by hand. */
+#include "audit/audit.h"
+#include "audit/jw.h"
+#include "unit.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+JG_TEST(audit_jw_strings)
+{
+	struct jg_jw w;
+	const char *s;
+	size_t n;
+
+	jg_jw_init(&w);
+	jg_jw_obj(&w, NULL);
+	jg_jw_str(&w, "a", "q\"b\\n\n\t\x01\x7f é ✓");
+	jg_jw_strn(&w, "b", "\xe9t\xe9", 3);              /* latin1: not UTF-8 */
+	jg_jw_strn(&w, "c", "\xed\xa0\x80", 3);           /* a surrogate */
+	jg_jw_strn(&w, "d", "\xc0\xaf", 2);               /* overlong */
+	jg_jw_strn(&w, "e", "ab\0c", 4);                  /* NUL is a control character */
+	jg_jw_arr(&w, "f");
+	jg_jw_int(&w, NULL, -5);
+	jg_jw_uint(&w, NULL, UINT64_MAX);
+	jg_jw_null(&w, NULL);
+	jg_jw_bool(&w, NULL, 1);
+	jg_jw_end(&w, ']');
+	jg_jw_end(&w, '}');
+	s = jg_jw_done(&w, &n);
+	CHECK_EQ_STR(s, "{\"a\":\"q\\\"b\\\\n\\n\\t\\u0001\\u007f é ✓\",\"b\":{\"base64\":\"6XTp\"},"
+	             "\"c\":{\"base64\":\"7aCA\"},\"d\":{\"base64\":\"wK8=\"},\"e\":\"ab\\u0000c\","
+	             "\"f\":[-5,18446744073709551615,null,true]}");
+	CHECK_EQ_INT(n, strlen(s));
+	CHECK(jg_jw_utf8_ok((const uint8_t *)"\xf4\x8f\xbf\xbf", 4));
+	CHECK(!jg_jw_utf8_ok((const uint8_t *)"\xf4\x90\x80\x80", 4));   /* above U+10FFFF */
+	CHECK(!jg_jw_utf8_ok((const uint8_t *)"\xe2\x9c", 2));           /* cut short */
+	jg_jw_free(&w);
+}
+
+/* ---- a store in a temporary folder ---- */
+
+struct store {
+	char dir[64], path[96], key[96];
+	struct jg_audit *a;
+};
+
+static int store_open(struct store *st, enum jg_audit_mode mode)
+{
+	struct jg_audit_conf c = { .instance = "ut", .mode = mode, .batch_ms = 20,
+	                           .checkpoint_s = 3600 };
+	char err[512];
+
+	c.path = st->path;
+	c.key_path = st->key;
+	if (jg_audit_open(&c, "{\"version\":\"test\"}", &st->a, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "audit open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int store_new(struct store *st, enum jg_audit_mode mode)
+{
+	strcpy(st->dir, "/tmp/jg-audit-ut.XXXXXX");
+	if (!mkdtemp(st->dir))
+		return -1;
+	snprintf(st->path, sizeof(st->path), "%s/s.db", st->dir);
+	snprintf(st->key, sizeof(st->key), "%s/audit.key", st->dir);
+	return store_open(st, mode);
+}
+
+static void store_rm(struct store *st)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", st->dir);
+	CHECK(system(cmd) == 0);
+}
+
+static void put(struct store *st, int i)
+{
+	char body[64];
+
+	snprintf(body, sizeof(body), "{\"n\":%d,\"sql\":\"SELECT %d\"}", i, i);
+	CHECK_EQ_INT(jg_audit_put(st->a, JG_AUDIT_K_COMMAND, 1, 1000 + i, body, strlen(body), NULL),
+	             JG_OK);
+}
+
+static void sql(const struct store *st, const char *q)
+{
+	sqlite3 *db;
+
+	CHECK_EQ_INT(sqlite3_open(st->path, &db), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void verify(const struct store *st, const char *anchor, struct jg_audit_report *r)
+{
+	char err[512];
+
+	CHECK_EQ_INT(jg_audit_verify(st->path, anchor, r, err, sizeof(err)), JG_OK);
+}
+
+/* copy: the store's file as it is now, to tamper with one copy per case. */
+static void copy(const struct store *st, const char *name, struct store *to)
+{
+	char cmd[512];
+
+	*to = *st;
+	snprintf(to->path, sizeof(to->path), "%s/%s.db", st->dir, name);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s \"VACUUM INTO '%s'\"", st->path, to->path);
+	CHECK(system(cmd) == 0);
+}
+
+/* A chain of 1 start + 20 commands + stop + checkpoint; then each way of tampering is named. */
+JG_TEST(audit_chain_and_tampering)
+{
+	struct store st, t;
+	struct jg_audit_report r;
+	int level = jg_log_level;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_BATCHED) != 0) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 1; i <= 20; i++)
+		put(&st, i);
+	CHECK_EQ_INT(jg_audit_flush(st.a), JG_OK);
+	jg_audit_close(st.a);
+	verify(&st, NULL, &r);
+	CHECK_EQ_INT(r.broken, 0);
+	CHECK_EQ_INT(r.records, 23);            /* start, 20 commands, stop, checkpoint */
+	CHECK_EQ_INT(r.checkpoints, 1);
+
+	copy(&st, "edit", &t);                  /* a body edited */
+	sql(&t, "UPDATE audit SET body = replace(body, 'SELECT 7', 'SELECT 8') WHERE seq = 8");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 8 && r.id > 0 && strstr(r.why, "edited"));
+
+	copy(&st, "time", &t);                  /* a time moved */
+	sql(&t, "UPDATE audit SET time = time + 1 WHERE seq = 5");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 5);
+
+	copy(&st, "delete", &t);                /* a record removed */
+	sql(&t, "DELETE FROM audit WHERE seq = 11");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 11 && r.id == 0 && strstr(r.why, "missing"));
+
+	copy(&st, "reorder", &t);               /* two records swapped */
+	sql(&t, "UPDATE audit SET seq = -1 WHERE seq = 6; UPDATE audit SET seq = 6 WHERE seq = 7; "
+	        "UPDATE audit SET seq = 7 WHERE seq = -1");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 6);
+
+	copy(&st, "rehash", &t);                /* edited and its hash recomputed: the next breaks */
+	sql(&t, "UPDATE audit SET hash = zeroblob(32) WHERE seq = 3");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 3);
+	sql(&t, "UPDATE audit SET hash = (SELECT prev FROM audit WHERE seq = 5) WHERE seq = 3");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && (r.seq == 3 || r.seq == 4));
+
+	copy(&st, "head", &t);                  /* the first record removed, no prune record */
+	sql(&t, "DELETE FROM audit WHERE seq = 1");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 1 && strstr(r.why, "missing"));
+
+	copy(&st, "sig", &t);                   /* a checkpoint's signature changed */
+	sql(&t, "UPDATE audit SET body = replace(body, '\"sig\":\"30', '\"sig\":\"31') "
+	        "WHERE kind = 'checkpoint'");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && r.seq == 23);
+	store_rm(&st);
+	jg_log_level = level;
+}
+
+/* The end of the chain cut off: only a checkpoint kept outside (the log line) tells. */
+JG_TEST(audit_anchor_catches_a_cut_tail)
+{
+	struct store st, t;
+	struct jg_audit_report r;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	char line[700] = "", err[256];
+	int level = jg_log_level;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_STRICT) != 0) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 1; i <= 5; i++)
+		put(&st, i);
+	jg_audit_close(st.a);
+	/* the checkpoint line as the log has it, made from the checkpoint record */
+	CHECK_EQ_INT(sqlite3_open(st.path, &db), SQLITE_OK);
+	CHECK_EQ_INT(sqlite3_prepare_v2(db, "SELECT json_extract(body, '$.seq'), "
+	                                "json_extract(body, '$.hash'), json_extract(body, '$.sig'), "
+	                                "json_extract(body, '$.key') FROM audit WHERE kind = "
+	                                "'checkpoint'", -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		snprintf(line, sizeof(line), "... info: audit checkpoint instance=ut seq=%lld hash=%s "
+		         "sig=%s key=%s", (long long)sqlite3_column_int64(q, 0),
+		         sqlite3_column_text(q, 1), sqlite3_column_text(q, 2), sqlite3_column_text(q, 3));
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	verify(&st, line, &r);
+	CHECK_EQ_INT(r.broken, 0);
+	CHECK_EQ_INT(r.checkpoints, 2);         /* the record's and the anchor's */
+
+	copy(&st, "cut", &t);                   /* the last three records (stop, checkpoint, ...) */
+	sql(&t, "DELETE FROM audit WHERE seq >= 6");
+	verify(&t, NULL, &r);
+	CHECK_EQ_INT(r.broken, 0);              /* the chain alone cannot tell ... */
+	verify(&t, line, &r);
+	CHECK(r.broken && r.seq == 7 && strstr(r.why, "removed"));   /* ... the anchor can */
+
+	line[strlen(line) - 3] ^= 1;            /* a forged anchor is refused */
+	CHECK_EQ_INT(jg_audit_verify(t.path, line, &r, err, sizeof(err)), JG_ERR_CONFIG);
+	store_rm(&st);
+	jg_log_level = level;
+}
+
+/* A waiter is told once, on the writer thread, after its record committed. */
+struct told {
+	struct jg_audit_waiter w;
+	pthread_mutex_t mu;
+	int calls, ok;
+};
+
+static void told_fn(struct jg_audit_waiter *w, int ok)
+{
+	struct told *t = (struct told *)w;
+
+	pthread_mutex_lock(&t->mu);
+	t->calls++;
+	t->ok = ok;
+	pthread_mutex_unlock(&t->mu);
+}
+
+JG_TEST(audit_strict_waiter_and_reopen)
+{
+	struct store st;
+	struct told t = { { told_fn }, PTHREAD_MUTEX_INITIALIZER, 0, -1 };
+	struct jg_audit_report r;
+	int level = jg_log_level, calls = 0;
+	uint64_t s1, s2;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_STRICT) != 0) {
+		CHECK(0);
+		return;
+	}
+	s1 = jg_audit_session(st.a);
+	CHECK_EQ_INT(jg_audit_put(st.a, JG_AUDIT_K_COMMAND, s1, 5, "{}", 2, &t.w), JG_OK);
+	for (int i = 0; i < 500 && !calls; i++) {
+		usleep(2000);
+		pthread_mutex_lock(&t.mu);
+		calls = t.calls;
+		pthread_mutex_unlock(&t.mu);
+	}
+	CHECK_EQ_INT(t.calls, 1);
+	CHECK_EQ_INT(t.ok, 1);
+	jg_audit_close(st.a);
+	/* a second run goes on with the same chain and new session numbers */
+	if (store_open(&st, JG_AUDIT_STRICT) != 0) {
+		CHECK(0);
+		return;
+	}
+	s2 = jg_audit_session(st.a);
+	CHECK(s2 > s1);
+	put(&st, 1);
+	jg_audit_close(st.a);
+	verify(&st, NULL, &r);
+	CHECK_EQ_INT(r.broken, 0);
+	CHECK_EQ_INT(r.records, 8);     /* start, command, stop, checkpoint; twice */
+	store_rm(&st);
+	jg_log_level = level;
+}
+
+/* Two writers of one instance's chain in one store would both extend the same head. */
+JG_TEST(audit_one_writer_per_chain)
+{
+	struct store st, second;
+	struct jg_audit_conf c = { .instance = "ut", .mode = JG_AUDIT_BATCHED };
+	char err[512];
+	int level = jg_log_level;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_BATCHED) != 0) {
+		CHECK(0);
+		return;
+	}
+	second = st;
+	c.path = st.path;
+	c.key_path = st.key;
+	CHECK_EQ_INT(jg_audit_open(&c, NULL, &second.a, err, sizeof(err)), JG_ERR_CONFIG);
+	CHECK(strstr(err, "another jitgate records instance ut") != NULL);
+	jg_audit_close(st.a);
+	store_rm(&st);
+	jg_log_level = level;
+}
