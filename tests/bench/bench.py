@@ -65,6 +65,7 @@ import re
 import resource
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -93,9 +94,13 @@ TABLES, TABLE_SIZE = 4, 10000
 ROUTES = ("direct", "haproxy", "jitgate")    # every test's routes; the chart's and its ratios
 JIT_ROUTES = ROUTES + ("jit",)               # point_select t=1/t=8 tls, connect set-up
 MASK_ROUTES = JIT_ROUTES + ("jit-mask",)     # range100: the result-heavy case, masked and not
+# point_select t=8: the jit route recording in each mode ("jit" itself records nothing).
+REC_ROUTES = ("jit-batched", "jit-strict")
+WARM_ROUTES = MASK_ROUTES + REC_ROUTES
 # The gateway process of a route, under the name cpu_ticks() reads it by.
 ROUTE_PROC = {"haproxy": "haproxy", "jitgate": "jitgate", "jit": "jitgate-jit",
-              "jit-mask": "jitgate-jit-mask", "jit-base": "jitgate-jit-base"}
+              "jit-mask": "jitgate-jit-mask", "jit-base": "jitgate-jit-base",
+              "jit-batched": "jitgate-jit-batched", "jit-strict": "jitgate-jit-strict"}
 # The masked route's check: a value of c through jit-mask (text protocol) starts with this.
 MASK_QUERY, MASK_PREFIX = "SELECT c FROM sbtest1 WHERE id=1", "****"
 # Range selects of 100 rows and nothing else, one per transaction: the result-heavy case.
@@ -104,7 +109,7 @@ RANGE100 = ["--simple-ranges=1", "--range-size=100", "--point-selects=0", "--sum
 # name, sysbench script, threads, TLS on the client's connection, extra options, routes
 TESTS = [
     ("point_select t=1 tls", "oltp_point_select", 1, True, [], JIT_ROUTES),
-    ("point_select t=8 tls", "oltp_point_select", 8, True, [], JIT_ROUTES),
+    ("point_select t=8 tls", "oltp_point_select", 8, True, [], JIT_ROUTES + REC_ROUTES),
     ("read_only t=1 tls", "oltp_read_only", 1, True, [], ROUTES),
     ("read_only t=8 tls", "oltp_read_only", 8, True, [], ROUTES),
     ("range100 t=8 tls", "oltp_read_only", 8, True, RANGE100, MASK_ROUTES),
@@ -112,7 +117,7 @@ TESTS = [
     ("point_select t=8 plain", "oltp_point_select", 8, False, [], ("direct", "haproxy")),
 ]
 GOALS = dict(ps8_vs_haproxy=1.0, ps8_vs_haproxy_aim=1.2, connect_p50_ms=5.0,
-             connect_p99_ms=15.0, idle_kib=64.0)
+             connect_p99_ms=15.0, idle_kib=64.0, strict_vs_batched=0.8, batched_vs_none=0.95)
 # --ab: this tree's build ("jit") against another ("jit-base"), both on the jit route.
 AB_ROUTES = ("jit", "jit-base")
 AB_TESTS = [
@@ -151,6 +156,7 @@ class Bench:
         self.connect = {}        # route -> connect_bench figures
         self.idle = None
         self.mask_check = None   # the masked route's SELECT c: {"ok", "value", ...}
+        self.record_check = {}   # per recording mode: {"ok", "commands", "queries"}
         self.problems = []       # what looked wrong, with the client's own lines
         self.passed = self.failed = 0
         self.load_start = self.load_end = loadavg()
@@ -238,6 +244,15 @@ class Bench:
         os.mkdir(store, 0o700)
         self.mask_port, self.jit_mask = self.start_jitgate("jitgate-jit-mask", JIT_INI.format(
             instance="benchmask", store=store, policy=os.path.join(BENCH, "bench-mask.policy")))
+        # The jit route recording every session (docs/audit.md) in batched and in strict mode.
+        rec = {}
+        for mode in ("batched", "strict"):
+            store = os.path.join(self.work, "store-jit-" + mode)
+            os.mkdir(store, 0o700)
+            rec[mode] = self.start_jitgate("jitgate-jit-" + mode, JIT_INI.format(
+                instance="benchrec" + mode[0], store=store, policy=os.path.join(BENCH, "bench.policy")),
+                audit=mode)
+        self.rec_stores = {m: os.path.join(self.work, "store-jit-" + m, "jitgate.db") for m in rec}
 
         self.hap_port = self.free_port()
         cfg = os.path.join(self.work, "haproxy.cfg")
@@ -250,6 +265,7 @@ class Bench:
         if not self.wait_listen(self.hap_port, self.hap, 20):
             raise RuntimeError("haproxy did not listen: " + self.tail("haproxy"))
         self.watch = [("jitgate", self.gw), ("jitgate-jit", self.jit), ("jitgate-jit-mask", self.jit_mask),
+                      ("jitgate-jit-batched", rec["batched"][1]), ("jitgate-jit-strict", rec["strict"][1]),
                       ("haproxy", self.hap)]
 
         self.route = {
@@ -259,6 +275,8 @@ class Bench:
             # The user name is the policy's role.
             "jit": dict(port=self.jit_port, user="bench", pw=self.token, pwfile=self.token_file),
             "jit-mask": dict(port=self.mask_port, user="bench", pw=self.token, pwfile=self.token_file),
+            "jit-batched": dict(port=rec["batched"][0], user="bench", pw=self.token, pwfile=self.token_file),
+            "jit-strict": dict(port=rec["strict"][0], user="bench", pw=self.token, pwfile=self.token_file),
         }
 
     def setup_ab(self):
@@ -331,7 +349,7 @@ class Bench:
         self.token_file = self.secret("token", self.token)
         self.admin_file = os.path.join(self.db, "admin-password")
 
-    def start_jitgate(self, name, credentials, binary=None):
+    def start_jitgate(self, name, credentials, binary=None, audit="off"):
         """Starts a jitgate (NAME.ini, NAME.log) whose [credentials] section is CREDENTIALS;
         BINARY, when given, instead of --jitgate."""
         port = self.free_port()
@@ -342,7 +360,7 @@ class Bench:
             # Recording is measured by routes of its own; these measure the data path without
             # it (a base build of --ab may predate the key).
             f.write("[store]\npath = %s/store-%s/jitgate.db\n%s\n[credentials]\n%s" % (
-                self.work, name, "" if binary else "audit = off\n", credentials))
+                self.work, name, "" if binary else "audit = %s\n" % audit, credentials))
         p = self.start(name, [binary or self.a.jitgate, "serve", "-c", ini])
         if not self.wait_listen(port, p, 20):
             raise RuntimeError("%s did not listen: %s" % (name, self.tail(name)))
@@ -494,17 +512,44 @@ class Bench:
                                                            value[-600:].replace("\n", "\n    ")))
         log("  jit-mask %s -> %r%s" % (MASK_QUERY, value[:60], "" if ok else "  FAILED"))
 
+    def run_record_check(self):
+        """The recording routes really record: once their gateways stopped (a batched record
+        may still wait for its commit), each store holds point_select's statements, the
+        strict one at least one per query sysbench counted through it."""
+        self.record_check = {}
+        want = {m: sum(r["queries"] or 0 for r in self.runs if r["route"] == "jit-" + m) for m in ("batched", "strict")}
+        stop = ("jitgate-jit-batched", "jitgate-jit-strict")
+        for name, p in self.procs:
+            if name in stop:
+                p.terminate()
+                p.wait(timeout=30)
+        self.watch = [(n, p) for n, p in self.watch if n not in stop]
+        for mode, path in self.rec_stores.items():
+            db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+            n = db.execute("SELECT count(*) FROM audit WHERE kind = 'command' AND "
+                           "body LIKE '%SELECT c FROM sbtest%'").fetchone()[0]
+            db.close()
+            ok = n >= want[mode] > 0 if mode == "strict" else n > 0
+            self.record_check[mode] = dict(ok=ok, commands=n, queries=want[mode])
+            if not ok:
+                self.problems.append("recording check: jit-%s's store holds %d point_select records for "
+                                     "%d queries" % (mode, n, want[mode]))
+            log("  jit-%s: %d point_select records (%d queries measured)%s" % (
+                mode, n, want[mode], "" if ok else "  FAILED"))
+
     def run(self):
         t0 = time.monotonic()
         log("setup: dev-keys, MariaDB, sysbench prepare (%d x %d rows), jitgate (shared, jit, jit-mask), haproxy"
             % (TABLES, TABLE_SIZE))
         self.setup()
         log("setup done in %.0f s; warm-up" % (time.monotonic() - t0))
-        for route in MASK_ROUTES:    # first connections, buffer pool, TLS session state, JIT pool
+        for route in WARM_ROUTES:    # first connections, buffer pool, TLS session state, JIT pool
             self.sysbench(TESTS[1], route, 0, seconds=1, record=False)
         self.run_rounds()
         log("masking check: %s through jit-mask (mariadb CLI)" % MASK_QUERY)
         self.run_mask_check()
+        log("recording check: the stores of jit-batched and jit-strict")
+        self.run_record_check()
         log("connection set-up (%d connects per route)" % self.a.connects)
         self.run_connect()
         log("idle sessions (%d through jitgate)" % self.a.idle)
@@ -559,7 +604,8 @@ class Bench:
             try:
                 with open(os.path.join(self.work, name + ".log"), errors="replace") as f:
                     odd = [l.rstrip() for l in f if " info: " not in l
-                           and not (name == "jitgate" and " warn: [credentials] mode = shared" in l)]
+                           and not (name == "jitgate" and " warn: [credentials] mode = shared" in l)
+                           and " warn: [store] audit = off" not in l]
             except OSError:
                 continue
             if odd:
@@ -770,7 +816,25 @@ def table(b, rows):
     m = b.mask_check or {}
     L.append("%-26s %-9s %s -> %s%s" % ("", "jit-mask", MASK_QUERY, m.get("value", "-")[:40],
                                           "" if m.get("ok") else "  FAILED"))
+    rc = recording(rows)
+    L.append("%-26s %-9s %s" % ("recording", "", "%s: qps jit-strict / jit-batched %s, jit-batched / jit %s" % (
+        rc["test"], fmt(rc["strict_vs_batched"], ".2f"), fmt(rc["batched_vs_none"], ".2f"))))
+    for mode in ("batched", "strict"):
+        k = b.record_check.get(mode, {})
+        L.append("%-26s %-9s %s command records for %s queries%s" % (
+            "", "jit-" + mode, k.get("commands", "-"), k.get("queries", "-"), "" if k.get("ok") else "  FAILED"))
     return L
+
+
+def recording(rows):
+    """point_select t=8 through the jit route recording in strict and in batched mode, and not
+    recording at all ("jit"): the ratios of throughput (docs/audit.md, "Cost")."""
+    test = "point_select t=8 tls"
+
+    def qps(route):
+        return next((x for x in rows if x["test"] == test and x["route"] == route), {}).get("qps")
+    return dict(test=test, strict_vs_batched=ratio(qps("jit-strict"), qps("jit-batched")),
+                batched_vs_none=ratio(qps("jit-batched"), qps("jit")))
 
 
 def masking(rows):
@@ -818,6 +882,13 @@ def targets(b, rows):
     mk = masking(rows)
     t.append(("masking, range100 t=8: jit-mask / jit, qps and cpu per query",
               "%s, %s" % (fmt(mk["qps_ratio"], ".2f"), fmt(mk["cpu_ratio"], ".2f")), "none (ratio only)", None))
+    rc = recording(rows)
+    t.append(("recording, point_select t=8: jit-strict / jit-batched throughput",
+              fmt(rc["strict_vs_batched"], ".2f"), ">= %.2f" % GOALS["strict_vs_batched"],
+              rc["strict_vs_batched"] is not None and rc["strict_vs_batched"] >= GOALS["strict_vs_batched"]))
+    t.append(("recording, point_select t=8: jit-batched / jit (none) throughput",
+              fmt(rc["batched_vs_none"], ".2f"), ">= %.2f" % GOALS["batched_vs_none"],
+              rc["batched_vs_none"] is not None and rc["batched_vs_none"] >= GOALS["batched_vs_none"]))
     kib = (b.idle or {}).get("per_session_kib")
     t.append(("resident memory per idle session", fmt(kib, ".1f") + " KiB", "<= %.0f KiB" % GOALS["idle_kib"],
               kib is not None and kib <= GOALS["idle_kib"]))
@@ -1116,6 +1187,11 @@ def count(b, rows):
         b.passed += 1
     else:
         b.failed += 1
+    for mode in ("batched", "strict"):
+        if b.record_check.get(mode, {}).get("ok"):
+            b.passed += 1
+        else:
+            b.failed += 1
 
 
 def report(b, rows, label):
@@ -1151,6 +1227,7 @@ def report(b, rows, label):
                     jit_mask_credentials="jit, pool 4, tests/bench/bench-mask.policy (c masked with last4)",
                     sysbench="prepared statements (sysbench default), --mysql-ssl=on for tls tests"),
         summary=rows, connect=b.connect, idle=b.idle, masking=dict(masking(rows), check=b.mask_check),
+        recording=dict(recording(rows), check=b.record_check),
         targets=[dict(what=w, value=v, goal=g, met=mt) for w, v, g, mt in tg],
         runs=b.runs, problems=b.problems)
     with open(os.path.join(b.a.out, "latest.json"), "w") as f:
