@@ -319,34 +319,43 @@ static int commit(struct jg_audit *a, struct rec *list, uint64_t lost, int64_t l
 	return JG_ERR_IO;
 }
 
-/* take: waits for work; the list to commit (NULL when stopping with nothing queued). */
+/* wait_ms: the writer sleeps on `work` for at most ms (a->mu held). */
+static void wait_ms(struct jg_audit *a, int64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_cond_timedwait(&a->work, &a->mu, &ts);
+}
+
+/*
+ * take: waits for work; the list to commit (NULL when stopping with nothing queued, or to write
+ * only a gap record). Records without a waiter do not wake the writer: they go with the next
+ * strict record's commit or at most batch_ms after they came, so that batched mode costs one
+ * wake-up per batch rather than one per record. Lost records alone are retried once per
+ * batch_ms (a store that cannot be written is not hammered).
+ */
 static struct rec *take(struct jg_audit *a, uint64_t *lost, int64_t *from, int64_t *to,
                         char *why, size_t whylen)
 {
 	struct rec *list;
+	int idle = 0;
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
 		int64_t now = mono_ms(), due = a->first_ms + a->batch_ms;
 
 		if (a->stopping || a->strict_waiting || (a->head && now >= due) ||
-		    a->bytes >= a->queue_bytes / 2)
+		    a->bytes >= a->queue_bytes / 2 || (!a->head && a->lost && idle))
 			break;
-		if (a->head) {
-			struct timespec ts;
-			int64_t wait = due - now;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += wait / 1000;
-			ts.tv_nsec += (wait % 1000) * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
-			pthread_cond_timedwait(&a->work, &a->mu, &ts);
-		} else {
-			pthread_cond_wait(&a->work, &a->mu);
-		}
+		idle = !a->head;
+		wait_ms(a, a->head ? due - now : a->batch_ms);
 	}
 	list = a->head;
 	a->head = NULL;
@@ -461,7 +470,7 @@ int jg_audit_put(struct jg_audit *a, const char *kind, uint64_t session, int64_t
 	a->handed++;
 	if (w)
 		a->strict_waiting = 1;
-	if (w || !r->next)
+	if (w || a->bytes >= a->queue_bytes / 2)
 		pthread_cond_signal(&a->work);
 	pthread_mutex_unlock(&a->mu);
 	return JG_OK;
