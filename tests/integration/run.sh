@@ -1281,6 +1281,8 @@ source "$IT/jit_cases.sh"
 source "$IT/key_cases.sh"
 # shellcheck source=tests/integration/multi_cases.sh
 source "$IT/multi_cases.sh"
+# shellcheck source=tests/integration/audit_cases.sh
+source "$IT/audit_cases.sh"
 # shellcheck source=tests/integration/mask_cases.sh
 source "$IT/mask_cases.sh"
 # shellcheck source=tests/integration/mask_agent_cases.sh
@@ -1373,6 +1375,7 @@ cases=(
 	multi-statements-off-refuses-set-option:case_single_set_option
 	multi-statements-on-for-other-roles:case_single_other_role_multi
 	multi-statements-off-backend-leg:case_single_backend_leg
+	"${AUDIT_CASES[@]}"
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
