@@ -49,11 +49,6 @@ struct jg_token_req {
 	const char *claims_json;  /* a JSON object merged last (overrides), e.g. an "aud" array */
 };
 
-/* jitgate reap -c FILE, jitgate cred oneshot -c FILE [--db DB] "SQL": just-in-time users
- * (cred_cmd.c, docs/credentials.md). */
-int jg_cmd_reap(int argc, char **argv);
-int jg_cmd_cred(int argc, char **argv);
-
 /* jg_token_sign: JG_OK and *out (malloc'd, caller frees) the compact JWT; otherwise an error and a
  * message in err. */
 int jg_token_sign(const struct jg_token_req *r, char **out, char *err, size_t errlen);
