@@ -145,8 +145,9 @@ int jg_auditcli_sessions(sqlite3 *db, const char *path, const struct jg_auditcli
 
 /*
  * jg_auditcli_replay: prints session `session` of `instance` from db to stdout (header, each
- * command with its decision and result, the end); with speed > 0 sleeps between records so that
- * their times pass speed times as fast. Returns the exit status (0, or 1 when the store could not
+ * command with its decision and result, the end, and a warning when a gap record overlaps the
+ * session); with speed > 0 sleeps between records so that their times pass speed times as fast.
+ * Returns the exit status (0, or 1 when the store could not
  * be read).
  */
 int jg_auditcli_replay(sqlite3 *db, const char *instance, int64_t session, double speed);

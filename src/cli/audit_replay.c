@@ -278,6 +278,34 @@ static void show(struct replay *r, const char *kind, const json_t *b, int64_t se
 	r->shown_n = 0;
 }
 
+/* gaps: says so when a gap record (batched mode lost records) covers part of [from, to]: the
+ * session may lack records that nothing else shows. */
+static void gaps(sqlite3 *db, const char *instance, int64_t from, int64_t to)
+{
+	static const char q[] = "SELECT body FROM audit WHERE instance = ?1 AND kind = 'gap' "
+	                        "ORDER BY seq";
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, q, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, instance, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *b = jg_auditcli_body(st, 0);
+		int64_t gfrom = jg_auditcli_int(b, "from", INT64_MIN);
+		int64_t gto = jg_auditcli_int(b, "to", INT64_MAX);
+
+		if (b && gfrom <= to && gto >= from) {
+			printf("\nWARNING: %lld records of instance ", (long long)jg_auditcli_int(b, "lost", 0));
+			jg_auditcli_puts(stdout, instance);
+			fputs(" were lost while this session ran (", stdout);
+			jg_auditcli_put(stdout, json_object_get(b, "why"), JG_AUDITCLI_CELL);
+			puts("): some of its records may be missing");
+		}
+		json_decref(b);
+	}
+	sqlite3_finalize(st);
+}
+
 int jg_auditcli_replay(sqlite3 *db, const char *instance, int64_t session, double speed)
 {
 	static const char q[] = "SELECT seq, time, kind, body FROM audit "
@@ -306,6 +334,8 @@ int jg_auditcli_replay(sqlite3 *db, const char *instance, int64_t session, doubl
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
+	if (r.started)
+		gaps(db, instance, r.t0, r.ended ? r.last : INT64_MAX);
 	if (r.refused && !r.ended)
 		puts("\n(the login was refused: nothing ran)");
 	else if (!r.ended)

@@ -26,6 +26,7 @@ records"); times are BASE (default 2026-11-29T10:00:00Z) plus the offsets below:
     session 0: login refused (bad signature)      +1 h 49 min 30 s
     session 1: carol@example.com as analyst       +1 h 50 min, ended "idle timeout" +1 h 51 min
       #1 SHOW TABLES
+      gap (batched mode lost 2 records)           +1 h 50 min 30 s
     stop                                          +1 h 52 min
 
 Session 1 exists in both instances (replay must ask which). No checkpoint record: signing one
@@ -196,6 +197,9 @@ def gw2(t0):
             "insert_id": 0, "warnings": 0,
             "sets": [{"columns": ["Tables_in_shop"], "rows": [["customers"], ["orders"]],
                       "rows_total": 2}]}),
+        (1 * H + 50 * M + 30 * S, "gap", 0, {"lost": 2, "from": t0 + 1 * H + 50 * M + 10 * S,
+                                             "to": t0 + 1 * H + 50 * M + 20 * S,
+                                             "why": "the store was locked"}),
         (1 * H + 51 * M, "end", 1, {"reason": "idle timeout", "commands": 1, "refused": 0,
                                     "rows": 2, "affected": 0, "errors": 0}),
         (1 * H + 52 * M, "stop", 0, {"reason": "SIGTERM"}),
