@@ -31,6 +31,14 @@ int jg_cmd_policy(int argc, char **argv);
 int jg_cmd_reap(int argc, char **argv);
 int jg_cmd_cred(int argc, char **argv);
 
+/* The audit trail's read side (audit_cmd.c, docs/audit.md); each takes --store PATH or -c FILE:
+ * jitgate sessions [--user SUB] [--role R] [--since T] [--decision D] [--json]: one line per
+ * session; jitgate replay SESSION [--instance I] [--speed N]: a session as it happened;
+ * jitgate audit export [--format jsonl] [--since T] [--instance I] | verify [--anchor LINE]. */
+int jg_cmd_sessions(int argc, char **argv);
+int jg_cmd_replay(int argc, char **argv);
+int jg_cmd_audit(int argc, char **argv);
+
 /* jg_token_sign: what `jitgate token` does, for tests. Strings are borrowed; NULL iss/aud/sub are
  * left out. */
 struct jg_token_req {
@@ -48,11 +56,6 @@ struct jg_token_req {
 	size_t nclaims;
 	const char *claims_json;  /* a JSON object merged last (overrides), e.g. an "aud" array */
 };
-
-/* jitgate reap -c FILE, jitgate cred oneshot -c FILE [--db DB] "SQL": just-in-time users
- * (cred_cmd.c, docs/credentials.md). */
-int jg_cmd_reap(int argc, char **argv);
-int jg_cmd_cred(int argc, char **argv);
 
 /* jg_token_sign: JG_OK and *out (malloc'd, caller frees) the compact JWT; otherwise an error and a
  * message in err. */

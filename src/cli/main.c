@@ -27,6 +27,16 @@ static void usage(FILE *f)
 	      "  cred oneshot -c FILE [--db DB] \"SQL\"\n"
 	      "                       run one statement as a one-shot user with just the\n"
 	      "                       privileges it needs, then drop the user\n"
+	      "  sessions (--store PATH | -c FILE) [--user SUB] [--role ROLE] [--since T]\n"
+	      "           [--decision allow|deny|refuse|review] [--json]\n"
+	      "                       the recorded sessions, one a line (docs/audit.md)\n"
+	      "  replay (--store PATH | -c FILE) SESSION [--instance I] [--speed N]\n"
+	      "                       a recorded session as it happened: statements, decisions,\n"
+	      "                       results\n"
+	      "  audit export (--store PATH | -c FILE) [--format jsonl] [--since T] [--instance I]\n"
+	      "                       every audit record as one JSON object a line\n"
+	      "  audit verify (--store PATH | -c FILE) [--anchor LINE]\n"
+	      "                       check the audit trail's hash chains and checkpoints\n"
 	      "  version              print the version\n", f);
 }
 
@@ -43,6 +53,9 @@ int main(int argc, char **argv)
 		{ "policy", jg_cmd_policy },
 		{ "reap", jg_cmd_reap },
 		{ "cred", jg_cmd_cred },
+		{ "sessions", jg_cmd_sessions },
+		{ "replay", jg_cmd_replay },
+		{ "audit", jg_cmd_audit },
 	};
 
 	if (argc < 2) {

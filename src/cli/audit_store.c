@@ -1,0 +1,129 @@
+/* audit_store.c: the store the audit commands read: where it is, opened read-only, bodies parsed;
+ * see audit_cli.h. */
+#include "cli/audit_cli.h"
+#include "gw/config.h"
+#include "jg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int jg_auditcli_where_arg(struct jg_auditcli_where *w, int argc, char **argv, int *i)
+{
+	const char *a = argv[*i];
+	const char **slot;
+
+	if (strcmp(a, "--store") == 0)
+		slot = &w->store;
+	else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
+		slot = &w->config;
+	else
+		return 0;
+	if (*i + 1 >= argc || w->store || w->config)
+		return -1;
+	*slot = argv[++*i];
+	return 1;
+}
+
+/* store_path: the path w names; NULL with the message printed when the configuration fails. */
+static const char *store_path(const struct jg_auditcli_where *w, const char *cmd)
+{
+	static struct jg_config cfg;   /* 80 KiB: not on the stack */
+	static char path[sizeof(cfg.store_path)];
+	char err[1024];
+	int rc;
+
+	if (w->store)
+		return w->store;
+	rc = jg_config_load(&cfg, w->config, err, sizeof(err));
+	/* Only the path is wanted here: the secrets the configuration read go at once. */
+	snprintf(path, sizeof(path), "%s", cfg.store_path);
+	explicit_bzero(&cfg, sizeof(cfg));
+	if (rc != JG_OK) {
+		fprintf(stderr, "jitgate %s: %s\n", cmd, err);
+		return NULL;
+	}
+	return path;
+}
+
+sqlite3 *jg_auditcli_open(const struct jg_auditcli_where *w, const char *cmd, const char **pathp)
+{
+	const char *path = store_path(w, cmd);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct stat sb;
+	int rc;
+
+	if (!path)
+		return NULL;
+	if (pathp)
+		*pathp = path;
+	/* SQLite's own message for a missing file is "unable to open database file". */
+	if (stat(path, &sb) != 0) {
+		fprintf(stderr, "jitgate %s: cannot open the store %s: %s\n", cmd, path,
+		        strerror(errno));
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "jitgate %s: cannot open the store %s: %s\n", cmd, path,
+		        db ? sqlite3_errmsg(db) : "out of memory");
+		goto fail;
+	}
+	/* A gateway may be committing: wait for its write lock rather than fail. */
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+	                       "name = 'audit'", -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "jitgate %s: cannot read the store %s: %s\n", cmd, path,
+		        sqlite3_errmsg(db));
+		goto fail;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		fprintf(stderr, "jitgate %s: the store %s has no audit table (no gateway has recorded "
+		        "there: docs/audit.md)\n", cmd, path);
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		fprintf(stderr, "jitgate %s: cannot read the store %s: %s\n", cmd, path,
+		        sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return db;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return NULL;
+}
+
+json_t *jg_auditcli_body(sqlite3_stmt *st, int col)
+{
+	const char *text = (const char *)sqlite3_column_text(st, col);
+	json_error_t e;
+	json_t *j;
+
+	if (!text)
+		return NULL;
+	/* The recorder escapes a NUL in a value as \u0000, which jansson refuses without the flag. */
+	j = json_loadb(text, (size_t)sqlite3_column_bytes(st, col), JSON_ALLOW_NUL, &e);
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+const char *jg_auditcli_str(const json_t *body, const char *key)
+{
+	const json_t *v = body ? json_object_get(body, key) : NULL;
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+int64_t jg_auditcli_int(const json_t *body, const char *key, int64_t dflt)
+{
+	const json_t *v = body ? json_object_get(body, key) : NULL;
+
+	return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
