@@ -147,7 +147,7 @@ static void show_command(struct replay *r, const json_t *b, int64_t t)
 	}
 	fputs("decision: ", stdout);
 	jg_auditcli_put(stdout, json_object_get(b, "decision"), JG_AUDITCLI_CELL);
-	if ((v = json_object_get(b, "rule"))) {
+	if ((v = json_object_get(b, "rule")) && !(json_is_string(v) && !*json_string_value(v))) {
 		fputs(" by rule ", stdout);
 		jg_auditcli_put(stdout, v, JG_AUDITCLI_CELL);
 	}

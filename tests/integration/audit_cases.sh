@@ -5,37 +5,37 @@
 # e-mails masked) and records in strict mode into its own store; real clients drive sessions,
 # and `jitgate replay`, `sessions`, `audit export` and `audit verify` must tell what happened.
 
-AUDIT_CASES=(
-	audit-replay-pymysql-session:case_audit_replay
-	audit-binary-parameters-mysql2:case_audit_mysql2_params
-	audit-verify-names-tampered-records:case_audit_tamper
+REC_CASES=(
+	audit-replay-pymysql-session:case_rec_replay_pymysql
+	audit-binary-parameters-mysql2:case_rec_mysql2_params
+	audit-verify-names-tampered-records:case_rec_tamper
 )
 
-# start_audit_gw: sets AUDIT_PORT, AUDIT_INI, AUDIT_STORE and AUDIT_TOKEN (once).
-start_audit_gw() {
-	[[ -n "${AUDIT_PORT:-}" ]] && return 0
+# start_rec_gw: sets REC_PORT, REC_INI, REC_STORE and REC_TOKEN (once).
+start_rec_gw() {
+	[[ -n "${REC_PORT:-}" ]] && return 0
 	GW2_PORT=$(jg_free_port)
-	AUDIT_INI="$WORK/gw-audit.ini"
-	jit_config "$AUDIT_INI" "$GW2_PORT" itaudit "$IT/policies/audit.policy"
-	AUDIT_STORE="$WORK/store-itaudit/jitgate.db"
-	start_gw audit "$AUDIT_INI" || return 1
-	AUDIT_PORT=$GW2_PORT
-	AUDIT_PID=$GW2_PID
-	AUDIT_TOKEN=$(tokfile audit "$(mint)")
+	REC_INI="$WORK/gw-audit.ini"
+	jit_config "$REC_INI" "$GW2_PORT" itaudit "$IT/policies/audit.policy"
+	REC_STORE="$WORK/store-itaudit/jitgate.db"
+	start_gw audit "$REC_INI" || return 1
+	REC_PORT=$GW2_PORT
+	REC_PID=$GW2_PID
+	REC_TOKEN=$(tokfile audit "$(mint)")
 }
 
-# audit_session_of TEXT: the number of the newest session one of whose commands' text holds TEXT.
-audit_session_of() {
-	sqlite3 "file:$AUDIT_STORE?mode=ro" "SELECT session FROM audit WHERE kind = 'command' AND
+# rec_session_of TEXT: the number of the newest session one of whose commands' text holds TEXT.
+rec_session_of() {
+	sqlite3 "file:$REC_STORE?mode=ro" "SELECT session FROM audit WHERE kind = 'command' AND
 		instr(body, '$1') > 0 ORDER BY seq DESC LIMIT 1"
 }
 
-# audit_settle: waits until a session's end record is in the store (sessions end on the
+# rec_settle: waits until a session's end record is in the store (sessions end on the
 # gateway's side just after the client goes).
-audit_settle() {
+rec_settle() {
 	local n
 	for ((n = 0; n < 50; n++)); do
-		[[ $(sqlite3 "file:$AUDIT_STORE?mode=ro" "SELECT count(*) FROM audit WHERE kind = 'end'
+		[[ $(sqlite3 "file:$REC_STORE?mode=ro" "SELECT count(*) FROM audit WHERE kind = 'end'
 			AND session = $1") == 1 ]] && return 0
 		sleep 0.1
 	done
@@ -43,40 +43,42 @@ audit_settle() {
 	return 1
 }
 
-case_audit_replay() {
+case_rec_replay_pymysql() {
 	local out sess replay export
-	start_audit_gw || return 1
-	out=$(timeout "$T" "$PY" "$IT/clients/audit_session.py" --port "$AUDIT_PORT" --user agent \
-		--password-file "$AUDIT_TOKEN" --ssl-ca "$KEYS/ca.pem" 2>&1) || { echo "client: $out"; return 1; }
+	start_rec_gw || return 1
+	out=$(timeout "$T" "$PY" "$IT/clients/audit_session.py" --port "$REC_PORT" --user agent \
+		--password-file "$REC_TOKEN" --ssl-ca "$KEYS/ca.pem" 2>&1) || { echo "client: $out"; return 1; }
 	echo "$out"
 	# The client saw the masks and the denial.
 	grep -q '"\*\*\*\*1111"' <<<"$out" || { echo "the client did not get the masked card"; return 1; }
+	# EXECUTE of a name: masking does not know its columns and masks them all (fail closed)
+	grep -qF '["0", "****.net"]' <<<"$out" || { echo "EXECUTE's row: not as expected"; return 1; }
 	grep -q '^ERROR 1142: DROP and TRUNCATE are not allowed here' <<<"$out" ||
 		{ echo "DROP was not denied"; return 1; }
-	sess=$(audit_session_of 'DROP TABLE shop.orders')
+	sess=$(rec_session_of 'DROP TABLE shop.orders')
 	[[ -n "$sess" ]] || { echo "no session recorded the DROP"; return 1; }
-	audit_settle "$sess" || return 1
+	rec_settle "$sess" || return 1
 
-	replay=$("$JITGATE" replay -c "$AUDIT_INI" "$sess" 2>&1) || { echo "replay: $replay"; return 1; }
+	replay=$("$JITGATE" replay -c "$REC_INI" "$sess" 2>&1) || { echo "replay: $replay"; return 1; }
 	echo "$replay"
 	local want
-	for want in 'agent@example.com' \
-		"WHERE id = 1" '\*\*\*\*1111' \
-		"PREPARE q FROM 'SELECT id, email FROM shop.customers WHERE id = ?'" "EXECUTE q USING @id" \
-		'\*\*\*\*@example\.net' \
-		'DROP TABLE shop.orders' 'ERROR 1142 \(42000\)' 'no-drop' \
-		'SELECT COUNT\(\*\) AS customers' '\| customers \|' '\| orders +\|'; do
-		grep -Eq -- "$want" <<<"$replay" || { echo "replay lacks /$want/"; return 1; }
+	for want in 'agent@example.com' 'WHERE id = 1' '| ****1111 ' \
+		"PREPARE q FROM 'SELECT id, email FROM shop.customers WHERE id = ?'" 'EXECUTE q USING @id' \
+		'| ****.net |' 'DROP TABLE shop.orders' 'ERROR 1142 (42000)' 'no-drop' \
+		'SELECT COUNT(*) AS customers' '| customers |' '| orders |'; do
+		grep -qF -- "$want" <<<"$replay" || { echo "replay lacks \"$want\""; return 1; }
 	done
 	# Each statement the client sent is a command record, in order, with its decision.
-	export=$("$JITGATE" audit export -c "$AUDIT_INI" --format jsonl 2>&1) || { echo "export: $export"; return 1; }
-	"$PY" - "$sess" <<<"$export" <<'PY' || return 1
+	export=$("$JITGATE" audit export -c "$REC_INI" --format jsonl 2>&1) || { echo "export: $export"; return 1; }
+	printf '%s\n' "$export" >"$WORK/rec-export.jsonl"
+	"$PY" - "$sess" "$WORK/rec-export.jsonl" <<'PY' || return 1
 import json, sys
 sess = int(sys.argv[1])
-recs = [json.loads(l) for l in sys.stdin if l.strip()]
+recs = [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
 cmds = [r["body"] for r in recs if r["session"] == sess and r["kind"] == "command"]
 sent = [c["sql"] for c in cmds if c["com"] == "COM_QUERY"]
-want = ["SELECT id, name, card_number FROM shop.customers WHERE id = 1",
+want = ["SET AUTOCOMMIT = 0",  # PyMySQL's own, at connect
+        "SELECT id, name, card_number FROM shop.customers WHERE id = 1",
         "PREPARE q FROM 'SELECT id, email FROM shop.customers WHERE id = ?'", "SET @id = 2",
         "EXECUTE q USING @id", "DROP TABLE shop.orders",
         "SELECT COUNT(*) AS customers FROM shop.customers; SELECT COUNT(*) AS orders FROM shop.orders"]
@@ -92,28 +94,29 @@ res = [r["body"] for r in recs if r["session"] == sess and r["kind"] == "result"
 multi = [r for r in res if len(r["sets"]) == 2]
 if not multi or [s["columns"] for s in multi[0]["sets"]] != [["customers"], ["orders"]]:
     sys.exit("the two result sets were not recorded: %r" % res[-1:])
-first = res[0]["sets"][0]["rows"]
+n = next(c["n"] for c in cmds if c.get("sql", "").startswith("SELECT id, name, card_number"))
+first = next(r for r in res if r["n"] == n)["sets"][0]["rows"]
 if first != [["1", "Alice Martin", "****1111"]]:
     sys.exit("the first result as recorded: %r" % first)
 print("export: %d records of session %d, statements and decisions as sent" % (len(cmds) + len(res), sess))
 PY
 	# Never stored: the clear card number, the token.
-	if grep -qa '4111111111111111' "$AUDIT_STORE" "$AUDIT_STORE-wal" 2>/dev/null; then
+	if grep -qa '4111111111111111' "$REC_STORE" "$REC_STORE-wal" 2>/dev/null; then
 		echo "the store holds an unmasked card number"; return 1
 	fi
-	if grep -qaF "$(cut -d. -f3 "$AUDIT_TOKEN")" "$AUDIT_STORE" "$AUDIT_STORE-wal" 2>/dev/null; then
+	if grep -qaF "$(cut -d. -f3 "$REC_TOKEN")" "$REC_STORE" "$REC_STORE-wal" 2>/dev/null; then
 		echo "the store holds the token"; return 1
 	fi
 	# sessions lists it, with its denial
-	out=$("$JITGATE" sessions -c "$AUDIT_INI" --decision deny --json 2>&1)
+	out=$("$JITGATE" sessions -c "$REC_INI" --decision deny --json 2>&1)
 	grep -q "\"session\": *$sess\b" <<<"$out" || { echo "sessions --decision deny lacks $sess: $out"; return 1; }
 }
 
 # mysql2's execute(): COM_STMT_PREPARE + COM_STMT_EXECUTE with bound values (binary protocol).
-case_audit_mysql2_params() {
+case_rec_mysql2_params() {
 	local out sess
-	start_audit_gw || return 1
-	out=$(JG_PORT=$AUDIT_PORT JG_TOKEN_FILE=$AUDIT_TOKEN JG_CA=$KEYS/ca.pem timeout "$T" node -e "
+	start_rec_gw || return 1
+	out=$(JG_PORT=$REC_PORT JG_TOKEN_FILE=$REC_TOKEN JG_CA=$KEYS/ca.pem timeout "$T" node -e "
 const path = require('path'), fs = require('fs');
 const mysql = require(require.resolve('mysql2/promise', { paths: ['$IT'] }));
 (async () => {
@@ -125,30 +128,32 @@ const mysql = require(require.resolve('mysql2/promise', { paths: ['$IT'] }));
   await c.end();
 })().catch(e => { console.log('ERROR ' + e.message); process.exit(1); });" 2>&1) || { echo "mysql2: $out"; return 1; }
 	echo "$out"
-	sess=$(audit_session_of 'AND name <> ?')
+	sess=$(rec_session_of 'AND name <> ?')
 	[[ -n "$sess" ]] || { echo "no session recorded the prepared statement"; return 1; }
-	audit_settle "$sess" || return 1
-	out=$(sqlite3 "file:$AUDIT_STORE?mode=ro" "SELECT json_extract(body, '\$.params') FROM audit
+	rec_settle "$sess" || return 1
+	out=$(sqlite3 "file:$REC_STORE?mode=ro" "SELECT json_extract(body, '\$.params') FROM audit
 		WHERE session = $sess AND json_extract(body, '\$.com') = 'COM_STMT_EXECUTE'")
 	[[ "$out" == '["3","x'"'"'y"]' ]] || { echo "recorded parameters: $out"; return 1; }
-	out=$(sqlite3 "file:$AUDIT_STORE?mode=ro" "SELECT json_extract(body, '\$.sets[0].rows') FROM audit
+	out=$(sqlite3 "file:$REC_STORE?mode=ro" "SELECT json_extract(body, '\$.sets[0].rows') FROM audit
 		WHERE session = $sess AND kind = 'result' AND json_extract(body, '\$.sets[0].rows') IS NOT NULL")
 	grep -q '\*\*\*\*' <<<"$out" || { echo "recorded rows: $out"; return 1; }
-	"$JITGATE" replay -c "$AUDIT_INI" "$sess" | grep -q "x'y" || { echo "replay lacks the parameter"; return 1; }
+	# replay quotes values as SQL does
+	"$JITGATE" replay -c "$REC_INI" "$sess" | grep -qF "params: '3', 'x''y'" ||
+		{ echo "replay lacks the parameters"; return 1; }
 }
 
 # Every way of changing the trail with the sqlite3 CLI is named by audit verify.
-case_audit_tamper() {
+case_rec_tamper() {
 	local out copy n
-	start_audit_gw || return 1
-	out=$("$JITGATE" audit verify --store "$AUDIT_STORE" 2>&1) || { echo "verify of the live store: $out"; return 1; }
+	start_rec_gw || return 1
+	out=$("$JITGATE" audit verify --store "$REC_STORE" 2>&1) || { echo "verify of the live store: $out"; return 1; }
 	echo "$out"
-	n=$(sqlite3 "file:$AUDIT_STORE?mode=ro" "SELECT max(seq) FROM audit")
+	n=$(sqlite3 "file:$REC_STORE?mode=ro" "SELECT max(seq) FROM audit")
 	(( n > 8 )) || { echo "too few records to tamper with ($n)"; return 1; }
 	copy="$WORK/audit-tampered.db"
 	for what in edit delete reorder; do
 		rm -f "$copy"
-		sqlite3 "file:$AUDIT_STORE?mode=ro" "VACUUM INTO '$copy'"
+		sqlite3 "file:$REC_STORE?mode=ro" "VACUUM INTO '$copy'"
 		case $what in
 		edit) sqlite3 "$copy" "UPDATE audit SET body = body || ' ' WHERE seq = 3" ;;
 		delete) sqlite3 "$copy" "DELETE FROM audit WHERE seq = 5" ;;

@@ -1378,7 +1378,7 @@ cases=(
 	multi-statements-on-for-other-roles:case_single_other_role_multi
 	multi-statements-off-backend-leg:case_single_backend_leg
 	"${AUDIT_CLI_CASES[@]}"
-	"${AUDIT_CASES[@]}"
+	"${REC_CASES[@]}"
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
