@@ -30,7 +30,9 @@ struct rec {
 struct jg_audit {
 	char path[4096], instance[16], key_path[4096];
 	enum jg_audit_mode mode;
-	unsigned batch_ms, checkpoint_s;
+	unsigned batch_ms, checkpoint_s, retain_days;
+	uint64_t retain_bytes;
+	int64_t next_prune_ms;
 	size_t queue_bytes;
 
 	pthread_t thread;
@@ -319,6 +321,93 @@ static int commit(struct jg_audit *a, struct rec *list, uint64_t lost, int64_t l
 	return JG_ERR_IO;
 }
 
+/* prune_to: the last seq retention removes (0: none): older than retain_days, or beyond
+ * retain_bytes of bodies counted from the newest. */
+static int64_t prune_to(struct jg_audit *a)
+{
+	sqlite3_stmt *st;
+	int64_t cut = 0, c;
+
+	if (a->retain_days &&
+	    sqlite3_prepare_v2(a->db, "SELECT max(seq) FROM audit WHERE instance = ? AND time < ?",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, jg_audit_now_us() - (int64_t)a->retain_days * 86400000000);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cut = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (a->retain_bytes &&
+	    sqlite3_prepare_v2(a->db, "SELECT max(seq) FROM (SELECT seq, sum(length(body)) OVER "
+	                       "(ORDER BY seq DESC) AS total FROM audit WHERE instance = ?) "
+	                       "WHERE total > ?", -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)a->retain_bytes);
+		if (sqlite3_step(st) == SQLITE_ROW && (c = sqlite3_column_int64(st, 0)) > cut)
+			cut = c;
+		sqlite3_finalize(st);
+	}
+	return JG_MIN(cut, a->seq - 1);
+}
+
+/*
+ * prune: retention, in one transaction: the prune record at the head (what goes, and the hash
+ * of the last record that goes), then the records themselves. On failure nothing changed.
+ */
+static void prune(struct jg_audit *a)
+{
+	int64_t cut = prune_to(a), first = 0, seq0 = a->seq;
+	uint8_t hash0[JG_AUDIT_HASH];
+	char hash_hex[2 * JG_AUDIT_HASH + 1] = "";
+	sqlite3_stmt *st;
+	struct jg_jw w;
+	const char *body;
+	size_t len;
+	int ok = 0;
+
+	if (cut <= 0 || sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return;
+	memcpy(hash0, a->hash, JG_AUDIT_HASH);
+	if (sqlite3_prepare_v2(a->db, "SELECT min(seq), (SELECT hash FROM audit WHERE instance = ?1 "
+	                       "AND seq = ?2) FROM audit WHERE instance = ?1 AND seq <= ?2", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, cut);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 1) == JG_AUDIT_HASH) {
+			first = sqlite3_column_int64(st, 0);
+			hex(sqlite3_column_blob(st, 1), JG_AUDIT_HASH, hash_hex);
+		}
+		sqlite3_finalize(st);
+	}
+	jg_jw_init(&w);
+	jg_jw_obj(&w, NULL);
+	jg_jw_int(&w, "from", first);
+	jg_jw_int(&w, "through", cut);
+	jg_jw_str(&w, "hash", hash_hex);
+	jg_jw_int(&w, "days", a->retain_days);
+	jg_jw_uint(&w, "max_bytes", a->retain_bytes);
+	jg_jw_end(&w, '}');
+	if (first > 0 && (body = jg_jw_done(&w, &len)) &&
+	    insert(a, JG_AUDIT_K_PRUNE, 0, jg_audit_now_us(), body, len) == JG_OK &&
+	    sqlite3_prepare_v2(a->db, "DELETE FROM audit WHERE instance = ? AND seq <= ?", -1, &st,
+	                       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, cut);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_finalize(st);
+	}
+	jg_jw_free(&w);
+	if (ok && sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+		jg_log(JG_LOG_INFO, "audit: retention removed records %lld to %lld of instance %s",
+		       (long long)first, (long long)cut, a->instance);
+		return;
+	}
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	a->seq = seq0;
+	memcpy(a->hash, hash0, JG_AUDIT_HASH);
+	jg_log(JG_LOG_ERR, "audit: retention could not prune the store: %s", sqlite3_errmsg(a->db));
+}
+
 /* wait_ms: the writer sleeps on `work` for at most ms (a->mu held). */
 static void wait_ms(struct jg_audit *a, int64_t ms)
 {
@@ -429,6 +518,10 @@ static void *writer(void *arg)
 		pthread_mutex_unlock(&a->mu);
 		if (stopping)
 			break;
+		if ((a->retain_days || a->retain_bytes) && mono_ms() >= a->next_prune_ms) {
+			a->next_prune_ms = mono_ms() + 3600 * 1000;
+			prune(a);
+		}
 	}
 	return NULL;
 }
@@ -620,6 +713,8 @@ int jg_audit_open(const struct jg_audit_conf *c, const char *start_body, struct 
 	a->batch_ms = c->batch_ms ? c->batch_ms : 200;
 	a->queue_bytes = c->queue_bytes ? c->queue_bytes : 64u << 20;
 	a->checkpoint_s = c->checkpoint_s ? c->checkpoint_s : 60;
+	a->retain_days = c->retain_days;
+	a->retain_bytes = c->retain_bytes;
 	a->tail = &a->head;
 	a->last_ok = 1;
 	a->lock_fd = -1;

@@ -26,6 +26,11 @@
  * gateway's key (ECDSA P-256) and the same line goes to the log, so that a copy kept outside the
  * store also proves records at the end were not removed.
  *
+ * Retention ([store] audit_days, audit_max_mb) removes the oldest records of the instance at
+ * start and then hourly, in one transaction with a "prune" record at the head that says which
+ * seqs went and the hash of the last one: verify starts the chain from that hash. The newest
+ * record is never removed.
+ *
  * ---- Durability ---------------------------------------------------------------------------------
  *   strict   a command's record is committed before the command is forwarded: jg_audit_put
  *            with a waiter; the waiter hears, on the session's worker, whether it committed.
@@ -70,7 +75,10 @@ struct jg_audit_conf {
 	unsigned batch_ms;          /* batched: the longest a record waits for its commit */
 	size_t queue_bytes;         /* records waiting, at most (batched drops beyond it) */
 	unsigned checkpoint_s;      /* seconds between checkpoints (when the head moved) */
-	const char *key_path;       /* the checkpoint key (PEM, EC P-256); made 0600 if missing */
+	const char *key_path;       /* the checkpoint key (P-256, hex); made 0600 if missing */
+	unsigned retain_days;       /* records older than this many days are pruned (0: kept) */
+	uint64_t retain_bytes;      /* bodies beyond this many bytes, oldest first, are pruned
+	                             * (0: no limit) */
 };
 
 struct jg_audit;

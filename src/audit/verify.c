@@ -12,7 +12,9 @@ struct walk {
 	const char *instance;
 	int64_t expect;                   /* the seq the next record must have */
 	uint8_t prev[JG_AUDIT_HASH];      /* the hash the next record must name */
-	char key[131];                    /* the checkpoint key the last start record announced */
+	char key[131];                    /* the checkpoint key the last start record announced
+	                                   * ("" before the first: retention may have removed it,
+	                                   * and a checkpoint is then checked with its own key) */
 	struct jg_audit_report *r;
 };
 
@@ -94,10 +96,10 @@ static int special(struct walk *w, int64_t seq, int64_t id, const char *kind, co
 		    strcmp(field(o, "hash"), prev_hex))
 			bad = broken(w, seq, id, "this checkpoint does not sign the record before it%s",
 			             "");
-		else if (strcmp(field(o, "key"), w->key))
+		else if (w->key[0] && strcmp(field(o, "key"), w->key))
 			bad = broken(w, seq, id, "this checkpoint is signed by a key (%.16s...) that the "
 			             "gateway's last start record did not announce", field(o, "key"));
-		else if (!signed_ok(w->instance, seq - 1, prev_hex, field(o, "sig"), w->key))
+		else if (!signed_ok(w->instance, seq - 1, prev_hex, field(o, "sig"), field(o, "key")))
 			bad = broken(w, seq, id, "this checkpoint's signature does not verify%s", "");
 		else
 			w->r->checkpoints++;

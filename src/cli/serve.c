@@ -230,6 +230,8 @@ static int open_audit(struct jg_gateway *gw, char *err, size_t errlen)
 		.sync_full = c->store_sync_full, .batch_ms = (unsigned)c->store_audit_batch_ms,
 		.queue_bytes = (size_t)c->store_audit_queue << 20,
 		.checkpoint_s = (unsigned)c->store_audit_checkpoint, .key_path = c->store_audit_key,
+		.retain_days = (unsigned)c->store_audit_days,
+		.retain_bytes = (uint64_t)c->store_audit_max_mb << 20,
 	};
 
 	if (c->store_audit == JG_AUDIT_OFF) {

@@ -266,6 +266,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		return set_int(ps, &c->store_audit_queue, name, v, 1, 4096);
 	if (IS("store", "audit_checkpoint"))
 		return set_int(ps, &c->store_audit_checkpoint, name, v, 1, 86400);
+	if (IS("store", "audit_days"))
+		return set_int(ps, &c->store_audit_days, name, v, 0, 36500);
+	if (IS("store", "audit_max_mb"))
+		return set_int(ps, &c->store_audit_max_mb, name, v, 0, 1 << 24);
 	if (IS("store", "audit_key"))
 		return set_str(ps, c->store_audit_key, sizeof(c->store_audit_key), name, v);
 	if (IS("limits", "statement"))

@@ -229,6 +229,39 @@ JG_TEST(audit_anchor_catches_a_cut_tail)
 	jg_log_level = level;
 }
 
+/* Retention: the oldest records go, a prune record says which and where the chain resumes. */
+JG_TEST(audit_retention_keeps_the_chain_verifiable)
+{
+	struct store st, t;
+	struct jg_audit_report r;
+	struct jg_audit_conf c = { .instance = "ut", .mode = JG_AUDIT_BATCHED, .retain_bytes = 600 };
+	char err[512];
+	int level = jg_log_level;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_BATCHED) != 0) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 1; i <= 40; i++)
+		put(&st, i);
+	jg_audit_close(st.a);
+	c.path = st.path;
+	c.key_path = st.key;
+	CHECK_EQ_INT(jg_audit_open(&c, NULL, &st.a, err, sizeof(err)), JG_OK);   /* prunes */
+	CHECK_EQ_INT(jg_audit_flush(st.a), JG_OK);
+	jg_audit_close(st.a);
+	verify(&st, NULL, &r);
+	CHECK_EQ_INT(r.broken, 0);
+	CHECK(r.records > 3 && r.records < 30);
+	copy(&st, "noprune", &t);               /* the prune record removed: the start is missing */
+	sql(&t, "DELETE FROM audit WHERE kind = 'prune'");
+	verify(&t, NULL, &r);
+	CHECK(r.broken && strstr(r.why, "missing"));
+	store_rm(&st);
+	jg_log_level = level;
+}
+
 /* A waiter is told once, on the writer thread, after its record committed. */
 struct told {
 	struct jg_audit_waiter w;
