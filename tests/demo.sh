@@ -171,7 +171,11 @@ Try:
 A statement far larger than the gateway's 17 KiB buffers is still judged whole (here a 200 KB
 DROP hidden behind a comment; up to the database's max_allowed_packet, [limits] statement):
   /usr/bin/python3 -c "print('DROP TABLE orders /* ' + 'x' * 200000 + ' */;')" | mariadb -h127.0.0.1 -P$GW_PORT -u analyst --comments --ssl --ssl-ca=$DEMO/keys/ca.pem -p'$TOKEN' shop 2>&1 | tail -n 1
-When you quit, the log says what your session did (commands, refusals, rows, errors).
+When you quit, the log says what your session did (commands, refusals, rows, errors), and the
+audit trail has recorded all of it (strict mode: nothing ran unrecorded; docs/audit.md):
+  $JITGATE sessions --store $DEMO/store/jitgate.db
+  $JITGATE replay --store $DEMO/store/jitgate.db 1          -- your first session, as it happened
+  $JITGATE audit verify --store $DEMO/store/jitgate.db       -- the hash chain and its signatures
 Every user jitgate made, for whom, and when and why it was dropped (the ledger):
   sqlite3 $DEMO/store/jitgate.db "SELECT name, state, sub, reason FROM jit_users"
 A new token (with --ttl 20 the session ends by itself when it expires; with --ttl -60 the login
