@@ -174,7 +174,7 @@ DROP hidden behind a comment; up to the database's max_allowed_packet, [limits] 
 When you quit, the log says what your session did (commands, refusals, rows, errors), and the
 audit trail has recorded all of it (strict mode: nothing ran unrecorded; docs/audit.md):
   $JITGATE sessions --store $DEMO/store/jitgate.db
-  $JITGATE replay --store $DEMO/store/jitgate.db 1          -- your first session, as it happened
+  $JITGATE replay --store $DEMO/store/jitgate.db N          -- session N of that list, as it happened
   $JITGATE audit verify --store $DEMO/store/jitgate.db       -- the hash chain and its signatures
 Every user jitgate made, for whom, and when and why it was dropped (the ledger):
   sqlite3 $DEMO/store/jitgate.db "SELECT name, state, sub, reason FROM jit_users"
