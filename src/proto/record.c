@@ -213,7 +213,14 @@ static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
 	jg_jw_reset(w);
 	jg_jw_obj(w, NULL);
 	jg_jw_uint(w, "n", n);
-	jg_jw_str(w, "com", jg_com_name(cmd->com));
+	if (jg_com_name(cmd->com)) {
+		jg_jw_str(w, "com", jg_com_name(cmd->com));
+	} else {                            /* a byte that is no command (refused) */
+		char name[16];
+
+		snprintf(name, sizeof(name), "0x%02x", cmd->com);
+		jg_jw_str(w, "com", name);
+	}
 	if (cmd->sql) {
 		jg_jw_strn(w, "sql", cmd->sql, cmd->sql_len);
 		jg_jw_str(w, "database", cmd->state ? cmd->state->db : s->sql.db);
@@ -519,7 +526,7 @@ static int rec_row(struct jg_session *s, int binary, const uint8_t *p, size_t le
 	int rc = JG_OK;
 
 	r->set_rows++;
-	if (!r->rows_on || !caps_left(s) ||
+	if (!p || !r->rows_on || !caps_left(s) ||
 	    r->bytes + len > (size_t)s->gw->cfg->store_audit_result_bytes) {
 		r->truncated = 1;
 		return JG_OK;
@@ -545,6 +552,20 @@ static int rec_row(struct jg_session *s, int binary, const uint8_t *p, size_t le
 	}
 	jg_jw_end(&r->res, ']');
 	return JG_OK;
+}
+
+/* rec_row_max: a row is recorded only while it fits what is left of the caps; larger ones
+ * stream past (counted), so recording never holds a row beyond them. */
+static size_t rec_row_max(struct jg_session *s)
+{
+	const struct jg_config *c = s->gw->cfg;
+	const struct jg_rec_sess *r = s->rec;
+	size_t left = (size_t)c->store_audit_result_bytes - JG_MIN(r->bytes,
+	              (size_t)c->store_audit_result_bytes);
+
+	if (!caps_left(s))
+		return 0;
+	return JG_MIN(left, (size_t)c->store_audit_session_bytes - r->session_bytes);
 }
 
 /* keep_columns: an executed statement's columns, for the rows a cursor fetches later. */
@@ -605,6 +626,7 @@ const struct jg_result_stage jg_record_stage = {
 	.defs_done = rec_defs_done,
 	.row = rec_row,
 	.end = rec_end,
+	.row_max = rec_row_max,
 };
 
 /* ---- session events ---- */

@@ -304,6 +304,32 @@ static int end_in_place(struct jg_session *s, struct jg_dir *d, struct jg_frame 
 }
 
 /*
+ * row_copied: whether the row the machine just read (total bytes, or a packet that spans
+ * several) takes the copy path: some stage needs it whole. The stages that would take it only
+ * up to their row_max, and it is larger, are told its size instead (p NULL).
+ */
+static int row_copied(struct jg_session *s, uint32_t total)
+{
+	int binary = s->resp.command == JG_COM_STMT_EXECUTE || s->resp.command == JG_COM_STMT_FETCH;
+	size_t len = total, outlen = 0;
+	unsigned skip = 0;
+
+	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++) {
+		const struct jg_result_stage *st = s->rstage[i];
+
+		if (!(s->res.rows & (1u << i)))
+			continue;
+		if (!st->row_max || (total < JG_FRAME_MAX && len <= st->row_max(s)))
+			return 1;
+		skip |= 1u << i;
+	}
+	for (unsigned i = 0; i < JG_RESULT_SLOTS; i++)
+		if (skip & (1u << i))
+			s->rstage[i]->row(s, binary, NULL, len, NULL, 0, &outlen);
+	return 0;
+}
+
+/*
  * mode: the path of the packet the machine just read. Definitions take the copy path when a
  * stage wants them, rows when a stage wants this result set's rows (defs_done), an ERR when a
  * stage wants errors; other packets follow the path of the packet before. Bytes forwarded in
@@ -327,7 +353,7 @@ static int mode(struct jg_session *s, struct jg_dir *d)
 		copy = copy || (s->res.want & JG_RS_DEFS);
 		break;
 	case JG_RK_ROW:
-		copy = s->res.rows != 0;
+		copy = s->res.rows != 0 && row_copied(s, s->resp.pkt_total);
 		break;
 	case JG_RK_ERR:
 		copy = copy || (s->res.want & JG_RS_ERRS);

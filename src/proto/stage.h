@@ -44,7 +44,10 @@
  * writing the new payload into `out` (caller-owned, cap bytes) and setting *outlen (0: kept as
  * it is); the next stage sees the rewritten bytes. A row is held whole however large, up to
  * [limits] row bytes: a larger one ends the result with ERR 1153 (an ERR legally ends a result
- * set), and the rest of that response is read from the database and dropped.
+ * set), and the rest of that response is read from the database and dropped. A stage that can
+ * do without a row (recording: it keeps only so many bytes) says how large a row it wants with
+ * `row_max`: a larger row that no other stage needs whole streams in place, and its `row` is
+ * called with p NULL and len the row's size (at least JG_FRAME_MAX when it spans packets).
  * Ownership: packet bytes are borrowed for the call; `out` belongs to the caller.
  */
 #ifndef JG_PROTO_STAGE_H
@@ -145,6 +148,8 @@ struct jg_result_stage {
 	int (*error)(struct jg_session *s, const uint8_t *p, size_t len,
 	             uint8_t *out, size_t cap, size_t *outlen);
 	void (*end)(struct jg_session *s, const struct jg_result_summary *sum);
+	/* row_max: the largest row this stage wants whole now (NULL: every row, whatever size) */
+	size_t (*row_max)(struct jg_session *s);
 };
 
 /* The result order: masking first (what the later stages see is what the client sees). */
