@@ -8,7 +8,8 @@
  *           column of every set goes through masking), bit 2 the rewriting test stage in
  *           masking's slot,
  *           bit 3 the reading test stage, bit 4 the waiting test stage, bit 5 small limits
- *           ([limits] statement = 40000, row = 2048)
+ *           ([limits] statement = 40000, row = 2048), bit 6 recording (batched, into a store
+ *           of the process's; the reading test stage, when also chosen, takes its result slot)
  *   RECORD  OP LEN16 BYTES
  *           OP % 6: 0 client bytes as they are, 1 database bytes as they are, 2 a client
  *           packet (BYTES framed, sequence id 0), 3 a database packet (framed, the sequence ids
@@ -100,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dpf |= (flags & 4) ? DP_REWRITE : 0;
 	dpf |= (flags & 8) ? DP_OBSERVE : 0;
 	dpf |= (flags & 16) ? DP_WAIT : 0;
+	dpf |= (flags & 64) ? DP_RECORD : 0;
 	if (dp_init(&dp, (flags & 2) ? policy : NULL, dpf) != JG_OK)
 		abort();
 	if (flags & 32) {

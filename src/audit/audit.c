@@ -30,7 +30,7 @@ struct rec {
 struct jg_audit {
 	char path[4096], instance[16], key_path[4096];
 	enum jg_audit_mode mode;
-	unsigned batch_ms, checkpoint_s, retain_days;
+	unsigned batch_ms, checkpoint_s, retain_days, prune_s;
 	uint64_t retain_bytes;
 	int64_t next_prune_ms;
 	size_t queue_bytes;
@@ -519,7 +519,7 @@ static void *writer(void *arg)
 		if (stopping)
 			break;
 		if ((a->retain_days || a->retain_bytes) && mono_ms() >= a->next_prune_ms) {
-			a->next_prune_ms = mono_ms() + 3600 * 1000;
+			a->next_prune_ms = mono_ms() + (int64_t)a->prune_s * 1000;
 			prune(a);
 		}
 	}
@@ -715,6 +715,7 @@ int jg_audit_open(const struct jg_audit_conf *c, const char *start_body, struct 
 	a->checkpoint_s = c->checkpoint_s ? c->checkpoint_s : 60;
 	a->retain_days = c->retain_days;
 	a->retain_bytes = c->retain_bytes;
+	a->prune_s = c->prune_s ? c->prune_s : 3600;
 	a->tail = &a->head;
 	a->last_ok = 1;
 	a->lock_fd = -1;

@@ -79,6 +79,7 @@ struct jg_audit_conf {
 	unsigned retain_days;       /* records older than this many days are pruned (0: kept) */
 	uint64_t retain_bytes;      /* bodies beyond this many bytes, oldest first, are pruned
 	                             * (0: no limit) */
+	unsigned prune_s;           /* seconds between retention runs (0: 3600; tests and fuzzing) */
 };
 
 struct jg_audit;

@@ -1,8 +1,12 @@
 /* dp.c: the socketless data path driver; see dp.h. */
 #include "dp.h"
 
+#include "audit/audit.h"
 #include "proto/command.h"
+#include "proto/record.h"
 #include "proto/result.h"
+
+#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -187,6 +191,69 @@ static int wait_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_
 
 static const struct jg_admit_stage wait_stage = { .name = "test-wait", .admit = wait_admit };
 
+/* ---- recording: one store for the process, removed at exit ---- */
+
+static struct jg_audit *audit;
+static char audit_dir[64];
+
+static void audit_gone(void)
+{
+	char cmd[128];
+
+	jg_audit_close(audit);
+	audit = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", audit_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "dp: could not remove %s\n", audit_dir);
+}
+
+static struct jg_audit *shared_audit(void)
+{
+	char path[96], key[96], err[512];
+	struct jg_audit_conf c = { .instance = "dp", .mode = JG_AUDIT_BATCHED, .batch_ms = 50,
+	                           .retain_bytes = 1u << 20, .prune_s = 1 };
+
+	if (audit)
+		return audit;
+	strcpy(audit_dir, "/tmp/jg-dp-audit.XXXXXX");
+	if (!mkdtemp(audit_dir))
+		return NULL;
+	snprintf(path, sizeof(path), "%s/s.db", audit_dir);
+	snprintf(key, sizeof(key), "%s/audit.key", audit_dir);
+	c.path = path;
+	c.key_path = key;
+	if (jg_audit_open(&c, NULL, &audit, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "dp: audit: %s\n", err);
+		return NULL;
+	}
+	atexit(audit_gone);
+	return audit;
+}
+
+int dp_recorded(const char *kind, char *out, size_t cap)
+{
+	char path[96];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (!audit || jg_audit_flush(audit) != JG_OK)
+		return -1;
+	snprintf(path, sizeof(path), "%s/s.db", audit_dir);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT body FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+			rc = 0;
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
 /* ---- the session ---- */
 
 int dp_init(struct dp *dp, const char *policy_text, unsigned flags)
@@ -233,6 +300,14 @@ int dp_init(struct dp *dp, const char *policy_text, unsigned flags)
 	s->resp.deprecate_eof = !!(flags & DP_DEPRECATE_EOF);
 	s->resp.cs = jg_resp_entry(JG_RESP_IDLE);
 	s->phase = JG_PH_COMMAND;
+	if (flags & DP_RECORD) {
+		dp->cfg.store_audit_rows = 100;
+		dp->cfg.store_audit_result_bytes = 4096;
+		dp->cfg.store_audit_session_bytes = 1 << 20;
+		if (!(dp->gw.audit = shared_audit()))
+			return JG_ERR_IO;
+		jg_record_login(s);
+	}
 	/* A leg to nowhere: a refusal then queues its ERR for the client instead of ending at once. */
 	s->cl.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (s->cl.fd < 0 || jg_dir_hold(NULL, &s->c2b) != JG_OK ||

@@ -38,6 +38,8 @@ enum {
 	                                 * dp_resume (slot JG_ADMIT_REVIEW) */
 	DP_OBSERVE = 1u << 3,           /* a test result stage that reads every row, rewriting none */
 	DP_TRACK = 1u << 4,             /* the backend leg negotiated CLIENT_SESSION_TRACK (state.h) */
+	DP_RECORD = 1u << 5,            /* the session is recorded (batched) into a store of the
+	                                 * process's, shared by every dp session (dp_recorded) */
 };
 
 /* dp_init: a session in phase COMMAND; policy_text (NULL: none) compiled and put in force.
@@ -56,6 +58,10 @@ void dp_server_packet(struct dp *dp, uint8_t seq, const uint8_t *payload, size_t
 /* dp_run: moves bytes until nothing moves. JG_OK, or the error a stage ended with (the session
  * then stops: dp_dead). */
 int dp_run(struct dp *dp);
+
+/* dp_recorded: the body of the newest record of kind (audit.h's JG_AUDIT_K_*) in the shared
+ * store, once everything handed over is committed, into out; 0, or -1 when there is none. */
+int dp_recorded(const char *kind, char *out, size_t cap);
 
 /* dp_resume: the waiting test stage lets the held command go (then runs). */
 void dp_resume(struct dp *dp);

@@ -4,7 +4,7 @@
  * A file holds cases; each starts with a "## title" line; directives, one a line ('#' starts a
  * comment outside quotes):
  *
- *   datapath [deprecate_eof] [rewrite] [observe] [wait] [track] [policy=FILE] [statement=N]
+ *   datapath [deprecate_eof] [rewrite] [observe] [wait] [track] [record] [policy=FILE] [statement=N]
  *            [row=N]           (track: the backend leg tracks session state, state.h)
  *                                 start the session (first directive of a case); FILE is next
  *                                 to the case file; N are the [limits] in bytes
@@ -23,6 +23,8 @@
  *   resume                        the waiting test stage lets the held command go
  *   expect rows=N waits=N seen=N dead=0|1   counters: machine rows, test-stage waits, rows the
  *                                 test stages saw; whether the session ended
+ *   recorded KIND TEXT            with `record` (datapath option): the newest audit record of
+ *                                 KIND (command, result, ...) holds TEXT, as JSON writes it
  * Every client or server directive runs the data path until nothing moves.
  */
 #include "unit.h"
@@ -78,6 +80,8 @@ static void start(struct dcase *c, char *rest)
 			flags |= DP_WAIT;
 		else if (strcmp(tok, "track") == 0)
 			flags |= DP_TRACK;
+		else if (strcmp(tok, "record") == 0)
+			flags |= DP_RECORD;
 		else if (strncmp(tok, "policy=", 7) == 0) {
 			snprintf(path, sizeof(path), "%s/%s", c->cases.dir, tok + 7);
 			if (!(policy = slurp(path)))
@@ -243,6 +247,21 @@ static void expect(struct dcase *c, char *rest)
 	}
 }
 
+/* recorded KIND TEXT: the newest record of KIND holds TEXT (the rest of the line, as is). */
+static void recorded(struct dcase *c, char *rest)
+{
+	static char body[65536];
+	char *text = strchr(rest, ' ');
+
+	if (!text)
+		return bad(c, "%s", "recorded KIND TEXT");
+	*text++ = '\0';
+	if (dp_recorded(rest, body, sizeof(body)) != 0)
+		return bad(c, "no %s record", rest);
+	if (!strstr(body, text))
+		bad(c, "the record is %s", body);
+}
+
 static void directive(struct dcase *c, char *kw, char *rest)
 {
 	if (strcmp(kw, "datapath") == 0)
@@ -257,6 +276,8 @@ static void directive(struct dcase *c, char *kw, char *rest)
 		dp_resume(&c->dp);
 	else if (strcmp(kw, "expect") == 0)
 		expect(c, rest);
+	else if (strcmp(kw, "recorded") == 0)
+		recorded(c, rest);
 	else
 		bad(c, "unknown directive %s", kw);
 }
