@@ -116,6 +116,11 @@ uint64_t jg_audit_session(struct jg_audit *a);
 int jg_audit_put(struct jg_audit *a, const char *kind, uint64_t session, int64_t time_us,
                  const char *body, size_t len, struct jg_audit_waiter *w);
 
+/* jg_audit_kick: the records with a waiter handed over since the last kick are committed now.
+ * A worker calls it once after each batch of events (the loop's round), so that the commands of
+ * one batch share a commit; without a kick they wait at most batch_ms. Cheap when nothing waits. */
+void jg_audit_kick(struct jg_audit *a);
+
 /* jg_audit_flush: waits until every record handed over so far was committed or lost (tests,
  * shutdown); JG_OK when all committed. */
 int jg_audit_flush(struct jg_audit *a);

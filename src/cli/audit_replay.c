@@ -308,8 +308,15 @@ static void gaps(sqlite3 *db, const char *instance, int64_t from, int64_t to)
 
 int jg_auditcli_replay(sqlite3 *db, const char *instance, int64_t session, double speed)
 {
+	/* the session's records lie between its login and its end (audit_bounds, audit.c) */
 	static const char q[] = "SELECT seq, time, kind, body FROM audit "
-	                        "WHERE instance = ?1 AND session = ?2 ORDER BY seq";
+	                        "WHERE instance = ?1 AND session = ?2 AND seq BETWEEN "
+	                        "(SELECT min(seq) FROM audit WHERE instance = ?1 AND session = ?2 "
+	                        " AND kind IN ('login', 'login-refused', 'end')) AND "
+	                        "(SELECT CASE WHEN count(*) > 1 THEN max(seq) ELSE "
+	                        " (SELECT max(seq) FROM audit WHERE instance = ?1) END FROM audit "
+	                        " WHERE instance = ?1 AND session = ?2 "
+	                        " AND kind IN ('login', 'login-refused', 'end')) ORDER BY seq";
 	struct replay r = { .speed = speed };
 	sqlite3_stmt *st = NULL;
 	int rc;

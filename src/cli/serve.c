@@ -196,6 +196,8 @@ static void round_hook(void *arg, struct jg_worker *w)
 	struct jg_gateway *gw = arg;
 	int64_t now;
 
+	if (gw->audit)
+		jg_audit_kick(gw->audit);       /* this batch's strict records share a commit */
 	if (jg_worker_index(w) != 0)
 		return;
 	if (gw->reload) {

@@ -134,12 +134,16 @@ static void free_dead(struct jg_worker *w)
 void jg_worker_post(struct jg_worker *w, struct jg_post *p)
 {
 	uint64_t one = 1;
+	int first;
 
 	pthread_mutex_lock(&w->post_mu);
+	first = !w->posts;
 	p->next = w->posts;
 	w->posts = p;
 	pthread_mutex_unlock(&w->post_mu);
-	if (write(w->post_ev.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	/* One wake-up for a list: run_posts reads the eventfd before it takes the list, so a post
+	 * that finds the list not empty is taken with it. */
+	if (first && write(w->post_ev.fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		jg_log(JG_LOG_ERR, "worker %d: cannot wake: %s", w->index, strerror(errno));
 }
 
