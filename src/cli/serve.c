@@ -295,6 +295,7 @@ int jg_cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	gw.cfg = &cfg;
+	signal(SIGXFSZ, SIG_IGN);   /* before the store is written: past a size limit a write fails */
 	pthread_mutex_init(&gw.ver_mu, NULL);
 	/* Until the backend answers, offer a plain MySQL 4.1+ set; sessions learn the rest. */
 	strcpy(gw.backend_version, "5.5.5-unknown");
@@ -348,7 +349,6 @@ int jg_cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);       /* a file size limit fails the write (the store says so) */
 	the_gw = &gw;
 	raise_fd_limit();
 	probe_backend(&gw);
