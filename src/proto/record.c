@@ -213,7 +213,7 @@ static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
 	jg_jw_reset(w);
 	jg_jw_obj(w, NULL);
 	jg_jw_uint(w, "n", n);
-	jg_jw_str(w, "com", jg_com_name(cmd->com));
+	jg_jw_str(w, "com", jg_com_name(cmd->com) ? jg_com_name(cmd->com) : "COM_UNKNOWN");
 	if (cmd->sql) {
 		jg_jw_strn(w, "sql", cmd->sql, cmd->sql_len);
 		jg_jw_str(w, "database", cmd->state ? cmd->state->db : s->sql.db);
