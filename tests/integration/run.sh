@@ -1285,6 +1285,8 @@ source "$IT/multi_cases.sh"
 source "$IT/mask_cases.sh"
 # shellcheck source=tests/integration/mask_agent_cases.sh
 source "$IT/mask_agent_cases.sh"
+# shellcheck source=tests/integration/audit_fail_cases.sh
+source "$IT/audit_fail_cases.sh"
 
 if ! setup >"$WORK/setup.log" 2>&1; then
 	fail setup "$(tail -n 1 "$WORK/setup.log")"
@@ -1373,6 +1375,7 @@ cases=(
 	multi-statements-off-refuses-set-option:case_single_set_option
 	multi-statements-on-for-other-roles:case_single_other_role_multi
 	multi-statements-off-backend-leg:case_single_backend_leg
+	"${AUDIT_FAIL_CASES[@]}"
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
