@@ -299,6 +299,7 @@ int jg_cmd_serve(int argc, char **argv)
 		return 1;
 	}
 	gw.cfg = &cfg;
+	signal(SIGXFSZ, SIG_IGN);   /* before the store is written: past a size limit a write fails */
 	pthread_mutex_init(&gw.ver_mu, NULL);
 	/* Until the backend answers, offer a plain MySQL 4.1+ set; sessions learn the rest. */
 	strcpy(gw.backend_version, "5.5.5-unknown");
@@ -319,12 +320,13 @@ int jg_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "jitgate: %s: %s\n", path, err);
 		goto out;
 	}
-	if (cfg.cred_mode == JG_CRED_JIT &&
-	    jg_cred_start(&gw.cred, &cfg, JG_CRED_SERVE, err, sizeof(err)) != JG_OK) {
+	/* the audit trail first: a new store gets the audit's page size (audit.c) */
+	if (open_audit(&gw, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s: %s\n", path, err);
 		goto out;
 	}
-	if (open_audit(&gw, err, sizeof(err)) != JG_OK) {
+	if (cfg.cred_mode == JG_CRED_JIT &&
+	    jg_cred_start(&gw.cred, &cfg, JG_CRED_SERVE, err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "jitgate: %s: %s\n", path, err);
 		goto out;
 	}
@@ -352,7 +354,6 @@ int jg_cmd_serve(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGXFSZ, SIG_IGN);       /* a file size limit fails the write (the store says so) */
 	the_gw = &gw;
 	raise_fd_limit();
 	probe_backend(&gw);

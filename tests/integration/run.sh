@@ -1289,6 +1289,8 @@ source "$IT/mask_cases.sh"
 source "$IT/mask_agent_cases.sh"
 # shellcheck source=tests/integration/audit_cli_cases.sh
 source "$IT/audit_cli_cases.sh"
+# shellcheck source=tests/integration/audit_fail_cases.sh
+source "$IT/audit_fail_cases.sh"
 
 if ! setup >"$WORK/setup.log" 2>&1; then
 	fail setup "$(tail -n 1 "$WORK/setup.log")"
@@ -1379,6 +1381,7 @@ cases=(
 	multi-statements-off-backend-leg:case_single_backend_leg
 	"${AUDIT_CLI_CASES[@]}"
 	"${REC_CASES[@]}"
+	"${AUDIT_FAIL_CASES[@]}"
 )
 for c in "${cases[@]}"; do
 	run_case "${c%%:*}" "${c#*:}" || break
