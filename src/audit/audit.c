@@ -58,6 +58,7 @@ struct jg_audit {
 	/* The writer thread's own. */
 	sqlite3 *db;
 	sqlite3_stmt *ins;
+	char err[160];                   /* why the last commit failed */
 	int64_t seq;                     /* the head: its seq and hash */
 	uint8_t hash[JG_AUDIT_HASH];
 	int64_t signed_seq;              /* the head the last checkpoint signed */
@@ -298,14 +299,16 @@ static int gap(struct jg_audit *a, uint64_t lost, int64_t from, int64_t to, cons
 static int commit(struct jg_audit *a, struct rec *list, uint64_t lost, int64_t lost_from,
                   int64_t lost_to, const char *lost_why, int final, char *cp_line, size_t cp_cap)
 {
-	int64_t seq0 = a->seq;
+	int64_t seq0 = a->seq, signed0 = a->signed_seq;
 	uint8_t hash0[JG_AUDIT_HASH];
 	int rc = JG_OK;
 
 	memcpy(hash0, a->hash, JG_AUDIT_HASH);
 	cp_line[0] = '\0';
-	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(a->err, sizeof(a->err), "%s", sqlite3_errmsg(a->db));
 		return JG_ERR_IO;
+	}
 	if (lost)
 		rc = gap(a, lost, lost_from, lost_to, lost_why);
 	for (struct rec *r = list; r && rc == JG_OK; r = r->next)
@@ -319,8 +322,13 @@ static int commit(struct jg_audit *a, struct rec *list, uint64_t lost, int64_t l
 	}
 	if (rc == JG_OK && sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return JG_OK;
-	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	/* the reason first: a COMMIT that failed to write has rolled back already, and a ROLLBACK
+	 * then fails with a message of its own */
+	snprintf(a->err, sizeof(a->err), "%s", sqlite3_errmsg(a->db));
+	if (!sqlite3_get_autocommit(a->db))
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
 	a->seq = seq0;
+	a->signed_seq = signed0;
 	memcpy(a->hash, hash0, JG_AUDIT_HASH);
 	cp_line[0] = '\0';
 	return JG_ERR_IO;
@@ -496,8 +504,7 @@ static void *writer(void *arg)
 			continue;
 		ok = commit(a, list, lost, from, to, why, stopping, cp_line, sizeof(cp_line)) == JG_OK;
 		if (!ok)
-			jg_log(JG_LOG_ERR, "audit: cannot write the store %s: %s", a->path,
-			       sqlite3_errmsg(a->db));
+			jg_log(JG_LOG_ERR, "audit: cannot write the store %s: %s", a->path, a->err);
 		else if (cp_line[0])
 			jg_log(JG_LOG_INFO, "%s", cp_line);
 		if (ok)
@@ -514,7 +521,7 @@ static void *writer(void *arg)
 		}
 		pthread_mutex_lock(&a->mu);
 		if (!ok) {
-			snprintf(why, sizeof(why), "%s", sqlite3_errmsg(a->db));
+			snprintf(why, sizeof(why), "%s", a->err);
 			lose(a, lost + n, lost ? from : first, last ? last : to, why);
 		}
 		a->last_ok = ok;

@@ -82,7 +82,7 @@ audit_table() {
 }
 audit_present() { cli_direct -N -e "SELECT v FROM audit_t.$1 ORDER BY v"; }   # audit_present NAME
 
-audit_store() { timeout "$T" "$PY" "$IT/clients/audit_store.py" "$@"; }
+af_store() { timeout "$T" "$PY" "$IT/clients/audit_store.py" "$@"; }
 audit_client() {   # audit_client TABLE SCENARIO [options]: through the case's gateway
 	local table=$1; shift
 	timeout "$T" "$PY" "$IT/clients/audit_client.py" --port "$GW2_PORT" \
@@ -92,7 +92,7 @@ audit_client() {   # audit_client TABLE SCENARIO [options]: through the case's g
 # audit_unrecorded TABLE: the values in audit_t.TABLE that have no allowed command record in the
 # store (none, when nothing ran unrecorded).
 audit_unrecorded() {
-	comm -23 <(audit_present "$1" | sort) <(audit_store values "$AUDIT_STORE" "$1" | sort)
+	comm -23 <(audit_present "$1" | sort) <(af_store values "$AUDIT_STORE" "$1" | sort)
 }
 
 # audit_limit: sets the running gateway's file size limit to the largest of its store's files
@@ -136,8 +136,8 @@ audit_strict_disk_full() {
 	audit_present runs_strict | grep -qx "$next" || { echo "INSERT $next answered OK but is not in the table"; return 1; }
 	unrec=$(audit_unrecorded runs_strict)
 	[[ -z "$unrec" ]] || { echo "values in the table without a command record: $(tr '\n' ' ' <<<"$unrec")"; return 1; }
-	audit_store kind "$AUDIT_STORE" gap >"$WORK/audit-strict.gaps"
-	audit_store kind "$AUDIT_STORE" command >"$WORK/audit-strict.commands"
+	af_store kind "$AUDIT_STORE" gap >"$WORK/audit-strict.gaps"
+	af_store kind "$AUDIT_STORE" command >"$WORK/audit-strict.commands"
 	"$PY" - "$WORK/audit-strict.gaps" "$WORK/audit-strict.commands" "$refused" "$next" <<'PY' || return 1
 import json, sys
 gaps = [json.loads(l) for l in open(sys.argv[1])]
@@ -163,12 +163,12 @@ print("the gap at seq %s; INSERT %s at seq %d" % (
     ",".join(str(g["seq"]) for g in gaps), nxt, ran[0]["seq"]))
 PY
 	# every refusal is also an audit record, with the ERR the client got
-	audit_store values "$AUDIT_STORE" runs_strict refuse | grep -qx "$refused 1105" ||
+	af_store values "$AUDIT_STORE" runs_strict refuse | grep -qx "$refused 1105" ||
 		{ echo "the refusal of INSERT $refused has no record (decision refuse, error 1105)"; return 1; }
 	audit_stop || return 1
-	out=$(audit_store chain "$AUDIT_STORE"); echo "$out"
+	out=$(af_store chain "$AUDIT_STORE"); echo "$out"
 	grep -q '^chain holds' <<<"$out" || return 1
-	[[ "$(audit_store kind "$AUDIT_STORE" stop | wc -l)" == 1 ]] || { echo "no stop record"; return 1; }
+	[[ "$(af_store kind "$AUDIT_STORE" stop | wc -l)" == 1 ]] || { echo "no stop record"; return 1; }
 }
 case_audit_strict_disk_full() { audit_case audit_strict_disk_full; }
 
@@ -194,15 +194,15 @@ audit_batched_loss_window() {
 	grep -q '^limit lifted at ' <<<"$out" || { echo "the client did not lift the limit"; return 1; }
 	# the first commit after the limit went: at most audit_batch_ms after the next record
 	n=25
-	while (( n-- > 0 )) && [[ -z "$(audit_store kind "$AUDIT_STORE" gap)" ]]; do sleep 0.2; done
-	[[ -n "$(audit_store kind "$AUDIT_STORE" gap)" ]] ||
+	while (( n-- > 0 )) && [[ -z "$(af_store kind "$AUDIT_STORE" gap)" ]]; do sleep 0.2; done
+	[[ -n "$(af_store kind "$AUDIT_STORE" gap)" ]] ||
 		{ echo "no gap record within 5 s of the limit's lifting"; return 1; }
 	# The last statements' records may still wait for their batch: a stop commits them (and
 	# what is still missing then was lost, not late).
 	audit_stop || return 1
 	audit_present runs_batched >"$WORK/audit-batched.present"
 	audit_unrecorded runs_batched >"$WORK/audit-batched.unrecorded"
-	audit_store kind "$AUDIT_STORE" gap >"$WORK/audit-batched.gaps"
+	af_store kind "$AUDIT_STORE" gap >"$WORK/audit-batched.gaps"
 	"$PY" - "$WORK"/audit-batched.{times,present,unrecorded,gaps} <<'PY' || return 1
 import json, sys
 times = {int(v): (int(t0), int(t1)) for v, t0, t1 in (l.split() for l in open(sys.argv[1]))}
@@ -228,7 +228,7 @@ out = [v for v in unrec
 if out:
     sys.exit("statements ran unrecorded outside every gap's from..to: %s" % out[:10])
 PY
-	out=$(audit_store chain "$AUDIT_STORE"); echo "$out"
+	out=$(af_store chain "$AUDIT_STORE"); echo "$out"
 	grep -q '^chain holds' <<<"$out"
 }
 case_audit_batched_loss_window() { audit_case audit_batched_loss_window; }
@@ -257,7 +257,7 @@ audit_kill9_strict() {
 	grep -q '^stopped at ' <<<"$out" || { echo "the client did not see the gateway go"; return 1; }
 	unrec=$(audit_unrecorded runs_kill9)
 	[[ -z "$unrec" ]] || { echo "values in the table without a command record: $(tr '\n' ' ' <<<"$unrec")"; return 1; }
-	out=$(audit_store chain "$AUDIT_STORE"); echo "$out"
+	out=$(af_store chain "$AUDIT_STORE"); echo "$out"
 	grep -q '^chain holds' <<<"$out"
 }
 case_audit_kill9_strict() { audit_case audit_kill9_strict; }
@@ -281,12 +281,12 @@ audit_store_locked() {
 	[[ "$(audit_present runs_locked | tr '\n' ' ')" == "2 " ]] ||
 		{ echo "the table holds '$(audit_present runs_locked | tr '\n' ' ')', not only 2"; return 1; }
 	[[ -z "$(audit_unrecorded runs_locked)" ]] || { echo "INSERT 2 has no command record"; return 1; }
-	audit_store values "$AUDIT_STORE" runs_locked refuse | grep -qx "1 1105" ||
+	af_store values "$AUDIT_STORE" runs_locked refuse | grep -qx "1 1105" ||
 		{ echo "the refusal of INSERT 1 has no record (decision refuse, error 1105)"; return 1; }
-	out=$(audit_store kind "$AUDIT_STORE" gap); echo "gaps: $out"
+	out=$(af_store kind "$AUDIT_STORE" gap); echo "gaps: $out"
 	grep -q '"why": "database is locked"' <<<"$out" || { echo "no gap record saying the store was locked"; return 1; }
 	audit_stop || return 1
-	out=$(audit_store chain "$AUDIT_STORE"); echo "$out"
+	out=$(af_store chain "$AUDIT_STORE"); echo "$out"
 	grep -q '^chain holds' <<<"$out"
 }
 case_audit_store_locked() { audit_case audit_store_locked; }
@@ -309,14 +309,14 @@ audit_login_refused() {
 		"${TLS_OPTS[@]}" -N -e 'SELECT 1' 2>&1); echo "valid: $out"
 	[[ "$out" == 1 ]] || { echo "the valid token did not log in"; return 1; }
 	n=25   # records without a waiter are committed within audit_batch_ms
-	while (( n-- > 0 )) && [[ -z "$(audit_store kind "$AUDIT_STORE" end)" ]]; do sleep 0.2; done
-	out=$(audit_store kind "$AUDIT_STORE" login-refused); echo "$out"
+	while (( n-- > 0 )) && [[ -z "$(af_store kind "$AUDIT_STORE" end)" ]]; do sleep 0.2; done
+	out=$(af_store kind "$AUDIT_STORE" login-refused); echo "$out"
 	[[ "$(grep -c . <<<"$out")" == 1 ]] || { echo "not exactly one login-refused record"; return 1; }
 	if ! grep -q '"user": "agent"' <<<"$out" || ! grep -q '"code": 1045' <<<"$out" ||
 		! grep -q '"message": "[^"]*expired' <<<"$out"; then
 		echo "the login-refused record lacks the user, code 1045 or the reason"; return 1
 	fi
-	[[ "$(audit_store kind "$AUDIT_STORE" login | grep -c '"sub": "agent@example.com"')" == 1 ]] ||
+	[[ "$(af_store kind "$AUDIT_STORE" login | grep -c '"sub": "agent@example.com"')" == 1 ]] ||
 		{ echo "no login record for the valid token"; return 1; }
 	for f in "$AUDIT_STORE" "$AUDIT_STORE-wal" STOP "$AUDIT_STORE"; do
 		if [[ "$f" == STOP ]]; then audit_stop || return 1; continue; fi
@@ -330,7 +330,7 @@ audit_login_refused() {
 		done
 		echo "no token text in $(basename "$f") ($(stat -c %s "$f") bytes)"
 	done
-	out=$(audit_store chain "$AUDIT_STORE"); echo "$out"
+	out=$(af_store chain "$AUDIT_STORE"); echo "$out"
 	grep -q '^chain holds' <<<"$out"
 }
 case_audit_login_refused() { audit_case audit_login_refused; }
