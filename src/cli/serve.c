@@ -270,6 +270,20 @@ static void stopped(void *arg)
 	gw->audit = NULL;
 }
 
+/* signals: SIGINT and SIGTERM stop, SIGHUP reloads, a closed peer fails the write (rather than
+ * end the process). */
+static void signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 int jg_cmd_serve(int argc, char **argv)
 {
 	static struct jg_config cfg;
@@ -278,7 +292,6 @@ int jg_cmd_serve(int argc, char **argv)
 	char err[1024];
 	long ncpu;
 	int workers, rc = 1;
-	struct sigaction sa;
 
 	for (int i = 1; i < argc; i++) {
 		if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc)
@@ -348,12 +361,7 @@ int jg_cmd_serve(int argc, char **argv)
 		fprintf(stderr, "jitgate: %s: cannot resolve an address\n", path);
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	signals();
 	the_gw = &gw;
 	raise_fd_limit();
 	probe_backend(&gw);

@@ -148,6 +148,49 @@ static void default_instance(char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* store_key: a key of [store] (the ledger and the audit trail). */
+static int store_key(struct parse *ps, struct jg_config *c, const char *name, const char *v)
+{
+#define KEY(key) (strcmp(name, key) == 0)
+	if (KEY("path"))
+		return set_str(ps, c->store_path, sizeof(c->store_path), name, v);
+	if (KEY("sync")) {
+		if (strcmp(v, "normal") == 0 || strcmp(v, "full") == 0)
+			c->store_sync_full = strcmp(v, "full") == 0;
+		else
+			return bad(ps, "sync must be normal or full, not \"%s\"%s", v, "");
+		return 1;
+	}
+	if (KEY("ledger_days"))
+		return set_int(ps, &c->store_ledger_days, name, v, 1, 3650);
+	if (KEY("audit")) {
+		if (strcmp(v, "strict") && strcmp(v, "batched") && strcmp(v, "off"))
+			return bad(ps, "audit must be strict, batched or off, not \"%s\"%s", v, "");
+		c->store_audit = !strcmp(v, "strict") ? 2 : !strcmp(v, "batched");
+		return 1;
+	}
+	if (KEY("audit_rows"))
+		return set_int(ps, &c->store_audit_rows, name, v, 0, 1000000);
+	if (KEY("audit_result_bytes"))
+		return set_int(ps, &c->store_audit_result_bytes, name, v, 0, JG_LIMIT_MAX);
+	if (KEY("audit_session_bytes"))
+		return set_int(ps, &c->store_audit_session_bytes, name, v, 0, JG_LIMIT_MAX);
+	if (KEY("audit_batch_ms"))
+		return set_int(ps, &c->store_audit_batch_ms, name, v, 1, 60000);
+	if (KEY("audit_queue"))
+		return set_int(ps, &c->store_audit_queue, name, v, 1, 4096);
+	if (KEY("audit_checkpoint"))
+		return set_int(ps, &c->store_audit_checkpoint, name, v, 1, 86400);
+	if (KEY("audit_days"))
+		return set_int(ps, &c->store_audit_days, name, v, 0, 36500);
+	if (KEY("audit_max_mb"))
+		return set_int(ps, &c->store_audit_max_mb, name, v, 0, 1 << 24);
+	if (KEY("audit_key"))
+		return set_str(ps, c->store_audit_key, sizeof(c->store_audit_key), name, v);
+#undef KEY
+	return bad(ps, "unknown key \"%s\" in section [%s]", name, "store");
+}
+
 static int handler(void *user, const char *section, const char *name, const char *v)
 {
 	struct parse *ps = user;
@@ -237,41 +280,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return set_int(ps, &c->cred_reap_period, name, v, 1, 3600);
 	if (IS("credentials", "grace"))
 		return set_int(ps, &c->cred_grace, name, v, 0, 86400);
-	if (IS("store", "path"))
-		return set_str(ps, c->store_path, sizeof(c->store_path), name, v);
-	if (IS("store", "sync")) {
-		if (strcmp(v, "normal") == 0 || strcmp(v, "full") == 0)
-			c->store_sync_full = strcmp(v, "full") == 0;
-		else
-			return bad(ps, "sync must be normal or full, not \"%s\"%s", v, "");
-		return 1;
-	}
-	if (IS("store", "ledger_days"))
-		return set_int(ps, &c->store_ledger_days, name, v, 1, 3650);
-	if (IS("store", "audit")) {
-		if (strcmp(v, "strict") && strcmp(v, "batched") && strcmp(v, "off"))
-			return bad(ps, "audit must be strict, batched or off, not \"%s\"%s", v, "");
-		c->store_audit = !strcmp(v, "strict") ? 2 : !strcmp(v, "batched");
-		return 1;
-	}
-	if (IS("store", "audit_rows"))
-		return set_int(ps, &c->store_audit_rows, name, v, 0, 1000000);
-	if (IS("store", "audit_result_bytes"))
-		return set_int(ps, &c->store_audit_result_bytes, name, v, 0, JG_LIMIT_MAX);
-	if (IS("store", "audit_session_bytes"))
-		return set_int(ps, &c->store_audit_session_bytes, name, v, 0, JG_LIMIT_MAX);
-	if (IS("store", "audit_batch_ms"))
-		return set_int(ps, &c->store_audit_batch_ms, name, v, 1, 60000);
-	if (IS("store", "audit_queue"))
-		return set_int(ps, &c->store_audit_queue, name, v, 1, 4096);
-	if (IS("store", "audit_checkpoint"))
-		return set_int(ps, &c->store_audit_checkpoint, name, v, 1, 86400);
-	if (IS("store", "audit_days"))
-		return set_int(ps, &c->store_audit_days, name, v, 0, 36500);
-	if (IS("store", "audit_max_mb"))
-		return set_int(ps, &c->store_audit_max_mb, name, v, 0, 1 << 24);
-	if (IS("store", "audit_key"))
-		return set_str(ps, c->store_audit_key, sizeof(c->store_audit_key), name, v);
+	if (strcmp(section, "store") == 0)
+		return store_key(ps, c, name, v);
 	if (IS("limits", "statement"))
 		return set_int(ps, &c->limit_statement, name, v, 0, JG_LIMIT_MAX);
 	if (IS("limits", "row"))

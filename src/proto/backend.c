@@ -1,7 +1,6 @@
 /* backend.c: login to the backend; see backend.h and spec/backend.rl. */
 #include "proto/backend.h"
 
-#include "proto/record.h"
 #include "proto/state.h"
 
 #include "gw/gateway.h"
@@ -228,7 +227,7 @@ static void enter_command(struct jg_session *s)
 	jg_dir_release(s->wk, &s->c2b, 1);
 	jg_dir_release(s->wk, &s->b2c, 1);
 	s->phase = JG_PH_COMMAND;
-	jg_record_login(s);
+	jg_session_logged_in(s);
 	s->deadline_ms = s->gw->cfg->idle_timeout > 0 ?
 	                 jg_now_ms() + (int64_t)s->gw->cfg->idle_timeout * 1000 : 0;
 	jg_log(JG_LOG_DEBUG, "session %u: backend thread %u", s->id, s->lb.greet.thread_id);

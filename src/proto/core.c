@@ -5,7 +5,6 @@
 #include "gw/gateway.h"
 #include "policy/policy.h"
 #include "proto/mask.h"
-#include "proto/record.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,7 +70,9 @@ void jg_session_close(struct jg_session *s)
 		       (unsigned long long)m->results, (unsigned long long)m->rows,
 		       (unsigned long long)m->affected, (unsigned long long)m->warnings,
 		       (unsigned long long)m->errors);
-	jg_record_end(s);
+	for (unsigned i = 0; i < JG_ADMIT_SLOTS; i++)
+		if (s->admit[i] && s->admit[i]->ended)
+			s->admit[i]->ended(s);
 	jg_session_release_cred(s, s->end_reason ? s->end_reason : JG_CRED_ENDED);
 	jg_conn_close(&s->cl);
 	jg_conn_close(&s->be);
@@ -84,6 +85,13 @@ void jg_session_close(struct jg_session *s)
 	jg_stagebuf_release(&s->res.out);
 	jg_mask_free(s);
 	s->phase = JG_PH_DEAD;
+}
+
+void jg_session_logged_in(struct jg_session *s)
+{
+	for (unsigned i = 0; i < JG_ADMIT_SLOTS; i++)
+		if (s->admit[i] && s->admit[i]->logged_in)
+			s->admit[i]->logged_in(s);
 }
 
 void jg_session_fail(struct jg_session *s, const char *why)
@@ -102,8 +110,9 @@ void jg_session_refuse(struct jg_session *s, enum jg_er e, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	jg_log(JG_LOG_INFO, "session %u: refused (%u %s): %s", s->id, d->code, d->sqlstate, msg);
-	if (s->phase < JG_PH_COMMAND)
-		jg_record_refused(s, e, msg);
+	for (unsigned i = 0; i < JG_ADMIT_SLOTS && s->phase < JG_PH_COMMAND; i++)
+		if (s->admit[i] && s->admit[i]->login_refused)
+			s->admit[i]->login_refused(s, e, msg);
 	/* A refused session never logs in: its database user (or the one on its way) goes now. */
 	jg_session_release_cred(s, s->end_reason ? s->end_reason : JG_CRED_ENDED);
 	if (s->cl.fd < 0) {

@@ -1,12 +1,12 @@
-/* record.c: session recording; see record.h and docs/audit.md. */
+/* record.c: session recording's admission stage and session events; see record.h and
+ * docs/audit.md. The result stage is record_result.c, the state record_state.c. */
 #include "proto/record.h"
 
 #include "audit/audit.h"
 #include "audit/binval.h"
-#include "audit/jw.h"
 #include "gw/gateway.h"
 #include "proto/command.h"
-#include "proto/session.h"
+#include "proto/record-t.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -14,133 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-
-#define STMTS_MAX 4096                  /* prepared statements remembered per session */
-#define TEXT_MAX (64u << 10)            /* bytes of a prepared text remembered */
-
-/* A prepared statement: its text, its parameters' types, its result's columns. */
-struct pstmt {
-	uint32_t id;
-	char *text;
-	size_t len;
-	uint16_t nparams;
-	int have_types;
-	uint8_t *ptypes;                    /* 2 * nparams: type, flags (0x80 unsigned) */
-	uint64_t long_data;                 /* bit i: parameter i came by COM_STMT_SEND_LONG_DATA */
-	unsigned ncols;
-	uint8_t *ctypes;                    /* for COM_STMT_FETCH, whose rows come without them */
-	uint16_t *cflags;
-};
-
-/* strict mode's answer for a command's record, on the session's worker. It outlives the
- * session when the session ends while a commit runs (owner is then NULL and it frees itself). */
-struct rwait {
-	struct jg_audit_waiter w;           /* first: the writer's view of it */
-	struct jg_post post;
-	struct jg_session *owner;
-	struct jg_worker *wk;
-	int pending, ok;
-};
-
-enum { V_NONE, V_ASKED, V_DONE, V_FAILED };
-
-struct jg_rec_sess {
-	uint64_t session;
-	uint32_t n;                         /* commands recorded */
-	uint8_t verdict;                    /* strict: V_* of the command in admission */
-	struct rwait *wait;
-	/* the command in flight */
-	uint32_t cur;                       /* its number; 0: none recorded */
-	int64_t t0;                         /* when it went (monotonic, us) */
-	char *prep;                         /* a COM_STMT_PREPARE's text until its answer */
-	size_t prep_len;
-	/* the result being recorded */
-	struct jg_jw res;
-	uint8_t set_open, rows_on, truncated;
-	unsigned ncols, cap;
-	uint8_t *types;
-	uint16_t *flags;
-	uint64_t set_rows, kept;
-	size_t bytes, session_bytes;
-	/* prepared statements */
-	struct pstmt *st;
-	unsigned nst;
-	struct jg_jw cmd;                   /* command bodies (reused) */
-};
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* put: a body to the writer (w: strict mode's waiter, or NULL). */
-static int put(struct jg_session *s, const char *kind, uint64_t session, struct jg_jw *jw,
-               struct jg_audit_waiter *w)
-{
-	size_t len;
-	const char *body = jg_jw_done(jw, &len);
-
-	if (!body)
-		return JG_ERR_NOMEM;
-	return jg_audit_put(s->gw->audit, kind, session, jg_audit_now_us(), body, len, w);
-}
-
-static void error_obj(struct jg_jw *w, uint16_t code, const char *sqlstate, const void *msg,
-                      size_t len)
-{
-	jg_jw_obj(w, "error");
-	jg_jw_uint(w, "code", code);
-	jg_jw_str(w, "sqlstate", sqlstate);
-	jg_jw_strn(w, "message", msg, len);
-	jg_jw_end(w, '}');
-}
-
-/* ---- prepared statements ---- */
-
-static struct pstmt *find(struct jg_rec_sess *r, uint32_t id)
-{
-	for (unsigned i = 0; i < r->nst; i++)
-		if (r->st[i].id == id)
-			return &r->st[i];
-	return NULL;
-}
-
-static void forget(struct jg_rec_sess *r, struct pstmt *p)
-{
-	free(p->text);
-	free(p->ptypes);
-	free(p->ctypes);
-	free(p->cflags);
-	*p = r->st[--r->nst];
-}
-
-/* remember: a statement the database prepared, with the text its PREPARE sent. */
-static void remember(struct jg_rec_sess *r, uint32_t id, uint16_t nparams)
-{
-	struct pstmt *p;
-
-	if ((p = find(r, id)))
-		forget(r, p);
-	if (r->nst == STMTS_MAX)
-		forget(r, &r->st[0]);           /* the execute's record then says "prepared": null */
-	if (!r->st && !(r->st = calloc(STMTS_MAX, sizeof(*r->st))))
-		return;
-	p = &r->st[r->nst];
-	memset(p, 0, sizeof(*p));
-	p->id = id;
-	p->nparams = nparams;
-	p->ptypes = calloc(2 * (size_t)nparams + 1, 1);
-	if (!p->ptypes)
-		return;
-	p->text = r->prep;
-	p->len = r->prep_len;
-	r->prep = NULL;
-	r->nst++;
-}
 
 /* ---- commands ---- */
 
@@ -228,7 +101,7 @@ static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
 	if (cmd->com >= JG_COM_STMT_EXECUTE && cmd->com <= JG_COM_STMT_FETCH &&
 	    cmd->com != JG_COM_STMT_PREPARE) {
 		jg_jw_uint(w, "stmt_id", cmd->stmt_id);
-		p = find(r, cmd->stmt_id);
+		p = jg_rec_find(r, cmd->stmt_id);
 		if (p && p->text)
 			jg_jw_strn(w, "prepared", p->text, p->len);
 		else
@@ -253,7 +126,7 @@ static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
 		jg_jw_str(w, "stage", ref->stage ? ref->stage : "");
 		jg_jw_str(w, "rule", ref->rule ? ref->rule : "");
 		jg_jw_uint(w, "statement", ref->stmt);
-		error_obj(w, d->code, d->sqlstate, ref->msg, strlen(ref->msg));
+		jg_rec_error(w, d->code, d->sqlstate, ref->msg, strlen(ref->msg));
 	}
 	jg_jw_end(w, '}');
 }
@@ -292,7 +165,7 @@ static int went(struct jg_session *s, const struct jg_cmd *cmd)
 
 	r->verdict = V_NONE;
 	r->cur = ++r->n;
-	r->t0 = mono_us();
+	r->t0 = jg_rec_now_us();
 	if (cmd->com == JG_COM_STMT_PREPARE && cmd->sql) {
 		free(r->prep);
 		r->prep_len = JG_MIN(cmd->sql_len, TEXT_MAX);
@@ -300,14 +173,14 @@ static int went(struct jg_session *s, const struct jg_cmd *cmd)
 			memcpy(r->prep, cmd->sql, r->prep_len);
 	}
 	if (cmd->com == JG_COM_STMT_CLOSE) {
-		struct pstmt *p = find(r, cmd->stmt_id);
+		struct pstmt *p = jg_rec_find(r, cmd->stmt_id);
 
 		if (p)
-			forget(r, p);
+			jg_rec_forget(r, p);
 	}
 	if (cmd->com == JG_COM_RESET_CONNECTION)
 		while (r->nst)
-			forget(r, &r->st[r->nst - 1]);
+			jg_rec_forget(r, &r->st[r->nst - 1]);
 	return JG_STAGE_GO;
 }
 
@@ -351,7 +224,7 @@ static int record_admit(struct jg_session *s, const struct jg_cmd *cmd, struct j
 		return not_recorded(s, ref);
 	if (x)
 		x->pending = 1;
-	if (put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, x ? &x->w : NULL) != JG_OK && x) {
+	if (jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, x ? &x->w : NULL) != JG_OK && x) {
 		x->pending = 0;
 		return not_recorded(s, ref);
 	}
@@ -371,263 +244,8 @@ static void record_refused(struct jg_session *s, const struct jg_cmd *cmd,
 	r->verdict = V_NONE;
 	r->cur = 0;
 	command_body(s, cmd, ref, ++r->n);
-	put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, NULL);
+	jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, NULL);
 }
-
-const struct jg_admit_stage jg_admit_record = {
-	.name = "record",
-	.text = record_text,
-	.admit = record_admit,
-	.refused = record_refused,
-};
-
-/* ---- results ---- */
-
-/* room: the columns of a result set of n columns (types for binary rows). */
-static int room(struct jg_rec_sess *r, unsigned n)
-{
-	uint8_t *t;
-	uint16_t *f;
-
-	if (n <= r->cap)
-		return JG_OK;
-	if (!(t = realloc(r->types, n)))
-		return JG_ERR_NOMEM;
-	r->types = t;
-	if (!(f = realloc(r->flags, n * sizeof(*f))))
-		return JG_ERR_NOMEM;
-	r->flags = f;
-	r->cap = n;
-	return JG_OK;
-}
-
-static int caps_left(const struct jg_session *s)
-{
-	const struct jg_config *c = s->gw->cfg;
-	const struct jg_rec_sess *r = s->rec;
-
-	return r->kept < (uint64_t)c->store_audit_rows &&
-	       r->bytes < (size_t)c->store_audit_result_bytes &&
-	       r->session_bytes < (size_t)c->store_audit_session_bytes;
-}
-
-static void close_set(struct jg_rec_sess *r)
-{
-	if (!r->set_open)
-		return;
-	if (r->rows_on) {
-		jg_jw_end(&r->res, ']');
-		jg_jw_uint(&r->res, "rows_total", r->set_rows);
-	} else {
-		jg_jw_bool(&r->res, "rows_recorded", 0);
-	}
-	jg_jw_end(&r->res, '}');
-	r->set_open = r->rows_on = 0;
-}
-
-static unsigned rec_begin(struct jg_session *s, uint8_t com)
-{
-	struct jg_rec_sess *r = s->rec;
-	struct pstmt *p;
-
-	if (!r || !r->cur)
-		return 0;
-	jg_jw_reset(&r->res);
-	jg_jw_obj(&r->res, NULL);
-	jg_jw_uint(&r->res, "n", r->cur);
-	jg_jw_arr(&r->res, "sets");
-	r->set_open = r->rows_on = r->truncated = 0;
-	r->kept = 0;
-	r->bytes = 0;
-	r->ncols = 0;
-	switch (com) {
-	case JG_COM_QUERY: case JG_COM_STMT_EXECUTE: case JG_COM_PROCESS_INFO:
-		return JG_RS_DEFS | JG_RS_END;
-	case JG_COM_STMT_FETCH:
-		p = find(r, s->cmd.stmt_id);
-		if (!p || !p->ctypes || room(r, p->ncols) != JG_OK || !caps_left(s))
-			return JG_RS_END;
-		memcpy(r->types, p->ctypes, p->ncols);
-		memcpy(r->flags, p->cflags, p->ncols * sizeof(*r->flags));
-		r->ncols = p->ncols;
-		jg_jw_obj(&r->res, NULL);
-		jg_jw_arr(&r->res, "rows");
-		r->set_open = r->rows_on = 1;
-		r->set_rows = 0;
-		return JG_RS_ROWS | JG_RS_END;
-	default:
-		return JG_RS_END;
-	}
-}
-
-static int rec_column(struct jg_session *s, unsigned idx, const uint8_t *p, size_t len,
-                      uint8_t *out, size_t cap, size_t *outlen)
-{
-	struct jg_rec_sess *r = s->rec;
-	struct jg_pkt_coldef c;
-
-	if (idx == 0) {
-		close_set(r);
-		jg_jw_obj(&r->res, NULL);
-		jg_jw_arr(&r->res, "columns");
-		r->set_open = 1;
-		r->set_rows = 0;
-		r->ncols = 0;
-	}
-	if (room(r, idx + 1) != JG_OK)
-		return JG_OK;
-	if (jg_pkt_parse_coldef(p, len, &c) != JG_OK) {
-		jg_jw_str(&r->res, NULL, "?");
-		r->types[idx] = JG_TYPE_VAR_STRING;
-		r->flags[idx] = 0;
-	} else {
-		jg_jw_strn(&r->res, NULL, c.name.p, c.name.n);
-		r->types[idx] = c.type;
-		r->flags[idx] = c.flags;
-	}
-	r->ncols = idx + 1;
-	return JG_OK;
-}
-
-static unsigned rec_defs_done(struct jg_session *s, unsigned ncols)
-{
-	struct jg_rec_sess *r = s->rec;
-
-	jg_jw_end(&r->res, ']');
-	if (ncols != r->ncols || !caps_left(s)) {
-		r->truncated |= ncols == r->ncols;
-		return 0;
-	}
-	jg_jw_arr(&r->res, "rows");
-	r->rows_on = 1;
-	return JG_RS_ROWS;
-}
-
-/* value: one value of a binary row as its text form. */
-static void bin_value(struct jg_jw *w, uint8_t type, uint16_t flags, const struct jg_pkt_value *v)
-{
-	char text[128];
-	size_t n;
-
-	if (jg_binval_text(type, !!(flags & JG_FLAG_UNSIGNED), v->p, v->len, text, sizeof(text),
-	                   &n) == JG_OK)
-		jg_jw_strn(w, NULL, text, n);
-	else
-		jg_jw_strn(w, NULL, v->p, v->len);
-}
-
-static int rec_row(struct jg_session *s, int binary, const uint8_t *p, size_t len, uint8_t *out,
-                   size_t cap, size_t *outlen)
-{
-	struct jg_rec_sess *r = s->rec;
-	struct jg_pkt_value v;
-	struct jg_text_row t;
-	struct jg_bin_row b;
-	int rc = JG_OK;
-
-	r->set_rows++;
-	if (!p || !r->rows_on || !caps_left(s) ||
-	    r->bytes + len > (size_t)s->gw->cfg->store_audit_result_bytes) {
-		r->truncated = 1;
-		return JG_OK;
-	}
-	r->kept++;
-	r->bytes += len;
-	r->session_bytes += len;
-	jg_jw_arr(&r->res, NULL);
-	if (binary)
-		jg_bin_row_init(&b, p, len, r->types, r->ncols);
-	else
-		jg_text_row_init(&t, p, len, r->ncols);
-	for (unsigned i = 0; i < r->ncols && rc == JG_OK; i++) {
-		rc = binary ? jg_bin_row_next(&b, &v) : jg_text_row_next(&t, &v);
-		if (rc != JG_OK)
-			jg_jw_str(&r->res, NULL, "(a value jitgate could not read)");
-		else if (v.null)
-			jg_jw_null(&r->res, NULL);
-		else if (binary)
-			bin_value(&r->res, r->types[i], r->flags[i], &v);
-		else
-			jg_jw_strn(&r->res, NULL, v.p, v.len);
-	}
-	jg_jw_end(&r->res, ']');
-	return JG_OK;
-}
-
-/* rec_row_max: a row is recorded only while it fits what is left of the caps; larger ones
- * stream past (counted), so recording never holds a row beyond them. */
-static size_t rec_row_max(struct jg_session *s)
-{
-	const struct jg_config *c = s->gw->cfg;
-	const struct jg_rec_sess *r = s->rec;
-	size_t left = (size_t)c->store_audit_result_bytes - JG_MIN(r->bytes,
-	              (size_t)c->store_audit_result_bytes);
-
-	if (!caps_left(s))
-		return 0;
-	return JG_MIN(left, (size_t)c->store_audit_session_bytes - r->session_bytes);
-}
-
-/* keep_columns: an executed statement's columns, for the rows a cursor fetches later. */
-static void keep_columns(struct jg_rec_sess *r, uint32_t id)
-{
-	struct pstmt *p = find(r, id);
-
-	if (!p || !r->ncols)
-		return;
-	free(p->ctypes);
-	free(p->cflags);
-	p->ctypes = malloc(r->ncols);
-	p->cflags = malloc(r->ncols * sizeof(*p->cflags));
-	if (!p->ctypes || !p->cflags) {
-		free(p->ctypes);
-		free(p->cflags);
-		p->ctypes = NULL;
-		p->cflags = NULL;
-		return;
-	}
-	memcpy(p->ctypes, r->types, r->ncols);
-	memcpy(p->cflags, r->flags, r->ncols * sizeof(*p->cflags));
-	p->ncols = r->ncols;
-}
-
-static void rec_end(struct jg_session *s, const struct jg_result_summary *sum)
-{
-	struct jg_rec_sess *r = s->rec;
-	struct jg_jw *w = &r->res;
-
-	close_set(r);
-	jg_jw_end(w, ']');
-	jg_jw_int(w, "duration_us", mono_us() - r->t0);
-	jg_jw_uint(w, "results", sum->results);
-	jg_jw_uint(w, "rows", sum->rows);
-	jg_jw_uint(w, "affected", sum->affected_rows);
-	jg_jw_uint(w, "insert_id", sum->last_insert_id);
-	jg_jw_uint(w, "warnings", sum->warnings);
-	if (sum->error)
-		error_obj(w, sum->error, sum->sqlstate, sum->error_msg, sum->error_msg_len);
-	if (sum->com == JG_COM_STMT_PREPARE && !sum->error) {
-		jg_jw_uint(w, "stmt_id", sum->stmt_id);
-		jg_jw_uint(w, "params", sum->params);
-		remember(r, sum->stmt_id, sum->params);
-	}
-	if (sum->com == JG_COM_STMT_EXECUTE && !sum->error)
-		keep_columns(r, sum->stmt_id);
-	jg_jw_bool(w, "truncated", r->truncated);
-	jg_jw_end(w, '}');
-	put(s, JG_AUDIT_K_RESULT, r->session, w, NULL);
-	r->cur = 0;
-}
-
-const struct jg_result_stage jg_record_stage = {
-	.name = "record",
-	.begin = rec_begin,
-	.column = rec_column,
-	.defs_done = rec_defs_done,
-	.row = rec_row,
-	.end = rec_end,
-	.row_max = rec_row_max,
-};
 
 /* ---- session events ---- */
 
@@ -693,10 +311,10 @@ void jg_record_login(struct jg_session *s)
 	jg_jw_int(&r->cmd, "expires", s->who.exp);
 	jg_jw_uint(&r->cmd, "connection", s->id);
 	jg_jw_end(&r->cmd, '}');
-	put(s, JG_AUDIT_K_LOGIN, r->session, &r->cmd, NULL);
+	jg_rec_put(s, JG_AUDIT_K_LOGIN, r->session, &r->cmd, NULL);
 }
 
-void jg_record_refused(struct jg_session *s, enum jg_er er, const char *msg)
+static void record_refused_login(struct jg_session *s, enum jg_er er, const char *msg)
 {
 	const struct jg_er_def *d = jg_er_def(er);
 	struct jg_jw w;
@@ -706,13 +324,13 @@ void jg_record_refused(struct jg_session *s, enum jg_er er, const char *msg)
 	jg_jw_init(&w);
 	jg_jw_obj(&w, NULL);
 	who(s, &w);
-	error_obj(&w, d->code, d->sqlstate, msg, strlen(msg));
+	jg_rec_error(&w, d->code, d->sqlstate, msg, strlen(msg));
 	jg_jw_end(&w, '}');
-	put(s, JG_AUDIT_K_REFUSED, jg_audit_session(s->gw->audit), &w, NULL);
+	jg_rec_put(s, JG_AUDIT_K_REFUSED, jg_audit_session(s->gw->audit), &w, NULL);
 	jg_jw_free(&w);
 }
 
-void jg_record_end(struct jg_session *s)
+static void record_end(struct jg_session *s)
 {
 	struct jg_rec_sess *r = s->rec;
 	const struct jg_metrics *m = &s->metrics;
@@ -731,21 +349,16 @@ void jg_record_end(struct jg_session *s)
 	jg_jw_uint(w, "affected", m->affected);
 	jg_jw_uint(w, "errors", m->errors);
 	jg_jw_end(w, '}');
-	put(s, JG_AUDIT_K_END, r->session, w, NULL);
-	if (r->wait) {
-		if (r->wait->pending)
-			r->wait->owner = NULL;  /* posted() frees it */
-		else
-			free(r->wait);
-	}
-	while (r->nst)
-		forget(r, &r->st[r->nst - 1]);
-	free(r->st);
-	free(r->prep);
-	free(r->types);
-	free(r->flags);
-	jg_jw_free(&r->res);
-	jg_jw_free(&r->cmd);
-	free(r);
-	s->rec = NULL;
+	jg_rec_put(s, JG_AUDIT_K_END, r->session, w, NULL);
+	jg_rec_free(s);
 }
+
+const struct jg_admit_stage jg_admit_record = {
+	.name = "record",
+	.text = record_text,
+	.admit = record_admit,
+	.refused = record_refused,
+	.logged_in = jg_record_login,
+	.login_refused = record_refused_login,
+	.ended = record_end,
+};

@@ -13,9 +13,9 @@
  *                      it (column names, rows up to [store] audit_rows and audit_result_bytes per
  *                      statement and audit_session_bytes per session, totals beyond them), its
  *                      duration, rows, affected rows, warnings and error.
- *   jg_record_login    the session logged in (backend.c, as the client gets its OK)
- *   jg_record_refused  a login was refused (core.c's jg_session_refuse before the command phase)
- *   jg_record_end      the session ended (core.c's jg_session_close)
+ * and the admission stage's session events (stage.h): logged_in writes the login record (who,
+ * as what, from where), login_refused a login's refusal, ended the session's end (and frees
+ * what recording held for it).
  *
  * All run on the session's worker. A session records only when the gateway has an audit trail
  * (gw->audit); the state lives in s->rec (NULL before login and without recording), freed by
@@ -30,8 +30,8 @@
 extern const struct jg_admit_stage jg_admit_record;
 extern const struct jg_result_stage jg_record_stage;
 
+/* jg_record_login: what logged_in does, for drivers that start a session in its command phase
+ * (tests/dp). */
 void jg_record_login(struct jg_session *s);
-void jg_record_refused(struct jg_session *s, enum jg_er er, const char *msg);
-void jg_record_end(struct jg_session *s);
 
 #endif

@@ -24,7 +24,6 @@
 #include <time.h>
 
 #define SESSION_OF(p, member) ((struct jg_session *)((char *)(p) - offsetof(struct jg_session, member)))
-
 static void run(struct jg_session *s);
 static void on_client(struct jg_ev *ev, uint32_t events);
 static void on_backend(struct jg_ev *ev, uint32_t events);

@@ -30,6 +30,9 @@ void jg_session_init(struct jg_session *s, struct jg_gateway *gw, struct jg_work
 void jg_session_refuse(struct jg_session *s, enum jg_er e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* jg_session_logged_in: both legs are logged in: the admission stages hear of it (logged_in). */
+void jg_session_logged_in(struct jg_session *s);
+
 /* jg_session_fail: the session cannot go on and nobody can be told: log why and end. */
 void jg_session_fail(struct jg_session *s, const char *why);
 

@@ -97,6 +97,13 @@ struct jg_admit_stage {
 	 * refused; for the record (may be NULL) */
 	void (*refused)(struct jg_session *s, const struct jg_cmd *cmd,
 	                const struct jg_refusal *ref);
+	/* session events, for a stage that keeps per-session state (each may be NULL): logged_in
+	 * (both legs are logged in; the client's OK goes next), login_refused (a refusal before
+	 * the command phase: er and msg are what the client is told), ended (the session closes;
+	 * the stage lets go of what it holds) */
+	void (*logged_in)(struct jg_session *s);
+	void (*login_refused)(struct jg_session *s, enum jg_er er, const char *msg);
+	void (*ended)(struct jg_session *s);
 };
 
 /* The admission order. */
