@@ -14,40 +14,11 @@
 #include <math.h>
 #include <stdlib.h>
 
-/* unhex: bytes written as hex pairs (spaces ignored) into out; returns the count. */
-static size_t unhex(uint8_t *out, size_t cap, const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (*s == ' ')
-			continue;
-		if (n >= cap || !s[1])
-			abort();
-		char b[3] = { s[0], s[1], 0 };
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
-		s++;
-	}
-	return n;
-}
-
-/* exact: a heap copy of n bytes and no more. */
-static uint8_t *exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	if (!q)
-		abort();
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* text_is: the value's text is want; one byte less of cap is JG_ERR_TOOBIG with the length
  * needed, and cap of exactly the text and its NUL is enough. */
 static void text_is(int line, uint8_t type, int uns, const uint8_t *d, size_t n, const char *want)
 {
-	uint8_t *q = exact(d, n);
+	uint8_t *q = jg_unit_exact(d, n);
 	size_t wl = strlen(want), outlen = 99;
 	char out[128];
 	int rc = jg_binval_text(type, uns, q, n, out, sizeof(out), &outlen);
@@ -70,7 +41,7 @@ static void hex_is(int line, uint8_t type, int uns, const char *h, const char *w
 {
 	uint8_t d[64];
 
-	text_is(line, type, uns, d, unhex(d, sizeof(d), h), want);
+	text_is(line, type, uns, d, jg_unit_hex(d, sizeof(d), h), want);
 }
 
 static void double_is(int line, double v, const char *want)
@@ -196,7 +167,7 @@ JG_TEST(binval_temporal_every_length)
 JG_TEST(binval_other_types_copied_as_they_are)
 {
 	uint8_t d[8];
-	size_t n = unhex(d, sizeof(d), "00ff0a41");
+	size_t n = jg_unit_hex(d, sizeof(d), "00ff0a41");
 	char out[8];
 	size_t outlen;
 
@@ -232,7 +203,7 @@ JG_TEST(binval_wrong_lengths)
 	size_t outlen;
 
 	for (size_t i = 0; i < JG_ARRAY_LEN(bad); i++) {
-		uint8_t *q = exact(d, bad[i].len);
+		uint8_t *q = jg_unit_exact(d, bad[i].len);
 
 		outlen = 99;
 		CHECK_EQ_INT(jg_binval_text(bad[i].type, 0, q, bad[i].len, out, sizeof(out), &outlen),
@@ -253,7 +224,7 @@ static void every_cut_fails(const uint8_t *pkt, size_t n, unsigned np, const uin
 	struct jg_binval_param out[32];
 
 	for (size_t cut = 0; cut < n; cut++) {
-		uint8_t *q = exact(pkt, cut);
+		uint8_t *q = jg_unit_exact(pkt, cut);
 		int have = old != NULL;
 
 		memset(types, 0xaa, sizeof(types));
@@ -284,7 +255,7 @@ static const char *text_of(const struct jg_binval_param *v)
 JG_TEST(binval_params_types_bound)
 {
 	uint8_t pkt[128], types[6] = { 0 };
-	size_t n = unhex(pkt, sizeof(pkt),
+	size_t n = jg_unit_hex(pkt, sizeof(pkt),
 	                 "17 01000000 00 01000000"  /* COM_STMT_EXECUTE, stmt 1, no cursor, once */
 	                 "00 01"                    /* no NULL, types follow */
 	                 "0880 fd00 0c00"           /* BIGINT UNSIGNED, VAR_STRING, DATETIME */
@@ -312,7 +283,7 @@ JG_TEST(binval_params_types_bound)
 JG_TEST(binval_params_types_remembered_and_nulls)
 {
 	uint8_t pkt[128], types[6];
-	size_t n = unhex(pkt, sizeof(pkt), "17 01000000 01 01000000 02 00"   /* param 1 NULL */
+	size_t n = jg_unit_hex(pkt, sizeof(pkt), "17 01000000 01 01000000 02 00"   /* param 1 NULL */
 	                                   "2a00000000000000 04e8070102");
 	struct jg_binval_param out[3];
 	int have = 0;
@@ -334,7 +305,7 @@ JG_TEST(binval_params_types_remembered_and_nulls)
 JG_TEST(binval_params_nine_with_a_two_byte_bitmap)
 {
 	uint8_t pkt[128], types[18] = { 0 };
-	size_t n = unhex(pkt, sizeof(pkt),
+	size_t n = jg_unit_hex(pkt, sizeof(pkt),
 	                 "17 ffffffff 01 01000000"       /* stmt -1 (MariaDB), read-only cursor */
 	                 "8201 01"                       /* params 1, 7 and 8 NULL */
 	                 "0100 0600 0200 0300 0400 0500 0b00 0f00 fc00"
@@ -358,7 +329,7 @@ JG_TEST(binval_params_nine_with_a_two_byte_bitmap)
 JG_TEST(binval_params_long_data)
 {
 	uint8_t pkt[64], types[4] = { 0 }, mask = 0x01;
-	size_t n = unhex(pkt, sizeof(pkt), "17 05000000 00 01000000 00 01 fc00 fd00 0178");
+	size_t n = jg_unit_hex(pkt, sizeof(pkt), "17 05000000 00 01000000 00 01 fc00 fd00 0178");
 	struct jg_binval_param out[2];
 	int have = 0;
 
@@ -384,7 +355,7 @@ JG_TEST(binval_params_refused)
 	int have = 0;
 
 	/* no parameters: the 10 bytes and nothing more */
-	n = unhex(pkt, sizeof(pkt), "17 01000000 00 01000000");
+	n = jg_unit_hex(pkt, sizeof(pkt), "17 01000000 00 01000000");
 	CHECK_EQ_INT(jg_binval_params(pkt, n, 0, NULL, &have, NULL, NULL), JG_OK);
 	every_cut_fails(pkt, n, 0, NULL, NULL);
 	CHECK_EQ_INT(jg_binval_params(pkt, n + 1, 0, NULL, &have, NULL, NULL), JG_ERR_PROTO);
@@ -392,14 +363,14 @@ JG_TEST(binval_params_refused)
 	pkt[0] = JG_COM_STMT_FETCH;
 	CHECK_EQ_INT(jg_binval_params(pkt, n, 0, NULL, &have, NULL, NULL), JG_ERR_PROTO);
 	/* a type without a binary layout (TIMESTAMP2 is internal to the server) */
-	n = unhex(pkt, sizeof(pkt), "17 01000000 00 01000000 00 01 1100 0100 00 00");
+	n = jg_unit_hex(pkt, sizeof(pkt), "17 01000000 00 01000000 00 01 1100 0100 00 00");
 	CHECK_EQ_INT(jg_binval_params(pkt, n, 2, types, &have, NULL, out), JG_ERR_PROTO);
 	CHECK(have == 0 && types[0] == 0xaa);
 	/* ... but the type of a NULL is not looked at */
 	pkt[10] = 0x01;
 	CHECK_EQ_INT(jg_binval_params(pkt, n - 1, 2, types, &have, NULL, out), JG_OK);
 	/* a string whose length runs past the end */
-	n = unhex(pkt, sizeof(pkt), "17 01000000 00 01000000 00 01 fd00 fd00 05616263");
+	n = jg_unit_hex(pkt, sizeof(pkt), "17 01000000 00 01000000 00 01 fd00 fd00 05616263");
 	CHECK_EQ_INT(jg_binval_params(pkt, n, 2, types, &have, NULL, out), JG_ERR_PROTO);
 	/* more parameters than a statement can have */
 	CHECK_EQ_INT(jg_binval_params(pkt, n, JG_BINVAL_PARAMS_MAX + 1, types, &have, NULL, out),

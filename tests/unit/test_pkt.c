@@ -13,37 +13,6 @@
 
 #include <stdlib.h>
 
-/* hex: bytes written as hex pairs (spaces ignored) into out; returns the count. */
-static size_t hex(uint8_t *out, size_t cap, const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++) {
-		if (*s == ' ')
-			continue;
-		if (n >= cap || !s[1]) {
-			fprintf(stderr, "hex: bad test data\n");
-			abort();
-		}
-		char b[3] = { s[0], s[1], 0 };
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
-		s++;
-	}
-	return n;
-}
-
-/* exact: a heap copy of n bytes and no more. */
-static uint8_t *exact(const uint8_t *p, size_t n)
-{
-	uint8_t *q = malloc(n ? n : 1);
-
-	if (!q)
-		abort();
-	if (n)
-		memcpy(q, p, n);
-	return q;
-}
-
 /* inside: [q, q + n) lies in [base, base + len) (NULL only for n = 0). */
 static int inside(const uint8_t *q, size_t n, const uint8_t *base, size_t len)
 {
@@ -74,7 +43,7 @@ JG_TEST(pkt_lenenc_boundaries)
 	uint8_t want[16], buf[16];
 
 	for (size_t i = 0; i < JG_ARRAY_LEN(cases); i++) {
-		size_t n = hex(want, sizeof(want), cases[i].bytes);
+		size_t n = jg_unit_hex(want, sizeof(want), cases[i].bytes);
 		struct jg_wr w;
 		struct jg_rd r;
 		uint64_t v = 12345;
@@ -93,7 +62,7 @@ JG_TEST(pkt_lenenc_boundaries)
 		CHECK_EQ_INT(jg_rd_left(&r), 0);
 		/* every shorter prefix is truncated, in one call or through a reader */
 		for (size_t cut = 0; cut < n; cut++) {
-			uint8_t *q = exact(want, cut);
+			uint8_t *q = jg_unit_exact(want, cut);
 
 			CHECK_EQ_INT(jg_pkt_lenenc(q, cut, &v), 0);
 			jg_rd_init(&r, q, cut);
@@ -132,7 +101,7 @@ JG_TEST(pkt_lenenc_markers_and_long_forms)
 JG_TEST(pkt_rd_ints_and_sticky_error)
 {
 	uint8_t b[16];
-	size_t n = hex(b, sizeof(b), "01 02 03 04 05 06 07 08 09 0a");
+	size_t n = jg_unit_hex(b, sizeof(b), "01 02 03 04 05 06 07 08 09 0a");
 	struct jg_rd r;
 	size_t len;
 
@@ -169,7 +138,7 @@ JG_TEST(pkt_rd_ints_and_sticky_error)
 JG_TEST(pkt_rd_strings)
 {
 	uint8_t b[64];
-	size_t n = hex(b, sizeof(b), "03 64 65 66 fc 01 00 41 61 62 00 63 64");  /* "def", "A", "ab\0cd" */
+	size_t n = jg_unit_hex(b, sizeof(b), "03 64 65 66 fc 01 00 41 61 62 00 63 64");  /* "def", "A", "ab\0cd" */
 	struct jg_rd r;
 	const uint8_t *s;
 	char out[8];
@@ -204,11 +173,11 @@ JG_TEST(pkt_rd_strings)
 	CHECK(same(s, len, "ab"));
 	CHECK_EQ_INT(r.off, 3);
 	/* a length prefix that points past the end, even a 64-bit one */
-	n = hex(b, sizeof(b), "05 61 62");
+	n = jg_unit_hex(b, sizeof(b), "05 61 62");
 	jg_rd_init(&r, b, n);
 	CHECK(jg_rd_lenenc_str(&r, &len) == NULL && len == 0);
 	CHECK_EQ_INT(r.err, JG_ERR_PROTO);
-	n = hex(b, sizeof(b), "fe ff ff ff ff ff ff ff ff 61");
+	n = jg_unit_hex(b, sizeof(b), "fe ff ff ff ff ff ff ff ff 61");
 	jg_rd_init(&r, b, n);
 	CHECK(jg_rd_lenenc_str(&r, &len) == NULL && len == 0);
 	CHECK_EQ_INT(r.err, JG_ERR_PROTO);
@@ -268,7 +237,7 @@ JG_TEST(pkt_wr_packet)
 	jg_wr_int(&w, 0x1122334455667788ull, 8);
 	jg_wr_lenenc_str(&w, "ab", 2);
 	jg_wr_cstr(&w, NULL);
-	n = hex(want, sizeof(want), "13 00 00 07 0a 38 2e 30 00 00 00 88 77 66 55 44 33 22 11 02 61 62 00");
+	n = jg_unit_hex(want, sizeof(want), "13 00 00 07 0a 38 2e 30 00 00 00 88 77 66 55 44 33 22 11 02 61 62 00");
 	CHECK_EQ_INT(jg_wr_finish(&w, 7), n);
 	CHECK(memcmp(buf, want, n) == 0);
 }
@@ -302,7 +271,7 @@ static void ok_prefixes(const uint8_t *p, size_t len, uint32_t caps, size_t ok_c
 	struct jg_pkt_ok ok;
 
 	for (size_t cut = 0; cut < len; cut++) {
-		uint8_t *q = exact(p, cut);
+		uint8_t *q = jg_unit_exact(p, cut);
 		int rc = jg_pkt_parse_ok(q, cut, caps, &ok);
 
 		if (cut == ok_cut)
@@ -320,7 +289,7 @@ JG_TEST(pkt_ok_plain_and_deprecate_eof)
 	struct jg_pkt_ok ok;
 	size_t n;
 
-	n = hex(b, sizeof(b), "00 00 00 02 00 00 00");          /* login OK, autocommit */
+	n = jg_unit_hex(b, sizeof(b), "00 00 00 02 00 00 00");          /* login OK, autocommit */
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS41, &ok), JG_OK);
 	CHECK_EQ_INT(ok.header, 0);
 	CHECK_EQ_INT(ok.affected_rows, 0);
@@ -328,7 +297,7 @@ JG_TEST(pkt_ok_plain_and_deprecate_eof)
 	CHECK(ok.info == NULL && ok.info_len == 0 && ok.track == NULL);
 	ok_prefixes(b, n, CAPS41, (size_t)-1);
 	/* the OK that ends rows with CLIENT_DEPRECATE_EOF: header 0xFE */
-	n = hex(b, sizeof(b), "fe 00 00 22 00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "fe 00 00 22 00 00 00");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS41, &ok), JG_OK);
 	CHECK_EQ_INT(ok.header, 0xfe);
 	CHECK_EQ_INT(ok.status, 0x22);
@@ -336,19 +305,19 @@ JG_TEST(pkt_ok_plain_and_deprecate_eof)
 	b[0] = 0x01;
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS41, &ok), JG_ERR_PROTO);
 	/* big affected rows and insert id (lenenc 3 and 9 bytes), and warnings */
-	n = hex(b, sizeof(b), "00 fd 40 42 0f fe 00 00 00 00 01 00 00 00 03 00 05 00");
+	n = jg_unit_hex(b, sizeof(b), "00 fd 40 42 0f fe 00 00 00 00 01 00 00 00 03 00 05 00");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS41, &ok), JG_OK);
 	CHECK_EQ_INT(ok.affected_rows, 1000000);
 	CHECK(ok.last_insert_id == 0x100000000ull);
 	CHECK_EQ_INT(ok.status, JG_SERVER_STATUS_IN_TRANS | JG_SERVER_STATUS_AUTOCOMMIT);
 	CHECK_EQ_INT(ok.warnings, 5);
 	/* without PROTOCOL_41: status alone with TRANSACTIONS, nothing without */
-	n = hex(b, sizeof(b), "00 01 00 02 00");
+	n = jg_unit_hex(b, sizeof(b), "00 01 00 02 00");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, JG_CLIENT_TRANSACTIONS, &ok), JG_OK);
 	CHECK_EQ_INT(ok.status, 2);
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, 3, 0, &ok), JG_OK);
 	/* the head alone: from the first bytes of a longer packet */
-	n = hex(b, sizeof(b), "00 03 00 22 00 00 00 28 52 6f 77 73");
+	n = jg_unit_hex(b, sizeof(b), "00 03 00 22 00 00 00 28 52 6f 77 73");
 	CHECK_EQ_INT(jg_pkt_parse_ok_head(b, n, CAPS41, &ok), JG_OK);
 	CHECK_EQ_INT(ok.status, 0x22);
 	CHECK_EQ_INT(ok.affected_rows, 3);
@@ -368,7 +337,7 @@ JG_TEST(pkt_ok_status_reads_what_the_head_reads)
 	};
 
 	for (size_t i = 0; i < JG_ARRAY_LEN(oks); i++) {
-		n = hex(b, sizeof(b), oks[i]);
+		n = jg_unit_hex(b, sizeof(b), oks[i]);
 		/* every prefix: the same verdict and status as the head reader, never a read past */
 		for (size_t k = 0; k <= n; k++) {
 			uint8_t *cut = malloc(k ? k : 1);
@@ -389,7 +358,7 @@ JG_TEST(pkt_ok_with_info)
 	uint8_t b[128];
 	struct jg_pkt_ok ok;
 	/* MariaDB's answer to UPDATE t SET a = a + 1 of three rows */
-	size_t n = hex(b, sizeof(b), "00 03 00 22 00 00 00 28 52 6f 77 73 20 6d 61 74 63 68 65 64 3a "
+	size_t n = jg_unit_hex(b, sizeof(b), "00 03 00 22 00 00 00 28 52 6f 77 73 20 6d 61 74 63 68 65 64 3a "
 	               "20 33 20 20 43 68 61 6e 67 65 64 3a 20 33 20 20 57 61 72 6e 69 6e 67 73 3a 20 30");
 
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS41, &ok), JG_OK);
@@ -438,7 +407,7 @@ JG_TEST(pkt_ok_session_state)
 	size_t n;
 
 	/* SET sql_mode='NO_BACKSLASH_ESCAPES' with session_track_system_variables='sql_mode' */
-	n = hex(b, sizeof(b), "00 00 00 02 42 00 00 00 20 00 1e 08 73 71 6c 5f 6d 6f 64 65 14 4e 4f 5f "
+	n = jg_unit_hex(b, sizeof(b), "00 00 00 02 42 00 00 00 20 00 1e 08 73 71 6c 5f 6d 6f 64 65 14 4e 4f 5f "
 	        "42 41 43 4b 53 4c 41 53 48 5f 45 53 43 41 50 45 53");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS_TRACK, &ok), JG_OK);
 	CHECK_EQ_INT(ok.status, JG_SERVER_STATUS_AUTOCOMMIT | JG_SERVER_STATUS_NO_BACKSLASH_ESCAPES |
@@ -451,20 +420,20 @@ JG_TEST(pkt_ok_session_state)
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS41, &ok), JG_ERR_PROTO);
 
 	/* USE mysql: the schema (and ANSI_QUOTES, MariaDB's status bit 0x8000) */
-	n = hex(b, sizeof(b), "00 00 00 02 c0 00 00 00 08 01 06 05 6d 79 73 71 6c");
+	n = jg_unit_hex(b, sizeof(b), "00 00 00 02 c0 00 00 00 08 01 06 05 6d 79 73 71 6c");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS_TRACK, &ok), JG_OK);
 	CHECK(ok.status & JG_SERVER_STATUS_ANSI_QUOTES);
 	track_expect(&ok, (const char *const[]){ "1 =mysql" }, 1);
 	ok_prefixes(b, n, CAPS_TRACK, (size_t)-1);
 
 	/* USE shop2 with session_track_state_change=1: schema, then state change "1" */
-	n = hex(b, sizeof(b), "00 00 00 02 42 00 00 00 0b 01 06 05 73 68 6f 70 32 02 01 31");
+	n = jg_unit_hex(b, sizeof(b), "00 00 00 02 42 00 00 00 0b 01 06 05 73 68 6f 70 32 02 01 31");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS_TRACK, &ok), JG_OK);
 	track_expect(&ok, (const char *const[]){ "1 =shop2", "2 =1" }, 2);
 	ok_prefixes(b, n, CAPS_TRACK, (size_t)-1);
 
 	/* START TRANSACTION with session_track_transaction_info=STATE: the data raw */
-	n = hex(b, sizeof(b), "00 00 00 03 42 00 00 00 0b 05 09 08 54 5f 5f 5f 5f 5f 5f 5f");
+	n = jg_unit_hex(b, sizeof(b), "00 00 00 03 42 00 00 00 0b 05 09 08 54 5f 5f 5f 5f 5f 5f 5f");
 	CHECK_EQ_INT(jg_pkt_parse_ok(b, n, CAPS_TRACK, &ok), JG_OK);
 	track_expect(&ok, (const char *const[]){ "5 =\bT_______" }, 1);
 }
@@ -487,8 +456,8 @@ JG_TEST(pkt_track_malformed)
 		struct jg_rd it;
 		struct jg_pkt_track t;
 		int got = 1, rc;
-		size_t n = hex(b, sizeof(b), bad[i]);
-		uint8_t *q = exact(b, n);
+		size_t n = jg_unit_hex(b, sizeof(b), bad[i]);
+		uint8_t *q = jg_unit_exact(b, n);
 
 		jg_rd_init(&it, q, n);
 		rc = jg_pkt_track_next(&it, &t, &got);
@@ -510,14 +479,14 @@ JG_TEST(pkt_err_with_and_without_sqlstate)
 	size_t n;
 
 	/* USE test on a server without it */
-	n = hex(b, sizeof(b), "ff 19 04 23 34 32 30 30 30 55 6e 6b 6e 6f 77 6e 20 64 61 74 61 62 61 73 "
+	n = jg_unit_hex(b, sizeof(b), "ff 19 04 23 34 32 30 30 30 55 6e 6b 6e 6f 77 6e 20 64 61 74 61 62 61 73 "
 	        "65 20 27 74 65 73 74 27");
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, CAPS41, &e), JG_OK);
 	CHECK_EQ_INT(e.code, 1049);
 	CHECK_EQ_STR(e.sqlstate, "42000");
 	CHECK(same(e.msg, e.msg_len, "Unknown database 'test'"));
 	for (size_t cut = 0; cut < n; cut++) {
-		uint8_t *q = exact(b, cut);
+		uint8_t *q = jg_unit_exact(b, cut);
 		int rc = jg_pkt_parse_err(q, cut, CAPS41, &e);
 
 		/* "ff 19 04" alone is an ERR without SQLSTATE; '#' with less than 5 after it is not */
@@ -528,22 +497,22 @@ JG_TEST(pkt_err_with_and_without_sqlstate)
 		free(q);
 	}
 	/* before the handshake (host not allowed): no '#', the message follows the code */
-	n = hex(b, sizeof(b), "ff 6a 04 48 6f 73 74 20 27 31 30 2e 30 2e 30 2e 37 27 20 69 73 20 6e 6f 74");
+	n = jg_unit_hex(b, sizeof(b), "ff 6a 04 48 6f 73 74 20 27 31 30 2e 30 2e 30 2e 37 27 20 69 73 20 6e 6f 74");
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, CAPS41, &e), JG_OK);
 	CHECK_EQ_INT(e.code, 1130);
 	CHECK_EQ_STR(e.sqlstate, "HY000");
 	CHECK(same(e.msg, e.msg_len, "Host '10.0.0.7' is not"));
 	/* without PROTOCOL_41 a '#' is part of the message */
-	n = hex(b, sizeof(b), "ff 19 04 23 34 32 30 30 30 78");
+	n = jg_unit_hex(b, sizeof(b), "ff 19 04 23 34 32 30 30 30 78");
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, 0, &e), JG_OK);
 	CHECK_EQ_STR(e.sqlstate, "HY000");
 	CHECK(same(e.msg, e.msg_len, "#42000x"));
 	/* a SQLSTATE of other characters (here a NUL) */
-	n = hex(b, sizeof(b), "ff 19 04 23 34 00 20 64 61 74 61");
+	n = jg_unit_hex(b, sizeof(b), "ff 19 04 23 34 00 20 64 61 74 61");
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, CAPS41, &e), JG_ERR_PROTO);
 	CHECK(e.msg == NULL);
 	/* a MariaDB progress report (code 0xFFFF) and other headers are no ERR */
-	n = hex(b, sizeof(b), "ff ff ff 01 01 01 00 00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "ff ff ff 01 01 01 00 00 00 00");
 	CHECK_EQ_INT(jg_pkt_parse_err(b, n, CAPS41, &e), JG_ERR_PROTO);
 	CHECK_EQ_INT(jg_pkt_parse_err((const uint8_t *)"\x00\x01\x02", 3, CAPS41, &e), JG_ERR_PROTO);
 }
@@ -552,21 +521,21 @@ JG_TEST(pkt_eof)
 {
 	uint8_t b[16];
 	struct jg_pkt_eof e;
-	size_t n = hex(b, sizeof(b), "fe 01 00 22 00");
+	size_t n = jg_unit_hex(b, sizeof(b), "fe 01 00 22 00");
 
 	CHECK_EQ_INT(jg_pkt_parse_eof(b, n, &e), JG_OK);
 	CHECK_EQ_INT(e.warnings, 1);
 	CHECK_EQ_INT(e.status, 0x22);
 	for (size_t cut = 0; cut < n; cut++) {
-		uint8_t *q = exact(b, cut);
+		uint8_t *q = jg_unit_exact(b, cut);
 
 		CHECK_EQ_INT(jg_pkt_parse_eof(q, cut, &e), JG_ERR_PROTO);
 		free(q);
 	}
 	/* 6 to 8 bytes: the OK of DEPRECATE_EOF, not an EOF; and a header other than 0xFE */
-	n = hex(b, sizeof(b), "fe 00 00 02 00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "fe 00 00 02 00 00 00");
 	CHECK_EQ_INT(jg_pkt_parse_eof(b, n, &e), JG_ERR_PROTO);
-	n = hex(b, sizeof(b), "00 00 00 02 00");
+	n = jg_unit_hex(b, sizeof(b), "00 00 00 02 00");
 	CHECK_EQ_INT(jg_pkt_parse_eof(b, n, &e), JG_ERR_PROTO);
 }
 
@@ -593,7 +562,7 @@ JG_TEST(pkt_coldef_fields)
 	struct jg_pkt_coldef c;
 	size_t n;
 
-	n = hex(b, sizeof(b), coldefs[6]);
+	n = jg_unit_hex(b, sizeof(b), coldefs[6]);
 	CHECK_EQ_INT(jg_pkt_parse_coldef(b, n, &c), JG_OK);
 	CHECK(same(c.catalog.p, c.catalog.n, "def"));
 	CHECK(same(c.schema.p, c.schema.n, "t1"));
@@ -607,13 +576,13 @@ JG_TEST(pkt_coldef_fields)
 	CHECK_EQ_INT(c.decimals, 0);
 	CHECK_EQ_INT(c.default_kind, JG_COLDEF_DEFAULT);
 	CHECK(same(c.default_value.p, c.default_value.n, "0"));
-	n = hex(b, sizeof(b), coldefs[8]);
+	n = jg_unit_hex(b, sizeof(b), coldefs[8]);
 	CHECK_EQ_INT(jg_pkt_parse_coldef(b, n, &c), JG_OK);
 	CHECK_EQ_INT(c.type, JG_TYPE_BLOB);
 	CHECK_EQ_INT(c.length, 0x3fffc);         /* TEXT in utf8mb4: 65535 * 4 */
 	CHECK_EQ_INT(c.flags, JG_FLAG_BLOB);
 	CHECK_EQ_INT(c.default_kind, JG_COLDEF_DEFAULT_NULL);
-	n = hex(b, sizeof(b), coldefs[0]);
+	n = jg_unit_hex(b, sizeof(b), coldefs[0]);
 	CHECK_EQ_INT(jg_pkt_parse_coldef(b, n, &c), JG_OK);
 	CHECK_EQ_INT(c.default_kind, JG_COLDEF_NO_DEFAULT);
 	CHECK(c.schema.n == 0 && c.table.n == 0);
@@ -627,7 +596,7 @@ JG_TEST(pkt_coldef_round_trip_and_prefixes)
 		uint8_t b[128], out[128];
 		struct jg_pkt_coldef c;
 		struct jg_wr w;
-		size_t n = hex(b, sizeof(b), coldefs[i]), no_default = (size_t)-1;
+		size_t n = jg_unit_hex(b, sizeof(b), coldefs[i]), no_default = (size_t)-1;
 
 		CHECK_EQ_INT(jg_pkt_parse_coldef(b, n, &c), JG_OK);
 		if (c.default_kind != JG_COLDEF_NO_DEFAULT)
@@ -646,7 +615,7 @@ JG_TEST(pkt_coldef_round_trip_and_prefixes)
 		CHECK_EQ_INT(jg_pkt_parse_coldef(out, w.off, &c), JG_OK);
 		CHECK(same(c.name.p, c.name.n, "masked"));
 		for (size_t cut = 0; cut < n; cut++) {
-			uint8_t *q = exact(b, cut);
+			uint8_t *q = jg_unit_exact(b, cut);
 			int rc = jg_pkt_parse_coldef(q, cut, &c);
 
 			CHECK_EQ_INT(rc, cut == no_default ? JG_OK : JG_ERR_PROTO);
@@ -673,7 +642,7 @@ JG_TEST(pkt_coldef_refuses_what_would_not_round_trip)
 	for (size_t i = 0; i < JG_ARRAY_LEN(bad); i++) {
 		uint8_t b[64];
 		struct jg_pkt_coldef c;
-		size_t n = hex(b, sizeof(b), bad[i]);
+		size_t n = jg_unit_hex(b, sizeof(b), bad[i]);
 
 		CHECK_EQ_INT(jg_pkt_parse_coldef(b, n, &c), JG_ERR_PROTO);
 		CHECK(c.name.p == NULL && c.catalog.p == NULL);
@@ -689,7 +658,7 @@ JG_TEST(pkt_coldef_refuses_what_would_not_round_trip)
 static void row_prefixes(const uint8_t *b, size_t n, const uint8_t *types, unsigned ncols)
 {
 	for (size_t cut = 0; cut < n; cut++) {
-		uint8_t *q = exact(b, cut);
+		uint8_t *q = jg_unit_exact(b, cut);
 		struct jg_text_row t;
 		struct jg_bin_row r;
 		struct jg_pkt_value v;
@@ -708,7 +677,7 @@ static void row_prefixes(const uint8_t *b, size_t n, const uint8_t *types, unsig
 JG_TEST(pkt_text_row_null_and_empty)
 {
 	uint8_t b[16];
-	size_t n = hex(b, sizeof(b), "01 61 fb 00");       /* SELECT 'a', NULL, '' */
+	size_t n = jg_unit_hex(b, sizeof(b), "01 61 fb 00");       /* SELECT 'a', NULL, '' */
 	struct jg_text_row t;
 	struct jg_pkt_value v;
 
@@ -796,7 +765,7 @@ static const char ty_row2[] =
 static void bin_row_check(const char *row, const size_t (*want)[2])
 {
 	uint8_t b[256];
-	size_t n = hex(b, sizeof(b), row), end = 0;
+	size_t n = jg_unit_hex(b, sizeof(b), row), end = 0;
 	struct jg_bin_row r;
 	struct jg_pkt_value v;
 	unsigned ncols = JG_ARRAY_LEN(ty_types);
@@ -832,7 +801,7 @@ JG_TEST(pkt_bin_row_every_type_class)
 	bin_row_check(ty_row1, ty_row1_len);
 	bin_row_check(ty_row2, NULL);
 	/* row 2's values: the NULL bitmap starts at bit 2 */
-	size_t n = hex(b, sizeof(b), ty_row2);
+	size_t n = jg_unit_hex(b, sizeof(b), ty_row2);
 	int nulls = 0;
 
 	jg_bin_row_init(&r, b, n, ty_types, JG_ARRAY_LEN(ty_types));
@@ -860,28 +829,28 @@ JG_TEST(pkt_bin_row_header_bitmap_and_types)
 	size_t n;
 
 	/* COM_STMT_EXECUTE of SELECT 1 */
-	n = hex(b, sizeof(b), "00 00 01 00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "00 00 01 00 00 00");
 	jg_bin_row_init(&r, b, n, one_long, 1);
 	CHECK_EQ_INT(jg_bin_row_next(&r, &v), JG_OK);
 	CHECK(v.off == 2 && v.hdr == 0 && v.len == 4 && jg_le32(v.p) == 1);
 	CHECK_EQ_INT(jg_bin_row_finish(&r), JG_OK);
 	/* bit 2 is column 0; bits 0 and 1 are not columns */
-	n = hex(b, sizeof(b), "00 04");
+	n = jg_unit_hex(b, sizeof(b), "00 04");
 	jg_bin_row_init(&r, b, n, one_long, 1);
 	CHECK_EQ_INT(jg_bin_row_next(&r, &v), JG_OK);
 	CHECK(v.null && v.off == 2);
 	CHECK_EQ_INT(jg_bin_row_finish(&r), JG_OK);
-	n = hex(b, sizeof(b), "00 03 01 00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "00 03 01 00 00 00");
 	jg_bin_row_init(&r, b, n, one_long, 1);
 	CHECK_EQ_INT(jg_bin_row_next(&r, &v), JG_OK);
 	CHECK(!v.null && v.len == 4);
 	/* a header other than 0x00 */
-	n = hex(b, sizeof(b), "01 00 01 00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "01 00 01 00 00 00");
 	jg_bin_row_init(&r, b, n, one_long, 1);
 	CHECK_EQ_INT(jg_bin_row_next(&r, &v), JG_ERR_PROTO);
 	CHECK_EQ_INT(jg_bin_row_finish(&r), JG_ERR_PROTO);
 	/* a type the server never sends */
-	n = hex(b, sizeof(b), "00 00 00");
+	n = jg_unit_hex(b, sizeof(b), "00 00 00");
 	jg_bin_row_init(&r, b, n, internal, 1);
 	CHECK_EQ_INT(jg_bin_row_next(&r, &v), JG_ERR_PROTO);
 	/* no columns: the header and one bitmap byte */
@@ -892,7 +861,7 @@ JG_TEST(pkt_bin_row_header_bitmap_and_types)
 		uint8_t nine_types[9];
 
 		memset(nine_types, JG_TYPE_TINY, sizeof(nine_types));
-		n = hex(b, sizeof(b), "00 fc 07");
+		n = jg_unit_hex(b, sizeof(b), "00 fc 07");
 		jg_bin_row_init(&r, b, n, nine_types, 9);
 		for (int i = 0; i < 9; i++)
 			CHECK(jg_bin_row_next(&r, &v) == JG_OK && v.null);
@@ -939,8 +908,8 @@ JG_TEST(pkt_bin_value_lengths)
 
 	for (size_t i = 0; i < JG_ARRAY_LEN(cases); i++) {
 		uint8_t b[32];
-		size_t n = hex(b, sizeof(b), cases[i].bytes), hdr = 99, len = 99;
-		uint8_t *q = exact(b, n);
+		size_t n = jg_unit_hex(b, sizeof(b), cases[i].bytes), hdr = 99, len = 99;
+		uint8_t *q = jg_unit_exact(b, n);
 
 		CHECK_EQ_INT(jg_pkt_bin_value(cases[i].type, q, n, &hdr, &len), cases[i].rc);
 		if (cases[i].rc == JG_OK) {
@@ -961,19 +930,19 @@ JG_TEST(pkt_builders)
 	uint8_t buf[64], want[64];
 	size_t n;
 
-	n = hex(want, sizeof(want), "07 00 00 02 00 00 00 02 00 00 00");
+	n = jg_unit_hex(want, sizeof(want), "07 00 00 02 00 00 00 02 00 00 00");
 	CHECK_EQ_INT(jg_pkt_build_ok(buf, sizeof(buf), 2, 0x0002), n);
 	CHECK(memcmp(buf, want, n) == 0);
 	CHECK_EQ_INT(jg_pkt_build_ok(buf, n - 1, 2, 0x0002), 0);
-	n = hex(want, sizeof(want), "05 00 00 05 fe 00 00 02 00");
+	n = jg_unit_hex(want, sizeof(want), "05 00 00 05 fe 00 00 02 00");
 	CHECK_EQ_INT(jg_pkt_build_eof(buf, sizeof(buf), 5, 0, 0x0002), n);
 	CHECK(memcmp(buf, want, n) == 0);
-	n = hex(want, sizeof(want), "03 00 00 00 01 02 03");
+	n = jg_unit_hex(want, sizeof(want), "03 00 00 00 01 02 03");
 	CHECK_EQ_INT(jg_pkt_build(buf, sizeof(buf), 0, "\x01\x02\x03", 3), n);
 	CHECK(memcmp(buf, want, n) == 0);
 	CHECK_EQ_INT(jg_pkt_build(buf, 6, 0, "\x01\x02\x03", 3), 0);
 	/* the MySQL documentation's ERR example: 1096, HY000, "No tables used" */
-	n = hex(want, sizeof(want), "17 00 00 01 ff 48 04 23 48 59 30 30 30 4e 6f 20 74 61 62 6c 65 73 "
+	n = jg_unit_hex(want, sizeof(want), "17 00 00 01 ff 48 04 23 48 59 30 30 30 4e 6f 20 74 61 62 6c 65 73 "
 	        "20 75 73 65 64");
 	CHECK_EQ_INT(jg_pkt_build_err(buf, sizeof(buf), 1, 1096, "HY000", "No tables used"), n);
 	CHECK(memcmp(buf, want, n) == 0);

@@ -6,7 +6,9 @@
 #ifndef JG_UNIT_H
 #define JG_UNIT_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct jg_unit_test {
@@ -57,5 +59,36 @@ extern int jg_unit_failures; /* failed checks in the running test */
  * compile or load. */
 struct jg_policy;
 unsigned char *jg_unit_policy(const char *src, struct jg_policy *p);
+
+/* jg_unit_hex: bytes written as hex pairs (spaces ignored) into out; returns the count. */
+static inline size_t jg_unit_hex(uint8_t *out, size_t cap, const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		if (*s == ' ')
+			continue;
+		if (n >= cap || !s[1]) {
+			fprintf(stderr, "hex: bad test data\n");
+			abort();
+		}
+		char b[3] = { s[0], s[1], 0 };
+		out[n++] = (uint8_t)strtoul(b, NULL, 16);
+		s++;
+	}
+	return n;
+}
+
+/* jg_unit_exact: a heap copy of n bytes and no more (so that a read past them is caught). */
+static inline uint8_t *jg_unit_exact(const uint8_t *p, size_t n)
+{
+	uint8_t *q = malloc(n ? n : 1);
+
+	if (!q)
+		abort();
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
 
 #endif
