@@ -54,10 +54,11 @@ static int tag_char(uint8_t c)
 
 /*
  * read_tags: the "jitgate." connection attributes (lenenc total, then lenenc key / value pairs)
- * into out as "name=value" words. Attributes are untrusted and optional: a malformed list or a
- * value with other characters is skipped, never fatal.
+ * into out as "name=value" words, and every pair that fits, as it came, into hs->attrs.
+ * Attributes are untrusted and optional: a malformed list or a value with other characters is
+ * skipped, never fatal.
  */
-static void read_tags(struct jg_rd *r, char *out, size_t cap)
+static void read_tags(struct jg_rd *r, char *out, size_t cap, struct jg_hs_response *hs)
 {
 	struct jg_rd a;
 	const uint8_t *all, *k, *v;
@@ -67,10 +68,16 @@ static void read_tags(struct jg_rd *r, char *out, size_t cap)
 		return;
 	jg_rd_init(&a, all, total);
 	while (jg_rd_left(&a) > 0) {
+		size_t pair = a.off;
+
 		k = jg_rd_lenenc_str(&a, &klen);
 		v = jg_rd_lenenc_str(&a, &vlen);
 		if (a.err)
 			return;
+		if (a.off - pair <= sizeof(hs->attrs) - hs->attrs_len) {
+			memcpy(hs->attrs + hs->attrs_len, a.p + pair, a.off - pair);
+			hs->attrs_len = (uint16_t)(hs->attrs_len + (a.off - pair));
+		}
 		if (klen <= 8 || klen > 64 || vlen == 0 || vlen > 128 || memcmp(k, "jitgate.", 8) != 0)
 			continue;
 		int ok = 1;
@@ -121,7 +128,7 @@ int jg_hs_parse_response(const uint8_t *p, size_t len, struct jg_hs_response *ou
 	    (rc = jg_rd_cstr(&r, out->plugin, sizeof(out->plugin))) != JG_OK)
 		return rc;
 	if ((out->caps & JG_CLIENT_CONNECT_ATTRS) && jg_rd_left(&r) > 0)
-		read_tags(&r, out->tags, sizeof(out->tags));
+		read_tags(&r, out->tags, sizeof(out->tags), out);
 	/* Connection attributes are not forwarded to the database. */
 	return JG_OK;
 }

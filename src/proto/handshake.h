@@ -61,6 +61,10 @@ struct jg_hs_response {
 	/* Connection attributes named "jitgate.NAME" as policy tags "NAME=VALUE ..." (untrusted:
 	 * tags only narrow what identity grants). Others are not kept. */
 	char tags[512];
+	/* Every connection attribute (lenenc key, lenenc value), as many whole pairs as fit, for the
+	 * session's audit record; attributes are the client's word, never trusted. */
+	uint8_t attrs[1024];
+	uint16_t attrs_len;
 };
 
 /* Parsers: JG_OK, JG_ERR_PROTO when malformed, JG_ERR_TOOBIG when a name is over its bound. */

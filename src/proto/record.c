@@ -5,6 +5,7 @@
 #include "audit/audit.h"
 #include "audit/binval.h"
 #include "gw/gateway.h"
+#include "policy/policy.h"
 #include "proto/command.h"
 #include "proto/record-t.h"
 
@@ -95,8 +96,13 @@ static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
 		jg_jw_str(w, "com", name);
 	}
 	if (cmd->sql) {
+		char tags[512];
+
 		jg_jw_strn(w, "sql", cmd->sql, cmd->sql_len);
 		jg_jw_str(w, "database", cmd->state ? cmd->state->db : s->sql.db);
+		jg_policy_tags_from_sql(cmd->sql, cmd->sql_len, tags, sizeof(tags));
+		if (tags[0])
+			jg_jw_str(w, "tags", tags);
 	}
 	if (cmd->com >= JG_COM_STMT_EXECUTE && cmd->com <= JG_COM_STMT_FETCH &&
 	    cmd->com != JG_COM_STMT_PREPARE) {
@@ -292,6 +298,25 @@ static void who(const struct jg_session *s, struct jg_jw *w)
 	jg_jw_end(w, ']');
 }
 
+/* attrs: the client's connection attributes as [name, value] pairs (its word, not checked). */
+static void attrs(const struct jg_session *s, struct jg_jw *w)
+{
+	struct jg_rd r;
+	const uint8_t *k, *v;
+	size_t klen, vlen;
+
+	jg_jw_arr(w, "attrs");
+	jg_rd_init(&r, s->hello.attrs, s->hello.attrs_len);
+	while (jg_rd_left(&r) > 0 && (k = jg_rd_lenenc_str(&r, &klen)) &&
+	       (v = jg_rd_lenenc_str(&r, &vlen))) {
+		jg_jw_arr(w, NULL);
+		jg_jw_strn(w, NULL, k, klen);
+		jg_jw_strn(w, NULL, v, vlen);
+		jg_jw_end(w, ']');
+	}
+	jg_jw_end(w, ']');
+}
+
 void jg_record_login(struct jg_session *s)
 {
 	struct jg_rec_sess *r;
@@ -308,6 +333,7 @@ void jg_record_login(struct jg_session *s)
 	jg_jw_str(&r->cmd, "database", s->hello.db);
 	jg_jw_bool(&r->cmd, "tls", s->lc.tls_up);
 	jg_jw_str(&r->cmd, "tags", s->hello.tags);
+	attrs(s, &r->cmd);
 	jg_jw_int(&r->cmd, "expires", s->who.exp);
 	jg_jw_uint(&r->cmd, "connection", s->id);
 	jg_jw_end(&r->cmd, '}');

@@ -81,7 +81,8 @@ want = ["SET AUTOCOMMIT = 0",  # PyMySQL's own, at connect
         "SELECT id, name, card_number FROM shop.customers WHERE id = 1",
         "PREPARE q FROM 'SELECT id, email FROM shop.customers WHERE id = ?'", "SET @id = 2",
         "EXECUTE q USING @id", "DROP TABLE shop.orders",
-        "SELECT COUNT(*) AS customers FROM shop.customers; SELECT COUNT(*) AS orders FROM shop.orders"]
+        "SELECT COUNT(*) AS customers FROM shop.customers; SELECT COUNT(*) AS orders FROM shop.orders",
+        "/* jitgate: ticket=T-1 */ SELECT 1 AS tagged"]
 if sent != want:
     sys.exit("recorded statements %r, expected %r" % (sent, want))
 dec = {c["sql"]: c["decision"] for c in cmds if c["com"] == "COM_QUERY"}
@@ -98,6 +99,12 @@ n = next(c["n"] for c in cmds if c.get("sql", "").startswith("SELECT id, name, c
 first = next(r for r in res if r["n"] == n)["sets"][0]["rows"]
 if first != [["1", "Alice Martin", "****1111"]]:
     sys.exit("the first result as recorded: %r" % first)
+tagged = [c for c in cmds if c.get("sql", "").endswith("AS tagged")]
+if not tagged or tagged[0].get("tags") != "ticket=T-1":
+    sys.exit("the tagged statement's record: %r" % tagged)
+login = next(r["body"] for r in recs if r["session"] == sess and r["kind"] == "login")
+if ["_client_name", "pymysql"] not in login.get("attrs", []) or login.get("sub") != "agent@example.com":
+    sys.exit("the login record: %r" % login)
 print("export: %d records of session %d, statements and decisions as sent" % (len(cmds) + len(res), sess))
 PY
 	# Never stored: the clear card number, the token.

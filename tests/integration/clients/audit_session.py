@@ -8,6 +8,7 @@ Runs, over TLS, in one session with MULTI_STATEMENTS:
   2. a prepared statement: PREPARE ... FROM 'SELECT ... WHERE id = ?', SET @id, EXECUTE ... USING
   3. DROP TABLE shop.orders, which the policy denies (the session goes on)
   4. two statements in one query: two result sets
+  5. a statement with a jitgate tag in its leading comment
 and prints one line per statement: the statement, then what came back (rows as JSON, or the
 error as "ERROR code: message"). Run with /usr/bin/python3 (Debian's python3-pymysql).
 """
@@ -26,6 +27,7 @@ STATEMENTS = [
     ("EXECUTE q USING @id", None),
     ("DROP TABLE shop.orders", None),
     ("SELECT COUNT(*) AS customers FROM shop.customers; SELECT COUNT(*) AS orders FROM shop.orders", None),
+    ("/* jitgate: ticket=T-1 */ SELECT 1 AS tagged", None),
 ]
 
 
