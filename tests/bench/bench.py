@@ -5,8 +5,8 @@
     make bench-quick    1 round, 2 s per run, 50 connects, 200 idle sessions (make check runs it)
 
 One private MariaDB (tests/integration/mariadb.sh, with dev-keys' certificate so that it speaks
-TLS), one HAProxy in TCP mode (Debian's package) and three jitgates, all on 127.0.0.1 on ports
-the kernel hands out. Five routes:
+TLS), one HAProxy in TCP mode (Debian's package) and five jitgates, all on 127.0.0.1 on ports
+the kernel hands out. Seven routes:
 
     direct    sysbench -> MariaDB                  TLS: MariaDB's own
     haproxy   sysbench -> HAProxy (tcp) -> MariaDB  TLS: passed through to MariaDB
@@ -16,6 +16,8 @@ the kernel hands out. Five routes:
               tests/bench/bench.policy: every session is its own just-in-time MySQL user
     jit-mask  sysbench -> jitgate -> MariaDB        as jit, with tests/bench/bench-mask.policy:
               bench.policy plus a mask on sysbench's c column (with last4)
+    jit-batched, jit-strict                         as jit, recording every session
+              (docs/audit.md) with [store] audit = batched / strict; point_select t=8 only
 
 "jit" is what the default configuration gives users; it runs point_select t=1 and t=8 (tls),
 range100 and the connect benchmark, and stays out of the chart. "jitgate" keeps earlier figures
@@ -24,7 +26,9 @@ gateway takes the copy path (assemble, rewrite, re-frame each row) where "jit" f
 untouched; the table gives the ratio jit-mask/jit of throughput and of gateway CPU per query.
 After the runs, one SELECT c through jit-mask with the mariadb CLI (text protocol; sysbench's
 prepared statements read binary rows) must return a value that starts with "****": the masked
-route really masks.
+route really masks. The other jitgate routes run with [store] audit = off; once the recording
+gateways stop, their stores must hold the point selects (strict: a command record for every
+query sysbench counted), and the table gives jit-strict/jit-batched and jit-batched/jit.
 
 The routes of a test run one after the other, in an order that rotates, and the rounds repeat
 the whole set, so that drift on a noisy machine touches every route alike; each figure is the
