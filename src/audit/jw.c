@@ -48,7 +48,7 @@ static int room(struct jg_jw *w, size_t n)
 
 static void put(struct jg_jw *w, const void *s, size_t n)
 {
-	if (!room(w, n))
+	if (!n || !room(w, n))              /* s may be NULL when n is 0 */
 		return;
 	memcpy(w->p + w->len, s, n);
 	w->len += n;
