@@ -145,7 +145,7 @@ static void base64(struct jg_jw *w, const uint8_t *s, size_t n)
 
 void jg_jw_strn(struct jg_jw *w, const char *key, const void *sv, size_t n)
 {
-	const uint8_t *s = sv;
+	const uint8_t *s = sv ? sv : (const void *)"";   /* NULL with n 0: the empty string */
 	size_t run = 0;
 
 	member(w, key);
