@@ -257,7 +257,7 @@ static void record_refused(struct jg_session *s, const struct jg_cmd *cmd,
 
 static void client_address(const struct jg_session *s, char *out, size_t cap)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
 	socklen_t len = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
