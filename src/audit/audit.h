@@ -32,9 +32,22 @@
  * record is never removed.
  *
  * ---- Durability ---------------------------------------------------------------------------------
- *   strict   a command's record is committed before the command is forwarded: jg_audit_put
- *            with a waiter; the waiter hears, on the session's worker, whether it committed.
- *            Records handed over while a commit runs are committed together (group commit).
+ *   strict   a command's record is durable before the command is forwarded (jg_audit_put with
+ *            a waiter). With sync normal it is appended to the instance's journal,
+ *            PATH-audit-INSTANCE.journal, in one write() together with every record handed over
+ *            before it that is not in the journal yet, and the command goes on at once: the
+ *            write survives a crash of the gateway as a WAL commit with sync normal does. The
+ *            writer commits records to the store as in batched mode, writes in the same
+ *            transaction the last journal record committed (table audit_journal), and empties
+ *            the journal when the store holds all of it. jg_audit_open moves into the store
+ *            whatever a crash left in the journal, before anything else; a cut-off last frame
+ *            (an append that never returned, whose command never ran) is dropped.
+ *            With sync full, or while the store fails (the last commit failed) or the journal
+ *            cannot be appended to, the waiter instead hears, on the session's worker, whether
+ *            a commit of its record worked; records handed over while a commit runs are
+ *            committed together (group commit). When such a commit fails the waiters hear "no"
+ *            (their commands do not run) and the other records are kept for the next commit
+ *            (the journal holds them: their commands ran).
  *   batched  records are committed at most batch_ms after they are handed over; a crash loses
  *            at most those. When the store cannot be written, or more than queue_bytes wait,
  *            records are dropped and counted, and the next commit that works writes a "gap"
@@ -71,7 +84,8 @@ struct jg_audit_conf {
 	const char *path;           /* the store */
 	const char *instance;       /* [a-z0-9]{1,10} */
 	enum jg_audit_mode mode;
-	int sync_full;              /* fsync at every commit (power loss), else the WAL's NORMAL */
+	int sync_full;              /* fsync at every commit (power loss), else the WAL's NORMAL
+	                             * (and strict mode's journal) */
 	unsigned batch_ms;          /* batched: the longest a record waits for its commit */
 	size_t queue_bytes;         /* records waiting, at most (batched drops beyond it) */
 	unsigned checkpoint_s;      /* seconds between checkpoints (when the head moved) */
@@ -109,9 +123,11 @@ uint64_t jg_audit_session(struct jg_audit *a);
 
 /*
  * jg_audit_put: hands a record over to the writer: kind (JG_AUDIT_K_*), session, time_us, and
- * body[0..len) (a JSON object, copied). With a waiter (strict mode), w->told says whether it
- * committed. Returns JG_OK; JG_ERR_NOMEM when it cannot be queued (with a waiter, w is not told:
- * the caller refuses); JG_ERR_IO when batched mode dropped it (counted for the gap record).
+ * body[0..len) (a JSON object, copied). With a waiter (strict mode): JG_OK when the record is
+ * durable already (in the journal; w is never told), JG_WAIT when w->told will say whether it
+ * committed. Without one: JG_OK when queued, JG_ERR_IO when dropped (more than queue_bytes
+ * wait; counted for the gap record). JG_ERR_NOMEM when it cannot be queued (with a waiter, w is
+ * not told: the caller refuses).
  */
 int jg_audit_put(struct jg_audit *a, const char *kind, uint64_t session, int64_t time_us,
                  const char *body, size_t len, struct jg_audit_waiter *w);

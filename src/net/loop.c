@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -302,11 +303,15 @@ int jg_loop_run(const struct jg_loop_conf *conf)
 	}
 	if (rc == JG_OK) {
 		for (; started < nworkers; started++) {
+			char name[16];
+
 			if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) {
 				rc = JG_ERR_INTERNAL;
 				*conf->stop = 1;
 				break;
 			}
+			snprintf(name, sizeof(name), "jg-worker-%d", started);
+			pthread_setname_np(ws[started].thread, name);
 		}
 		jg_log(JG_LOG_INFO, "listening on %s with %d worker%s", conf->listen_name, nworkers,
 		       nworkers == 1 ? "" : "s");

@@ -207,7 +207,7 @@ static int record_admit(struct jg_session *s, const struct jg_cmd *cmd, struct j
 {
 	struct jg_rec_sess *r = s->rec;
 	struct rwait *x;
-	int strict;
+	int strict, rc;
 
 	if (!r)
 		return JG_STAGE_GO;
@@ -229,15 +229,17 @@ static int record_admit(struct jg_session *s, const struct jg_cmd *cmd, struct j
 	if (strict && !x)
 		return not_recorded(s, ref);
 	if (x)
-		x->pending = 1;
-	if (jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, x ? &x->w : NULL) != JG_OK && x) {
-		x->pending = 0;
-		return not_recorded(s, ref);
+		x->pending = 1;         /* before the hand-over: the writer may answer at once */
+	rc = jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, x ? &x->w : NULL);
+	if (rc == JG_WAIT) {            /* strict, without the journal: after the commit */
+		r->verdict = V_ASKED;
+		return JG_STAGE_WAIT;
 	}
-	if (!x)
-		return went(s, cmd);
-	r->verdict = V_ASKED;
-	return JG_STAGE_WAIT;
+	if (x)
+		x->pending = 0;
+	if (rc != JG_OK && x)
+		return not_recorded(s, ref);
+	return went(s, cmd);            /* batched, or strict and in the journal already */
 }
 
 static void record_refused(struct jg_session *s, const struct jg_cmd *cmd,

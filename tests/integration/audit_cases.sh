@@ -25,9 +25,16 @@ start_rec_gw() {
 }
 
 # rec_session_of TEXT: the number of the newest session one of whose commands' text holds TEXT.
+# (the records of a strict command are in the journal before it runs, and in the store within
+# [store] audit_batch_ms: it waits up to 5 s)
 rec_session_of() {
-	sqlite3 "file:$REC_STORE?mode=ro" "SELECT session FROM audit WHERE kind = 'command' AND
-		instr(body, '$1') > 0 ORDER BY seq DESC LIMIT 1"
+	local n s
+	for ((n = 0; n < 50; n++)); do
+		s=$(sqlite3 "file:$REC_STORE?mode=ro" "SELECT session FROM audit WHERE kind = 'command'
+			AND instr(body, '$1') > 0 ORDER BY seq DESC LIMIT 1")
+		[[ -n "$s" ]] && { echo "$s"; return 0; }
+		sleep 0.1
+	done
 }
 
 # rec_settle: waits until a session's end record is in the store (sessions end on the

@@ -6,9 +6,11 @@
 #include "unit.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 JG_TEST(audit_jw_strings)
@@ -49,10 +51,13 @@ struct store {
 	struct jg_audit *a;
 };
 
+static int ut_sync_full;               /* strict mode commits each waiter's record (no journal) */
+static unsigned ut_batch_ms = 20;
+
 static int store_open(struct store *st, enum jg_audit_mode mode)
 {
-	struct jg_audit_conf c = { .instance = "ut", .mode = mode, .batch_ms = 20,
-	                           .checkpoint_s = 3600 };
+	struct jg_audit_conf c = { .instance = "ut", .mode = mode, .batch_ms = ut_batch_ms,
+	                           .checkpoint_s = 3600, .sync_full = ut_sync_full };
 	char err[512];
 
 	c.path = st->path;
@@ -98,6 +103,25 @@ static void sql(const struct store *st, const char *q)
 	CHECK_EQ_INT(sqlite3_open(st->path, &db), SQLITE_OK);
 	CHECK_EQ_INT(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+/* count_kind: how many records of kind the store holds. */
+static int count_kind(const struct store *st, const char *kind)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int n = -1;
+
+	if (sqlite3_open(st->path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT count(*) FROM audit WHERE kind = ?", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			n = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+	return n;
 }
 
 static void verify(const struct store *st, const char *anchor, struct jg_audit_report *r)
@@ -288,12 +312,15 @@ JG_TEST(audit_strict_waiter_and_reopen)
 	uint64_t s1, s2;
 
 	jg_log_level = -1;
+	ut_sync_full = 1;               /* no journal: the waiter hears after the commit */
 	if (store_new(&st, JG_AUDIT_STRICT) != 0) {
+		ut_sync_full = 0;
 		CHECK(0);
 		return;
 	}
+	ut_sync_full = 0;
 	s1 = jg_audit_session(st.a);
-	CHECK_EQ_INT(jg_audit_put(st.a, JG_AUDIT_K_COMMAND, s1, 5, "{}", 2, &t.w), JG_OK);
+	CHECK_EQ_INT(jg_audit_put(st.a, JG_AUDIT_K_COMMAND, s1, 5, "{}", 2, &t.w), JG_WAIT);
 	for (int i = 0; i < 500 && !calls; i++) {
 		usleep(2000);
 		pthread_mutex_lock(&t.mu);
@@ -338,6 +365,67 @@ JG_TEST(audit_one_writer_per_chain)
 	CHECK_EQ_INT(jg_audit_open(&c, NULL, &second.a, err, sizeof(err)), JG_ERR_CONFIG);
 	CHECK(strstr(err, "another jitgate records instance ut") != NULL);
 	jg_audit_close(st.a);
+	store_rm(&st);
+	jg_log_level = level;
+}
+
+/* Strict mode with sync normal: a waited record is in the journal when jg_audit_put returns
+ * (JG_OK, the waiter is never told). A process that dies before the writer commits loses
+ * nothing: the next open moves the journal into the store, and a cut-off last frame (an append
+ * that never returned) is dropped. */
+JG_TEST(audit_strict_journal_survives_a_crash)
+{
+	struct store st;
+	struct told t = { { told_fn }, PTHREAD_MUTEX_INITIALIZER, 0, -1 };
+	struct jg_audit_report r;
+	char jpath[160], body[64];
+	int level = jg_log_level, status = -1;
+	pid_t pid;
+	FILE *f;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_STRICT) != 0) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ_INT(jg_audit_put(st.a, JG_AUDIT_K_COMMAND, 1, 5, "{}", 2, &t.w), JG_OK);
+	jg_audit_close(st.a);
+	CHECK_EQ_INT(t.calls, 0);
+	snprintf(jpath, sizeof(jpath), "%s-audit-ut.journal", st.path);
+	ut_batch_ms = 600000;           /* the child's writer never commits on its own */
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if (store_open(&st, JG_AUDIT_STRICT) != 0)
+			_exit(2);
+		for (int i = 1; i <= 50; i++) {
+			snprintf(body, sizeof(body), "{\"n\":%d}", i);
+			/* results (no waiter) go into the journal with the next waited record */
+			if (jg_audit_put(st.a, i % 2 ? JG_AUDIT_K_COMMAND : JG_AUDIT_K_RESULT, 7, i, body,
+			                 strlen(body), i % 2 ? &t.w : NULL) != JG_OK)
+				_exit(3);
+		}
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	ut_batch_ms = 20;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	if ((f = fopen(jpath, "a"))) {      /* a torn append after the last whole frame */
+		fwrite("JGJ1\x40\0\0\0abc", 1, 11, f);
+		fclose(f);
+	}
+	if (store_open(&st, JG_AUDIT_STRICT) != 0) {
+		CHECK(0);
+		return;
+	}
+	jg_audit_close(st.a);
+	verify(&st, NULL, &r);
+	CHECK_EQ_INT(r.broken, 0);
+	/* start, command, stop, checkpoint; start (the child's); 49 of the 50 (the last result
+	 * had no waited record after it); start, stop, checkpoint */
+	CHECK_EQ_INT(r.records, 4 + 1 + 49 + 3);
+	CHECK_EQ_INT(count_kind(&st, "command"), 1 + 25);
+	CHECK_EQ_INT(count_kind(&st, "result"), 24);
 	store_rm(&st);
 	jg_log_level = level;
 }

@@ -19,9 +19,10 @@ Scenarios:
   loop [--max N]
       INSERTs until an error or N ("ok up to V", then "stopped at V: ERROR" when one came).
   locked --store STORE
-      SELECT 1; then another process holds the store's write lock (BEGIN EXCLUSIVE) while V=1
-      is INSERTed ("first after S s: CODE SQLSTATE: MESSAGE" or "first after S s: ok"); the
-      lock is released and V=2 is INSERTed ("second after S s: ok" or "second after ...").
+      SELECT 1; then another process holds the store's write lock (BEGIN EXCLUSIVE) while
+      V=1, 2, ... are INSERTed, one each 0.25 s ("ok V after S s"), until one is refused
+      ("refused V after S s (T s into the lock): CODE SQLSTATE: MESSAGE") or 30 s passed; the
+      lock is released and V+1 is INSERTed ("released V after S s: ok" or "...: ERROR").
 """
 import argparse
 import ssl
@@ -160,25 +161,33 @@ def locked(a, s):
     time.sleep(0.5)          # the SELECT's records are committed before the lock is taken
     holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, a.store],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    v = 0
     try:
         if holder.stdout.readline().strip() != "locked":
             print("the lock holder did not lock the store")
             return 1
         t = time.monotonic()
-        try:
-            s.insert(1)
-            print("first after %.1f s: ok" % (time.monotonic() - t))
-        except pymysql.err.MySQLError as e:
-            print("first after %.1f s: %s" % (time.monotonic() - t, err_text(e)))
+        while time.monotonic() - t < 30:
+            v += 1
+            t1 = time.monotonic()
+            try:
+                s.insert(v)
+                print("ok %d after %.1f s" % (v, time.monotonic() - t1), flush=True)
+            except pymysql.err.MySQLError as e:
+                print("refused %d after %.1f s (%.1f s into the lock): %s" % (
+                    v, time.monotonic() - t1, time.monotonic() - t, err_text(e)), flush=True)
+                break
+            time.sleep(0.25)
     finally:
         holder.stdin.close()
         holder.wait(timeout=10)
+    v += 1
     t = time.monotonic()
     try:
-        s.insert(2)
-        print("second after %.1f s: ok" % (time.monotonic() - t))
+        s.insert(v)
+        print("released %d after %.1f s: ok" % (v, time.monotonic() - t))
     except pymysql.err.MySQLError as e:
-        print("second after %.1f s: %s" % (time.monotonic() - t, err_text(e)))
+        print("released %d after %.1f s: %s" % (v, time.monotonic() - t, err_text(e)))
     return 0
 
 
