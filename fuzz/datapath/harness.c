@@ -102,6 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dpf |= (flags & 8) ? DP_OBSERVE : 0;
 	dpf |= (flags & 16) ? DP_WAIT : 0;
 	dpf |= (flags & 64) ? DP_RECORD : 0;
+	dpf |= (flags & 128) ? DP_BATCHED : 0;
 	if (dp_init(&dp, (flags & 2) ? policy : NULL, dpf) != JG_OK)
 		abort();
 	if (flags & 32) {

@@ -133,16 +133,20 @@ void jg_audit_hash(const uint8_t prev[JG_AUDIT_HASH], const char *instance, int6
 {
 	br_sha256_context h;
 	char num[96];
-	int n;
+	size_t n;
 
 	br_sha256_init(&h);
 	br_sha256_update(&h, prev, JG_AUDIT_HASH);
 	br_sha256_update(&h, instance, strlen(instance) + 1);
-	n = snprintf(num, sizeof(num), "%lld%c%lld%c", (long long)seq, 0, (long long)time_us, 0);
-	br_sha256_update(&h, num, (size_t)n);
+	n = jg_jw_dec(num, seq);
+	num[n++] = '\0';
+	n += jg_jw_dec(num + n, time_us);
+	num[n++] = '\0';
+	br_sha256_update(&h, num, n);
 	br_sha256_update(&h, kind, strlen(kind) + 1);
-	n = snprintf(num, sizeof(num), "%lld%c", (long long)session, 0);
-	br_sha256_update(&h, num, (size_t)n);
+	n = jg_jw_dec(num, session);
+	num[n++] = '\0';
+	br_sha256_update(&h, num, n);
 	br_sha256_update(&h, body, body_len);
 	br_sha256_out(&h, out);
 }

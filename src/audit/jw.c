@@ -189,12 +189,33 @@ void jg_jw_str(struct jg_jw *w, const char *key, const char *s)
 	jg_jw_strn(w, key, s, strlen(s));
 }
 
+size_t jg_jw_udec(char *out, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		out[i] = t[n - 1 - i];
+	return n;
+}
+
+size_t jg_jw_dec(char *out, int64_t v)
+{
+	if (v >= 0)
+		return jg_jw_udec(out, (uint64_t)v);
+	out[0] = '-';
+	return 1 + jg_jw_udec(out + 1, -(uint64_t)v);
+}
+
 void jg_jw_int(struct jg_jw *w, const char *key, int64_t v)
 {
 	char b[24];
 
 	member(w, key);
-	put(w, b, (size_t)snprintf(b, sizeof(b), "%lld", (long long)v));
+	put(w, b, jg_jw_dec(b, v));
 }
 
 void jg_jw_uint(struct jg_jw *w, const char *key, uint64_t v)
@@ -202,7 +223,7 @@ void jg_jw_uint(struct jg_jw *w, const char *key, uint64_t v)
 	char b[24];
 
 	member(w, key);
-	put(w, b, (size_t)snprintf(b, sizeof(b), "%llu", (unsigned long long)v));
+	put(w, b, jg_jw_udec(b, v));
 }
 
 void jg_jw_bool(struct jg_jw *w, const char *key, int v)
@@ -221,6 +242,15 @@ void jg_jw_raw(struct jg_jw *w, const char *key, const char *json, size_t n)
 {
 	member(w, key);
 	put(w, json, n);
+}
+
+void jg_jw_reopen(struct jg_jw *w)
+{
+	if (w->failed || w->depth != 0 || w->len < 2 || w->p[w->len - 1] != '}')
+		return;
+	w->len--;
+	w->depth = 1;
+	w->first = w->p[w->len - 1] == '{';
 }
 
 const char *jg_jw_done(struct jg_jw *w, size_t *len)

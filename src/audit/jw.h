@@ -45,8 +45,16 @@ void jg_jw_null(struct jg_jw *w, const char *key);
 /* jg_jw_raw: n bytes that are already a JSON value. */
 void jg_jw_raw(struct jg_jw *w, const char *key, const char *json, size_t n);
 
+/* jg_jw_reopen: the finished outermost object takes more members (before jg_jw_end again). */
+void jg_jw_reopen(struct jg_jw *w);
+
 /* jg_jw_done: the text (NUL-terminated, *len bytes before the NUL), or NULL after a failure. */
 const char *jg_jw_done(struct jg_jw *w, size_t *len);
+
+/* jg_jw_dec: v in decimal ASCII at out (room for 20 digits and a sign), not NUL-terminated;
+ * its length. As snprintf's %lld / %llu, without the format parsing (records have a dozen). */
+size_t jg_jw_dec(char *out, int64_t v);
+size_t jg_jw_udec(char *out, uint64_t v);
 
 /* jg_jw_utf8_ok: n bytes at s are well-formed UTF-8 (no overlong forms, no surrogates). */
 int jg_jw_utf8_ok(const uint8_t *s, size_t n);

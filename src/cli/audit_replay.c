@@ -257,7 +257,12 @@ static void show(struct replay *r, const char *kind, const json_t *b, int64_t se
 		show_login(b, refused, t);
 		r->refused = refused;
 	} else if (b && strcmp(kind, "command") == 0) {
+		const json_t *res = json_object_get(b, "result");
+
 		show_command(r, b, t);
+		/* batched mode records a command and its result as one record */
+		if (json_is_object(res))
+			show_result(r, res, t);
 		return;
 	} else if (b && strcmp(kind, "result") == 0) {
 		show_result(r, b, t);

@@ -44,6 +44,10 @@ struct jg_rec_sess {
 	uint32_t n;                         /* commands recorded */
 	uint8_t verdict;                    /* strict: V_* of the command in admission */
 	struct rwait *wait;
+	/* batched mode: the command's record waits in cmd for its result, to be one record */
+	uint8_t held;
+	uint32_t held_n;                    /* its number */
+	int64_t held_time;                  /* when the command came (wall clock, us) */
 	/* the command in flight */
 	uint32_t cur;                       /* its number; 0: none recorded */
 	int64_t t0;                         /* when it went (monotonic, us) */
@@ -51,6 +55,7 @@ struct jg_rec_sess {
 	size_t prep_len;
 	/* the result being recorded */
 	struct jg_jw res;
+	uint32_t res_n;                     /* the number of the command it answers */
 	uint8_t set_open, rows_on, truncated;
 	unsigned ncols, cap;
 	uint8_t *types;
@@ -67,9 +72,12 @@ struct jg_rec_sess {
 int64_t jg_rec_now_us(void);
 
 /* jg_rec_put: the body jw holds to the audit writer as a record of kind (w: strict mode's
- * waiter, or NULL); audit.h's jg_audit_put's result. */
+ * waiter, or NULL) that happened at time_us (0: now); audit.h's jg_audit_put's result. */
 int jg_rec_put(struct jg_session *s, const char *kind, uint64_t session, struct jg_jw *jw,
-               struct jg_audit_waiter *w);
+               struct jg_audit_waiter *w, int64_t time_us);
+
+/* jg_rec_unhold: a command record held for its result (batched mode) goes alone. */
+void jg_rec_unhold(struct jg_session *s);
 
 /* jg_rec_error: an "error" member: code, SQLSTATE and message. */
 void jg_rec_error(struct jg_jw *w, uint16_t code, const char *sqlstate, const void *msg,

@@ -225,12 +225,22 @@ static int record_admit(struct jg_session *s, const struct jg_cmd *cmd, struct j
 		r->wait->wk = s->wk;
 	}
 	x = strict ? r->wait : NULL;
+	jg_rec_unhold(s);               /* the command before had no response */
 	command_body(s, cmd, NULL, r->n + 1);
+	if (!strict && cmd->com != JG_COM_STMT_CLOSE && cmd->com != JG_COM_STMT_SEND_LONG_DATA &&
+	    cmd->com != JG_COM_QUIT) {
+		/* batched: the record waits for the result, to be one record with it (half the
+		 * writer's inserts); the session's end or its next command sends it alone */
+		r->held = 1;
+		r->held_n = r->n + 1;
+		r->held_time = jg_audit_now_us();
+		return went(s, cmd);
+	}
 	if (strict && !x)
 		return not_recorded(s, ref);
 	if (x)
 		x->pending = 1;         /* before the hand-over: the writer may answer at once */
-	rc = jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, x ? &x->w : NULL);
+	rc = jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, x ? &x->w : NULL, 0);
 	if (rc == JG_WAIT) {            /* strict, without the journal: after the commit */
 		r->verdict = V_ASKED;
 		return JG_STAGE_WAIT;
@@ -251,8 +261,9 @@ static void record_refused(struct jg_session *s, const struct jg_cmd *cmd,
 		return;
 	r->verdict = V_NONE;
 	r->cur = 0;
+	jg_rec_unhold(s);
 	command_body(s, cmd, ref, ++r->n);
-	jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, NULL);
+	jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, NULL, 0);
 }
 
 /* ---- session events ---- */
@@ -339,7 +350,7 @@ void jg_record_login(struct jg_session *s)
 	jg_jw_int(&r->cmd, "expires", s->who.exp);
 	jg_jw_uint(&r->cmd, "connection", s->id);
 	jg_jw_end(&r->cmd, '}');
-	jg_rec_put(s, JG_AUDIT_K_LOGIN, r->session, &r->cmd, NULL);
+	jg_rec_put(s, JG_AUDIT_K_LOGIN, r->session, &r->cmd, NULL, 0);
 }
 
 static void record_refused_login(struct jg_session *s, enum jg_er er, const char *msg)
@@ -354,7 +365,7 @@ static void record_refused_login(struct jg_session *s, enum jg_er er, const char
 	who(s, &w);
 	jg_rec_error(&w, d->code, d->sqlstate, msg, strlen(msg));
 	jg_jw_end(&w, '}');
-	jg_rec_put(s, JG_AUDIT_K_REFUSED, jg_audit_session(s->gw->audit), &w, NULL);
+	jg_rec_put(s, JG_AUDIT_K_REFUSED, jg_audit_session(s->gw->audit), &w, NULL, 0);
 	jg_jw_free(&w);
 }
 
@@ -366,6 +377,7 @@ static void record_end(struct jg_session *s)
 
 	if (!r)
 		return;
+	jg_rec_unhold(s);               /* a command whose response never came */
 	w = &r->cmd;
 	jg_jw_reset(w);
 	jg_jw_obj(w, NULL);
@@ -377,7 +389,7 @@ static void record_end(struct jg_session *s)
 	jg_jw_uint(w, "affected", m->affected);
 	jg_jw_uint(w, "errors", m->errors);
 	jg_jw_end(w, '}');
-	jg_rec_put(s, JG_AUDIT_K_END, r->session, w, NULL);
+	jg_rec_put(s, JG_AUDIT_K_END, r->session, w, NULL, 0);
 	jg_rec_free(s);
 }
 

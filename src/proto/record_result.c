@@ -60,6 +60,7 @@ static unsigned rec_begin(struct jg_session *s, uint8_t com)
 	jg_jw_reset(&r->res);
 	jg_jw_obj(&r->res, NULL);
 	jg_jw_uint(&r->res, "n", r->cur);
+	r->res_n = r->cur;
 	jg_jw_arr(&r->res, "sets");
 	r->set_open = r->rows_on = r->truncated = 0;
 	r->kept = 0;
@@ -240,8 +241,21 @@ static void rec_end(struct jg_session *s, const struct jg_result_summary *sum)
 		keep_columns(r, sum->stmt_id);
 	jg_jw_bool(w, "truncated", r->truncated);
 	jg_jw_end(w, '}');
-	jg_rec_put(s, JG_AUDIT_K_RESULT, r->session, w, NULL);
 	r->cur = 0;
+	if (r->held && r->held_n == r->res_n) {     /* batched: one record of both */
+		const char *body;
+		size_t len;
+
+		r->held = 0;
+		if ((body = jg_jw_done(w, &len))) {
+			jg_jw_reopen(&r->cmd);
+			jg_jw_raw(&r->cmd, "result", body, len);
+			jg_jw_end(&r->cmd, '}');
+		}
+		jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, NULL, r->held_time);
+		return;
+	}
+	jg_rec_put(s, JG_AUDIT_K_RESULT, r->session, w, NULL, 0);
 }
 
 const struct jg_result_stage jg_record_stage = {

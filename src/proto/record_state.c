@@ -18,14 +18,25 @@ int64_t jg_rec_now_us(void)
 }
 
 int jg_rec_put(struct jg_session *s, const char *kind, uint64_t session, struct jg_jw *jw,
-               struct jg_audit_waiter *w)
+               struct jg_audit_waiter *w, int64_t time_us)
 {
 	size_t len;
 	const char *body = jg_jw_done(jw, &len);
 
 	if (!body)
 		return JG_ERR_NOMEM;
-	return jg_audit_put(s->gw->audit, kind, session, jg_audit_now_us(), body, len, w);
+	return jg_audit_put(s->gw->audit, kind, session, time_us ? time_us : jg_audit_now_us(), body,
+	                    len, w);
+}
+
+void jg_rec_unhold(struct jg_session *s)
+{
+	struct jg_rec_sess *r = s->rec;
+
+	if (!r || !r->held)
+		return;
+	r->held = 0;
+	jg_rec_put(s, JG_AUDIT_K_COMMAND, r->session, &r->cmd, NULL, r->held_time);
 }
 
 void jg_rec_error(struct jg_jw *w, uint16_t code, const char *sqlstate, const void *msg,

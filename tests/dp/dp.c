@@ -191,43 +191,51 @@ static int wait_admit(struct jg_session *s, const struct jg_cmd *cmd, struct jg_
 
 static const struct jg_admit_stage wait_stage = { .name = "test-wait", .admit = wait_admit };
 
-/* ---- recording: one store for the process, removed at exit ---- */
+/* ---- recording: a store for the process per mode (strict, batched), removed at exit ---- */
 
-static struct jg_audit *audit;
-static char audit_dir[64];
+static struct jg_audit *audit[2];
+static char audit_dir[2][64];
+static int audit_cur;                   /* the store of the newest session (dp_recorded) */
 
 static void audit_gone(void)
 {
 	char cmd[128];
 
-	jg_audit_close(audit);
-	audit = NULL;
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", audit_dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "dp: could not remove %s\n", audit_dir);
+	for (int i = 0; i < 2; i++) {
+		if (!audit[i])
+			continue;
+		jg_audit_close(audit[i]);
+		audit[i] = NULL;
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", audit_dir[i]);
+		if (system(cmd) != 0)
+			fprintf(stderr, "dp: could not remove %s\n", audit_dir[i]);
+	}
 }
 
-static struct jg_audit *shared_audit(void)
+static struct jg_audit *shared_audit(int batched)
 {
 	char path[96], key[96], err[512];
-	struct jg_audit_conf c = { .instance = "dp", .mode = JG_AUDIT_BATCHED, .batch_ms = 50,
-	                           .retain_bytes = 1u << 20, .prune_s = 1 };
+	struct jg_audit_conf c = { .instance = "dp", .batch_ms = 50, .retain_bytes = 1u << 20,
+	                           .prune_s = 1 };
 
-	if (audit)
-		return audit;
-	strcpy(audit_dir, "/tmp/jg-dp-audit.XXXXXX");
-	if (!mkdtemp(audit_dir))
+	audit_cur = batched;
+	if (audit[batched])
+		return audit[batched];
+	c.mode = batched ? JG_AUDIT_BATCHED : JG_AUDIT_STRICT;
+	strcpy(audit_dir[batched], "/tmp/jg-dp-audit.XXXXXX");
+	if (!mkdtemp(audit_dir[batched]))
 		return NULL;
-	snprintf(path, sizeof(path), "%s/s.db", audit_dir);
-	snprintf(key, sizeof(key), "%s/audit.key", audit_dir);
+	snprintf(path, sizeof(path), "%s/s.db", audit_dir[batched]);
+	snprintf(key, sizeof(key), "%s/audit.key", audit_dir[batched]);
 	c.path = path;
 	c.key_path = key;
-	if (jg_audit_open(&c, NULL, &audit, err, sizeof(err)) != JG_OK) {
+	if (jg_audit_open(&c, NULL, &audit[batched], err, sizeof(err)) != JG_OK) {
 		fprintf(stderr, "dp: audit: %s\n", err);
 		return NULL;
 	}
-	atexit(audit_gone);
-	return audit;
+	if (!audit[!batched])
+		atexit(audit_gone);
+	return audit[batched];
 }
 
 int dp_recorded(const char *kind, char *out, size_t cap)
@@ -237,9 +245,9 @@ int dp_recorded(const char *kind, char *out, size_t cap)
 	sqlite3_stmt *st;
 	int rc = -1;
 
-	if (!audit || jg_audit_flush(audit) != JG_OK)
+	if (!audit[audit_cur] || jg_audit_flush(audit[audit_cur]) != JG_OK)
 		return -1;
-	snprintf(path, sizeof(path), "%s/s.db", audit_dir);
+	snprintf(path, sizeof(path), "%s/s.db", audit_dir[audit_cur]);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, "SELECT body FROM audit WHERE kind = ? ORDER BY seq DESC LIMIT 1",
 	                       -1, &st, NULL) == SQLITE_OK) {
@@ -304,7 +312,7 @@ int dp_init(struct dp *dp, const char *policy_text, unsigned flags)
 		dp->cfg.store_audit_rows = 100;
 		dp->cfg.store_audit_result_bytes = 4096;
 		dp->cfg.store_audit_session_bytes = 1 << 20;
-		if (!(dp->gw.audit = shared_audit()))
+		if (!(dp->gw.audit = shared_audit(!!(flags & DP_BATCHED))))
 			return JG_ERR_IO;
 		jg_record_login(s);
 	}

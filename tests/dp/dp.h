@@ -38,8 +38,10 @@ enum {
 	                                 * dp_resume (slot JG_ADMIT_REVIEW) */
 	DP_OBSERVE = 1u << 3,           /* a test result stage that reads every row, rewriting none */
 	DP_TRACK = 1u << 4,             /* the backend leg negotiated CLIENT_SESSION_TRACK (state.h) */
-	DP_RECORD = 1u << 5,            /* the session is recorded (batched) into a store of the
-	                                 * process's, shared by every dp session (dp_recorded) */
+	DP_RECORD = 1u << 5,            /* the session is recorded (strict, with the journal) into
+	                                 * a store of the process's, shared by every dp session of
+	                                 * the mode (dp_recorded) */
+	DP_BATCHED = 1u << 6,           /* with DP_RECORD: recorded in batched mode instead */
 };
 
 /* dp_init: a session in phase COMMAND; policy_text (NULL: none) compiled and put in force.

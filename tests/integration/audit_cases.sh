@@ -9,6 +9,7 @@ REC_CASES=(
 	audit-replay-pymysql-session:case_rec_replay_pymysql
 	audit-binary-parameters-mysql2:case_rec_mysql2_params
 	audit-verify-names-tampered-records:case_rec_tamper
+	audit-batched-command-and-result-in-one-record:case_rec_batched_merged
 )
 
 # start_rec_gw: sets REC_PORT, REC_INI, REC_STORE and REC_TOKEN (once).
@@ -183,3 +184,28 @@ case_rec_tamper() {
 		esac || { echo "$what: verify does not name the record"; return 1; }
 	done
 }
+
+# Batched mode records a command and its result as one record (the result is the command
+# record's "result" member; half the writer's inserts); replay shows it as strict mode's two.
+rec_batched_merged() {
+	local out sess n
+	audit_gw merged batched || return 1
+	out=$(timeout 15 mariadb --no-defaults -h127.0.0.1 -P"$GW2_PORT" -uagent -p"$(cat "$AUDIT_TOKEN")" \
+		"${TLS_OPTS[@]}" -N -e "SELECT 'merged-one' AS a; SELECT 41 + 1 AS b" 2>&1); echo "$out"
+	[[ "$out" == $'merged-one\n42' ]] || { echo "the client did not get its rows"; return 1; }
+	n=25
+	while (( n-- > 0 )) && [[ -z "$(af_store kind "$AUDIT_STORE" end)" ]]; do sleep 0.2; done
+	out=$(af_store kind "$AUDIT_STORE" command); echo "$out"
+	grep -q '"result": {"n": [0-9]*, "sets": \[{"columns": \["a"\], "rows": \[\["merged-one"\]\]' <<<"$out" ||
+		{ echo "no command record holds the first SELECT's result"; return 1; }
+	grep -q '"columns": \["b"\], "rows": \[\["42"\]\]' <<<"$out" ||
+		{ echo "no command record holds the second SELECT's result"; return 1; }
+	[[ -z "$(af_store kind "$AUDIT_STORE" result)" ]] || { echo "batched mode wrote result records"; return 1; }
+	sess=$(sqlite3 "file:$AUDIT_STORE?mode=ro" "SELECT session FROM audit WHERE kind = 'login' LIMIT 1")
+	out=$("$JITGATE" replay -c "$AUDIT_INI" "$sess" 2>&1); echo "$out"
+	grep -qF '| merged-one |' <<<"$out" && grep -qF '| 42 |' <<<"$out" ||
+		{ echo "replay does not show both results"; return 1; }
+	out=$("$JITGATE" audit verify --store "$AUDIT_STORE" 2>&1); echo "$out"
+	grep -q '^audit verify: OK' <<<"$out"
+}
+case_rec_batched_merged() { audit_case rec_batched_merged; }

@@ -4,7 +4,8 @@
  * A file holds cases; each starts with a "## title" line; directives, one a line ('#' starts a
  * comment outside quotes):
  *
- *   datapath [deprecate_eof] [rewrite] [observe] [wait] [track] [record] [policy=FILE] [statement=N]
+ *   datapath [deprecate_eof] [rewrite] [observe] [wait] [track] [record|record-batched]
+ *            [policy=FILE] [statement=N]
  *            [row=N]           (track: the backend leg tracks session state, state.h)
  *                                 start the session (first directive of a case); FILE is next
  *                                 to the case file; N are the [limits] in bytes
@@ -23,8 +24,9 @@
  *   resume                        the waiting test stage lets the held command go
  *   expect rows=N waits=N seen=N dead=0|1   counters: machine rows, test-stage waits, rows the
  *                                 test stages saw; whether the session ended
- *   recorded KIND TEXT            with `record` (datapath option): the newest audit record of
- *                                 KIND (command, result, ...) holds TEXT, as JSON writes it
+ *   recorded KIND TEXT            with `record` (strict mode) or `record-batched` (datapath
+ *                                 options): the newest audit record of KIND (command, result,
+ *                                 ...) in that mode's store holds TEXT, as JSON writes it
  * Every client or server directive runs the data path until nothing moves.
  */
 #include "unit.h"
@@ -82,6 +84,8 @@ static void start(struct dcase *c, char *rest)
 			flags |= DP_TRACK;
 		else if (strcmp(tok, "record") == 0)
 			flags |= DP_RECORD;
+		else if (strcmp(tok, "record-batched") == 0)
+			flags |= DP_RECORD | DP_BATCHED;
 		else if (strncmp(tok, "policy=", 7) == 0) {
 			snprintf(path, sizeof(path), "%s/%s", c->cases.dir, tok + 7);
 			if (!(policy = slurp(path)))

@@ -38,6 +38,15 @@ JG_TEST(audit_jw_strings)
 	             "\"c\":{\"base64\":\"7aCA\"},\"d\":{\"base64\":\"wK8=\"},\"e\":\"ab\\u0000c\","
 	             "\"f\":[-5,18446744073709551615,null,true]}");
 	CHECK_EQ_INT(n, strlen(s));
+	{
+		char b[24];
+
+		CHECK_EQ_INT(jg_jw_dec(b, INT64_MIN), 20);
+		CHECK(memcmp(b, "-9223372036854775808", 20) == 0);
+		CHECK(jg_jw_dec(b, 0) == 1 && b[0] == '0');
+		CHECK(jg_jw_dec(b, 1000) == 4 && memcmp(b, "1000", 4) == 0);
+		CHECK(jg_jw_udec(b, UINT64_MAX) == 20 && memcmp(b, "18446744073709551615", 20) == 0);
+	}
 	CHECK(jg_jw_utf8_ok((const uint8_t *)"\xf4\x8f\xbf\xbf", 4));
 	CHECK(!jg_jw_utf8_ok((const uint8_t *)"\xf4\x90\x80\x80", 4));   /* above U+10FFFF */
 	CHECK(!jg_jw_utf8_ok((const uint8_t *)"\xe2\x9c", 2));           /* cut short */
