@@ -65,6 +65,7 @@ struct jg_audit {
 	uint8_t *jbuf;                   /* frames being appended (reused) */
 	size_t jcap;
 	int failing;                     /* the last commit failed: waiters wait for the next one */
+	uint64_t recovered;              /* records the journal gave the store at open */
 	size_t held;                     /* body bytes the writer holds for a retry */
 
 	atomic_uint_fast64_t next_session;
@@ -487,6 +488,7 @@ static int recover(struct jg_audit *a, int keep, char *err, size_t errlen)
 		rc = JG_ERR_IO;
 		goto out;
 	}
+	a->recovered = imported;
 	if (imported || torn)
 		jg_log(imported ? JG_LOG_WARN : JG_LOG_INFO, "audit: %llu record%s from the journal %s "
 		       "went into the store (the gateway had stopped without committing them)%s",
@@ -1118,6 +1120,31 @@ int jg_audit_open(const struct jg_audit_conf *c, const char *start_body, struct 
 	*out = a;
 	return JG_OK;
 fail:
+	destroy(a);
+	return rc;
+}
+
+int jg_audit_recover(const char *path, const char *instance, uint64_t *imported, char *err,
+                     size_t errlen)
+{
+	struct jg_audit *a = calloc(1, sizeof(*a));
+	int rc;
+
+	*imported = 0;
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return JG_ERR_NOMEM;
+	}
+	snprintf(a->path, sizeof(a->path), "%s", path);
+	snprintf(a->instance, sizeof(a->instance), "%s", instance);
+	a->tail = &a->head;
+	a->lock_fd = a->jfd = -1;
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	if ((rc = lock(a, err, errlen)) == JG_OK && (rc = open_db(a, 0, err, errlen)) == JG_OK &&
+	    (rc = recover(a, 0, err, errlen)) == JG_OK)
+		*imported = a->recovered;
 	destroy(a);
 	return rc;
 }

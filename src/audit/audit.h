@@ -111,6 +111,15 @@ struct jg_audit_waiter {
 int jg_audit_open(const struct jg_audit_conf *c, const char *start_body, struct jg_audit **out,
                   char *err, size_t errlen);
 
+/*
+ * jg_audit_recover: what jg_audit_open does first, alone: the records the instance's journal
+ * holds and the store lacks (its gateway stopped without committing them) go into the store.
+ * *imported says how many. JG_ERR_CONFIG when a gateway records the instance (it does this
+ * itself); otherwise JG_OK or an error, with a message in err.
+ */
+int jg_audit_recover(const char *path, const char *instance, uint64_t *imported, char *err,
+                     size_t errlen);
+
 /* jg_audit_close: writes a "stop" record and a checkpoint, commits everything queued, stops the
  * writer and closes the store. Waiters still queued are not told (their threads are gone). */
 void jg_audit_close(struct jg_audit *a);

@@ -43,6 +43,14 @@ int jg_auditcli_where_arg(struct jg_auditcli_where *w, int argc, char **argv, in
 sqlite3 *jg_auditcli_open(const struct jg_auditcli_where *w, const char *cmd, const char **path);
 
 /*
+ * jg_auditcli_journals: fn(instance, bytes, live, arg) for each instance whose strict-mode journal
+ * beside the store (PATH-audit-INSTANCE.journal) holds bytes; live: a gateway records the
+ * instance now (its journal is committed within [store] audit_batch_ms). The number of calls.
+ */
+int jg_auditcli_journals(const char *path, void (*fn)(const char *instance, long long bytes,
+                                                       int live, void *arg), void *arg);
+
+/*
  * jg_auditcli_body: column col of st (a record's body) parsed; a new reference the caller
  * decrefs, or NULL when it is not a JSON object. Strings may hold NUL (\u0000): read them with
  * json_string_length.

@@ -4,8 +4,9 @@
  *   jitgate replay        one session as it happened (audit_replay.c)
  *   jitgate audit export  every record as a JSON object, one a line
  *   jitgate audit verify  the hash chain and checkpoints (jg_audit_verify, audit.h)
- * Each reads the store read-only (audit_store.c), so an auditor may run them on a live
- * gateway's store or on a copy. Exit status as cli.h says: 0, 1 (runtime failure, a broken chain
+ *   jitgate audit recover the records a crashed gateway left in its journal, into the store
+ * Each but recover reads the store read-only (audit_store.c), so an auditor may run them on a
+ * live gateway's store or on a copy. Exit status as cli.h says: 0, 1 (runtime failure, a broken chain
  * included), 2 (usage).
  */
 #include "audit/audit.h"
@@ -42,7 +43,10 @@ static const char audit_usage[] =
 	"         every record as one JSON object a line, by instance and seq (docs/audit.md)\n"
 	"       jitgate audit verify " WHERE_USAGE " [--anchor LINE]\n"
 	"         checks every instance's hash chain and checkpoints; exit 0 when they hold\n"
-	"         LINE: an \"audit checkpoint ...\" line from the gateway's log\n";
+	"         LINE: an \"audit checkpoint ...\" line from the gateway's log\n"
+	"       jitgate audit recover " WHERE_USAGE "\n"
+	"         moves into the store the records a strict gateway that crashed left in its\n"
+	"         journal (a gateway does it itself when it starts)\n";
 
 static int usage(const char *text)
 {
@@ -391,6 +395,54 @@ static int audit_verify(int argc, char **argv)
 	return 0;
 }
 
+/* ---- jitgate audit recover ----------------------------------------------------------------- */
+
+struct recover {
+	const char *path;
+	int failed;
+};
+
+static void recover_one(const char *instance, long long bytes, int live, void *arg)
+{
+	struct recover *rv = arg;
+	uint64_t n = 0;
+	char err[1024];
+
+	if (live) {
+		printf("audit recover: instance %s: a gateway records it now, and commits its journal "
+		       "itself\n", instance);
+		return;
+	}
+	if (jg_audit_recover(rv->path, instance, &n, err, sizeof(err)) != JG_OK) {
+		fprintf(stderr, "jitgate audit recover: instance %s: %s\n", instance, err);
+		rv->failed = 1;
+		return;
+	}
+	printf("audit recover: instance %s: %llu record%s from the journal (%lld bytes) went into "
+	       "the store\n", instance, (unsigned long long)n, n == 1 ? "" : "s", bytes);
+}
+
+static int audit_recover(int argc, char **argv)
+{
+	struct jg_auditcli_where where = { 0 };
+	struct recover rv = { 0 };
+	sqlite3 *db;
+	int rc;
+
+	for (int i = 2; i < argc; i++)
+		if ((rc = jg_auditcli_where_arg(&where, argc, argv, &i)) <= 0)
+			return usage(audit_usage);
+	if (!where.store && !where.config)
+		return usage(audit_usage);
+	if (!(db = jg_auditcli_open(&where, "audit recover", &rv.path)))
+		return 1;
+	sqlite3_close(db);
+	jg_log_level = JG_LOG_ERR;      /* this command says what it did itself */
+	if (jg_auditcli_journals(rv.path, recover_one, &rv) == 0)
+		puts("audit recover: no journal holds records");
+	return rv.failed;
+}
+
 /* see cli.h */
 int jg_cmd_audit(int argc, char **argv)
 {
@@ -398,5 +450,7 @@ int jg_cmd_audit(int argc, char **argv)
 		return audit_export(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
 		return audit_verify(argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "recover") == 0)
+		return audit_recover(argc, argv);
 	return usage(audit_usage);
 }

@@ -4,10 +4,14 @@
 #include "gw/config.h"
 #include "jg.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int jg_auditcli_where_arg(struct jg_auditcli_where *w, int argc, char **argv, int *i)
 {
@@ -45,6 +49,69 @@ static const char *store_path(const struct jg_auditcli_where *w, const char *cmd
 		return NULL;
 	}
 	return path;
+}
+
+/* live: a gateway holds the instance's writer lock (audit.c's PATH-audit-INSTANCE.lock). */
+static int live(const char *path, const char *instance)
+{
+	char p[4200];
+	int fd, held;
+
+	snprintf(p, sizeof(p), "%s-audit-%s.lock", path, instance);
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) != 0;
+	close(fd);                      /* releases a shared lock taken just now */
+	return held;
+}
+
+int jg_auditcli_journals(const char *path, void (*fn)(const char *instance, long long bytes,
+                                                       int live, void *arg), void *arg)
+{
+	char dir[4096], inst[64];
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	size_t blen = strlen(base);
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	if (slash)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path) + 1, path);
+	else
+		snprintf(dir, sizeof(dir), "./");
+	if (!(d = opendir(dir)))
+		return 0;
+	while ((e = readdir(d))) {
+		const char *name = e->d_name, *i = name + blen + 7;
+		size_t len = strlen(name), ilen;
+		struct stat sb;
+		char full[8300];
+
+		if (len <= blen + 7 + 8 || strncmp(name, base, blen) != 0 ||
+		    strncmp(name + blen, "-audit-", 7) != 0 || strcmp(name + len - 8, ".journal") != 0)
+			continue;
+		ilen = (size_t)(name + len - 8 - i);
+		snprintf(inst, sizeof(inst), "%.*s", (int)JG_MIN(ilen, sizeof(inst) - 1), i);
+		snprintf(full, sizeof(full), "%s%s", dir, name);
+		if (stat(full, &sb) != 0 || sb.st_size == 0)
+			continue;
+		fn(inst, (long long)sb.st_size, live(path, inst), arg);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void warn_journal(const char *instance, long long bytes, int is_live, void *arg)
+{
+	const char *cmd = arg;
+
+	if (is_live)
+		return;
+	fprintf(stderr, "jitgate %s: the journal of instance %s holds %lld bytes of records the "
+	        "store may lack (its gateway stopped without committing them): run `jitgate audit "
+	        "recover` with the same store, or start the gateway, to move them in\n", cmd,
+	        instance, bytes);
 }
 
 sqlite3 *jg_auditcli_open(const struct jg_auditcli_where *w, const char *cmd, const char **pathp)
@@ -90,6 +157,8 @@ sqlite3 *jg_auditcli_open(const struct jg_auditcli_where *w, const char *cmd, co
 		goto fail;
 	}
 	sqlite3_finalize(st);
+	if (strcmp(cmd, "audit recover") != 0)
+		jg_auditcli_journals(path, warn_journal, (void *)cmd);
 	return db;
 fail:
 	sqlite3_finalize(st);

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 	      "                       every audit record as one JSON object a line\n"
 	      "  audit verify (--store PATH | -c FILE) [--anchor LINE]\n"
 	      "                       check the audit trail's hash chains and checkpoints\n"
+	      "  audit recover (--store PATH | -c FILE)\n"
+	      "                       move into the store what a crashed gateway left in its journal\n"
 	      "  version              print the version\n", f);
 }
 

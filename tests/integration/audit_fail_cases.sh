@@ -237,9 +237,10 @@ case_audit_batched_loss_window() { audit_case audit_batched_loss_window; }
 
 # A client INSERTs as fast as it can through a strict gateway, which is killed with SIGKILL after
 # 1.5 s. Strict mode appends a command's record to the journal before the command goes to the
-# database; the records the store had not committed yet go into it when the gateway starts
-# again (it says how many). Then every value in the table has its record in the store, and the
-# chain holds.
+# database; the records the store had not committed yet are in the journal, which `audit verify`
+# warns about and `audit recover` moves into the store (as the gateway does when it starts
+# again: tests/unit/test_audit.c). Then every value in the table has its record in the store,
+# and the chain holds.
 audit_kill9_strict() {
 	local out cp unrec n
 	audit_table runs_kill9 || return 1
@@ -257,11 +258,17 @@ audit_kill9_strict() {
 	(( n > 0 )) || { echo "nothing ran before the kill"; return 1; }
 	grep -q '^stopped at ' <<<"$out" || { echo "the client did not see the gateway go"; return 1; }
 	echo "journal after the kill: $(stat -c %s "$AUDIT_STORE"-audit-*.journal 2>&1) bytes"
-	echo "values without a record before the restart: $(audit_unrecorded runs_kill9 | wc -l)"
-	start_gw "audit-kill9" "$AUDIT_INI" || return 1
-	AUDIT_UP=1
-	audit_stop || return 1
-	grep -E 'audit: [0-9]+ records? from the journal' "$WORK/jitgate-audit-kill9.log" || true
+	n=$(audit_unrecorded runs_kill9 | wc -l)
+	echo "values without a record in the store before recover: $n"
+	if (( n > 0 )); then
+		out=$("$JITGATE" audit verify --store "$AUDIT_STORE" 2>&1); echo "$out"
+		grep -q 'the journal of instance .* holds [0-9]* bytes of records the store may lack' <<<"$out" ||
+			{ echo "audit verify did not warn of the journal"; return 1; }
+	fi
+	out=$("$JITGATE" audit recover --store "$AUDIT_STORE" 2>&1); echo "$out"
+	if (( n > 0 )); then
+		[[ "$out" =~ records?\ from\ the\ journal ]] || { echo "audit recover moved nothing"; return 1; }
+	fi
 	unrec=$(audit_unrecorded runs_kill9)
 	[[ -z "$unrec" ]] || { echo "values in the table without a command record: $(tr '\n' ' ' <<<"$unrec")"; return 1; }
 	[[ "$(stat -c %s "$AUDIT_STORE"-audit-*.journal)" == 0 ]] || { echo "the journal was not emptied"; return 1; }
