@@ -96,7 +96,7 @@ static const char schema[] =
 	 * touches the table's last page and the (instance, seq) index's last page, not a page per
 	 * session of an index of every record */
 	"CREATE INDEX IF NOT EXISTS audit_bounds ON audit (instance, session, seq) "
-	"  WHERE kind IN ('login', 'login-refused', 'end');"
+	"  WHERE " JG_AUDIT_BOUNDS ";"
 	/* the last journal record each instance committed (audit.h, "Durability") */
 	"CREATE TABLE IF NOT EXISTS audit_journal ("
 	"  instance TEXT PRIMARY KEY, done INTEGER NOT NULL);";
@@ -320,8 +320,12 @@ static void frame(uint8_t *p, const struct rec *r)
 	put_le(p + J_HEAD + r->len, fnv(p, J_HEAD + r->len), 8);
 }
 
-/* journal_append: the queued records from a->jfirst on, in one write (a->mu held). JG_OK when
- * they are all in the journal; otherwise the journal is as before (or marked broken). */
+/*
+ * journal_append: the queued records from a->jfirst on, in one write (a->mu held). JG_OK when
+ * they are all in the journal; otherwise the journal is as before (or marked broken). A record
+ * with a waiter is left out: its command runs only if its commit works, so only the store may
+ * hold it (recovery must never bring back the record of a command that was refused).
+ */
 static int journal_append(struct jg_audit *a)
 {
 	size_t n = 0, off = 0;
@@ -330,7 +334,7 @@ static int journal_append(struct jg_audit *a)
 	if (!a->jfirst)
 		return JG_OK;
 	for (r = a->jfirst; r; r = r->next)
-		n += J_FRAME(r->len);
+		n += r->w ? 0 : J_FRAME(r->len);
 	if (n > a->jcap) {
 		uint8_t *b = realloc(a->jbuf, n + 4096);
 
@@ -340,6 +344,8 @@ static int journal_append(struct jg_audit *a)
 		a->jcap = n + 4096;
 	}
 	for (r = a->jfirst; r; r = r->next) {
+		if (r->w)
+			continue;
 		frame(a->jbuf + off, r);
 		off += J_FRAME(r->len);
 	}
@@ -975,10 +981,9 @@ static int head(struct jg_audit *a)
 	 * cover a session whose login a batched gap lost (the whole table would cost a second per
 	 * GiB at every start) */
 	if (rc != JG_OK || sqlite3_prepare_v2(a->db, "SELECT max(coalesce((SELECT max(session) FROM "
-	                                      "audit WHERE instance = ?1 AND kind IN ('login', "
-	                                      "'login-refused', 'end')), 0), coalesce((SELECT "
-	                                      "max(session) FROM audit WHERE instance = ?1 AND "
-	                                      "seq > ?2), 0))", -1, &st,
+	                                      "audit WHERE instance = ?1 AND " JG_AUDIT_BOUNDS "), "
+	                                      "0), coalesce((SELECT max(session) FROM audit WHERE "
+	                                      "instance = ?1 AND seq > ?2), 0))", -1, &st,
 	                                      NULL) != SQLITE_OK)
 		return JG_ERR_IO;
 	sqlite3_bind_text(st, 1, a->instance, -1, SQLITE_STATIC);
@@ -989,6 +994,28 @@ static int head(struct jg_audit *a)
 	atomic_store(&a->next_session, (uint64_t)sessions + 1);
 	a->signed_seq = a->seq;
 	return JG_OK;
+}
+
+/* bounds_index: a store made before JG_AUDIT_BOUNDS had the index on `kind IN (...)`, which
+ * costs every insert a temporary table: it is made again (once, a scan of the table). */
+static int bounds_index(struct jg_audit *a)
+{
+	sqlite3_stmt *st;
+	int old = 0;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+	                       "name = 'audit_bounds'", -1, &st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		old = strstr((const char *)sqlite3_column_text(st, 0), JG_AUDIT_BOUNDS) == NULL;
+	sqlite3_finalize(st);
+	if (!old)
+		return SQLITE_OK;
+	jg_log(JG_LOG_INFO, "audit: making the index audit_bounds of %s again (a cheaper condition)",
+	       a->path);
+	return sqlite3_exec(a->db, "BEGIN IMMEDIATE; DROP INDEX audit_bounds; CREATE INDEX "
+	                    "audit_bounds ON audit (instance, session, seq) WHERE " JG_AUDIT_BOUNDS
+	                    "; COMMIT;", NULL, NULL, NULL);
 }
 
 static int open_db(struct jg_audit *a, int sync_full, char *err, size_t errlen)
@@ -1011,6 +1038,7 @@ static int open_db(struct jg_audit *a, int sync_full, char *err, size_t errlen)
 	         sync_full ? "FULL" : "NORMAL");
 	if (sqlite3_exec(a->db, pragmas, NULL, NULL, &msg) != SQLITE_OK ||
 	    sqlite3_exec(a->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    bounds_index(a) != SQLITE_OK ||
 	    sqlite3_prepare_v2(a->db, "INSERT INTO audit (instance, seq, time, kind, session, body, "
 	                       "prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &a->ins,
 	                       NULL) != SQLITE_OK ||

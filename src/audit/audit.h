@@ -76,6 +76,11 @@
 #define JG_AUDIT_K_CHECKPOINT "checkpoint"   /* the signed head */
 #define JG_AUDIT_K_PRUNE "prune"             /* retention removed records up to a seq */
 
+/* The records that bound a session: the condition of the partial index audit_bounds (instance,
+ * session, seq). A query uses the index only when its WHERE has this very expression. (Not
+ * `kind IN (...)`: SQLite builds a temporary table for the list at every insert, 2 us.) */
+#define JG_AUDIT_BOUNDS "(kind = 'login' OR kind = 'login-refused' OR kind = 'end')"
+
 enum jg_audit_mode { JG_AUDIT_OFF = 0, JG_AUDIT_BATCHED = 1, JG_AUDIT_STRICT = 2 };
 
 #define JG_AUDIT_HASH 32

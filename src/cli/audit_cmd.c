@@ -126,7 +126,7 @@ int jg_cmd_sessions(int argc, char **argv)
 static char *replay_instance(sqlite3 *db, const char *path, int64_t sn, const char *only, int *rc)
 {
 	static const char q[] = "SELECT DISTINCT instance FROM audit WHERE session = ?1 AND "
-	                        "kind IN ('login', 'login-refused', 'end') AND "
+	                        JG_AUDIT_BOUNDS " AND "
 	                        "(?2 IS NULL OR instance = ?2) ORDER BY instance";
 	sqlite3_stmt *st = NULL;
 	char *one = NULL, *all = NULL;

@@ -4,6 +4,7 @@
  * a pipelining client's command may come before the result of the one before it, and that
  * result is then headed "result of #N".
  */
+#include "audit/audit.h"
 #include "cli/audit_cli.h"
 #include "jg.h"
 
@@ -317,11 +318,11 @@ int jg_auditcli_replay(sqlite3 *db, const char *instance, int64_t session, doubl
 	static const char q[] = "SELECT seq, time, kind, body FROM audit "
 	                        "WHERE instance = ?1 AND session = ?2 AND seq BETWEEN "
 	                        "(SELECT min(seq) FROM audit WHERE instance = ?1 AND session = ?2 "
-	                        " AND kind IN ('login', 'login-refused', 'end')) AND "
+	                        " AND " JG_AUDIT_BOUNDS ") AND "
 	                        "(SELECT CASE WHEN count(*) > 1 THEN max(seq) ELSE "
 	                        " (SELECT max(seq) FROM audit WHERE instance = ?1) END FROM audit "
 	                        " WHERE instance = ?1 AND session = ?2 "
-	                        " AND kind IN ('login', 'login-refused', 'end')) ORDER BY seq";
+	                        " AND " JG_AUDIT_BOUNDS ") ORDER BY seq";
 	struct replay r = { .speed = speed };
 	sqlite3_stmt *st = NULL;
 	int rc;
