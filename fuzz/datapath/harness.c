@@ -8,8 +8,10 @@
  *           column of every set goes through masking), bit 2 the rewriting test stage in
  *           masking's slot,
  *           bit 3 the reading test stage, bit 4 the waiting test stage, bit 5 small limits
- *           ([limits] statement = 40000, row = 2048), bit 6 recording (batched, into a store
- *           of the process's; the reading test stage, when also chosen, takes its result slot)
+ *           ([limits] statement = 40000, row = 2048), bit 6 recording (strict, with the
+ *           journal, into a store of the process's; the reading test stage, when also chosen,
+ *           takes its result slot), bit 7 with bit 6: batched instead (a command and its
+ *           result in one record)
  *   RECORD  OP LEN16 BYTES
  *           OP % 6: 0 client bytes as they are, 1 database bytes as they are, 2 a client
  *           packet (BYTES framed, sequence id 0), 3 a database packet (framed, the sequence ids

@@ -295,6 +295,46 @@ JG_TEST(audit_retention_keeps_the_chain_verifiable)
 	jg_log_level = level;
 }
 
+/* Retention by age removes only the records before the first one young enough: a batched
+ * command's record carries the time it came, so a long statement's record can be old and yet
+ * follow young ones; it and everything after the first young record stay. */
+JG_TEST(audit_retention_by_age_keeps_what_follows_a_young_record)
+{
+	struct store st;
+	struct jg_audit_report r;
+	struct jg_audit_conf c = { .instance = "ut", .mode = JG_AUDIT_BATCHED, .retain_days = 1 };
+	int64_t now = jg_audit_now_us(), old = now - 10 * 86400000000LL;
+	char err[512];
+	int level = jg_log_level;
+
+	jg_log_level = -1;
+	if (store_new(&st, JG_AUDIT_BATCHED) != 0) {
+		CHECK(0);
+		return;
+	}
+	for (int i = 0; i < 5; i++)
+		jg_audit_put(st.a, JG_AUDIT_K_COMMAND, 1, old, "{\"n\":1}", 7, NULL);
+	jg_audit_put(st.a, JG_AUDIT_K_COMMAND, 2, now, "{\"n\":2}", 7, NULL);
+	jg_audit_put(st.a, JG_AUDIT_K_COMMAND, 3, old, "{\"late\":1}", 10, NULL);
+	jg_audit_put(st.a, JG_AUDIT_K_COMMAND, 2, now, "{\"n\":3}", 7, NULL);
+	jg_audit_close(st.a);
+	/* the start record (seq 1) is young too; make it old, as a store from long ago */
+	sql(&st, "UPDATE audit SET time = 0 WHERE seq = 1");
+	c.path = st.path;
+	c.key_path = st.key;
+	CHECK_EQ_INT(jg_audit_open(&c, NULL, &st.a, err, sizeof(err)), JG_OK);   /* prunes */
+	CHECK_EQ_INT(jg_audit_flush(st.a), JG_OK);
+	jg_audit_close(st.a);
+	CHECK_EQ_INT(count_kind(&st, "prune"), 1);
+	CHECK_EQ_INT(count_kind(&st, "start"), 1);      /* the second run's */
+	CHECK_EQ_INT(count_kind(&st, "command"), 3);    /* n 2, the late one, n 3 */
+	verify(&st, NULL, &r);
+	/* seq 1 was edited: the chain breaks there, unless the prune removed it (it did) */
+	CHECK_EQ_INT(r.broken, 0);
+	store_rm(&st);
+	jg_log_level = level;
+}
+
 /* A waiter is told once, on the writer thread, after its record committed. */
 struct told {
 	struct jg_audit_waiter w;
