@@ -879,7 +879,8 @@ int jg_audit_put(struct jg_audit *a, const char *kind, uint64_t session, int64_t
 	r->w = NULL;
 	r->session = (int64_t)session;
 	r->time_us = time_us;
-	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	memset(r->kind, 0, sizeof(r->kind));
+	memcpy(r->kind, kind, strnlen(kind, sizeof(r->kind) - 1));
 	r->len = len;
 	memcpy(r->body, body, len);
 	r->body[len] = '\0';
