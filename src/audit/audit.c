@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -804,6 +805,13 @@ static void *writer(void *arg)
 	struct rec *held = NULL;
 	uint64_t nheld = 0;             /* records in held (already counted as settled) */
 	char why[160], cp_line[600];
+	struct sched_param sp = { 0 };
+
+	/* without waiters (batched mode, or strict with the journal) a batch thread: its deadline
+	 * is batch_ms, so it need not preempt the workers or the database when it wakes
+	 * (SCHED_BATCH keeps its share of the CPU); with sync full, commands wait on it */
+	if (a->mode == JG_AUDIT_BATCHED || a->jfd >= 0)
+		pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 
 	for (;;) {
 		uint64_t lost, n = 0, count = 0, done = 0;
