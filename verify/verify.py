@@ -11,13 +11,19 @@ The last line is "verify: N passed, M failed" where N counts proved goals and M 
 goals, Frama-C warnings, plus one for stale files or a run that could not finish; tests/check.sh
 reads that line.
 
-Everything written is deterministic: no dates, timings or machine paths. Provers run with step
-limits (not only time limits), so a loaded machine cannot turn a proof into a failure: CVC4 first;
-goals it does not prove within its steps are given to Z3 (steps are printed per goal in
-verify/results/ so that a goal close to its limit shows). Two Frama-C processes share the work,
-one per core: each module's functions are split in two parts (its "group_a" and the rest), and
-the parts of all modules go, longest first, to whichever process is free. Each module is analysed
-on its own (its static helpers may share names with another module's).
+Everything written is deterministic: no dates, timings or machine paths. Each goal goes through
+the PASSES in order until one proves it: CVC4 with 100,000 steps (enough for all but a few dozen
+goals; the few it cannot prove it gives up on in seconds), then Z3, then CVC4 with 1,000,000 steps
+for what is left. Every pass is bounded by prover steps, which do not depend on the machine's
+load, so a loaded machine cannot turn a proof into a failure or change which prover is reported;
+the time limits are only a safety net that no attempt comes near (steps are printed per goal in
+verify/results/ so that a goal close to its limit shows). The passes run in one Frama-C process
+(-then): each pass selects only the properties the passes before it did not prove.
+Two Frama-C processes share the work, one per core, each with two prover processes at a time
+(-wp-par 2: much of a Frama-C process's time goes between prover calls): each module's functions
+are split in two parts (its "group_a" and the rest), and the parts of all modules go, longest
+first, to whichever process is free. Each module is analysed on its own (its static helpers may
+share names with another module's).
 """
 import difflib
 import os
@@ -37,12 +43,26 @@ FRAMA_C = [
     "-kernel-warn-key", "annot:missing-spec=abort",
     "-warn-signed-overflow", "-warn-unsigned-overflow",
     "-warn-signed-downcast", "-warn-unsigned-downcast",
-    "-wp", "-wp-rte", "-wp-model", "Typed", "-wp-par", "1",
+    "-wp", "-wp-rte", "-wp-model", "Typed", "-wp-par", "2",
 ]
-PROVERS = [  # (why3 prover, step limit, time limit in seconds)
-    ("cvc4", 1000000, 60),
-    ("z3", 20000000, 60),
+# The passes, in order: (why3 prover, step limit, time limit in seconds). Each pass is given the
+# goals of the properties no pass before it proved. Why not one CVC4 pass, then Z3: on the few
+# goals CVC4 cannot prove its steps come ever slower (on one, 100,000 steps took 3 seconds and
+# 400,000 over a minute), so with one CVC4 limit high enough for every goal it proves (up to
+# 817,225 steps) those goals ran into the time limit instead: minutes lost, and the time, not the
+# steps, decided (on a loaded machine a goal CVC4 proves in 533,187 steps went to Z3). With
+# 100,000 steps CVC4 proves all but about 30 goals and gives up on the others in seconds; Z3
+# proves most of those in about a second each (the most steps it needs is 3,897,995) and gives up
+# on the rest within its steps; CVC4 then proves these last few with more steps (at most
+# 317,822). The time limits are a safety net only: the longest attempt takes a few seconds on an
+# idle machine and about 30 on one loaded four times over, so a loaded machine cannot change a
+# result.
+PASSES = [
+    ("cvc4", 100000, 300),
+    ("z3", 6000000, 300),
+    ("cvc4", 1000000, 300),
 ]
+PROVER_NAMES = {"cvc4": "CVC4", "z3": "Z3"}
 # The quoting functions and the password take about half of the work: one process proves them,
 # the other the rest (names). Only a matter of balance: the two selections cover every function.
 CRED_GROUP_A = ["q_measure", "q_write", "quote", "q_width", "q_first",
@@ -302,11 +322,11 @@ MASK_LOGIC = [
 ]
 # Functions of mask.c one process proves while another proves the rest.
 MASK_GROUP_A = ["build_cell", "jg_mask_text_build", "row_ok", "put_cell", "put_bytes",
-                "jg_mask_scan", "detect", "email_at", "card_at"]
+                "out_measure", "jg_mask_scan", "detect", "email_at", "card_at"]
 
-# Rough cost of each part (seconds on 2 cores), to start the longest first.
-JOB_WEIGHT = {"mask-cvc4-a.log": 5, "mask-cvc4-b.log": 4, "cred-cvc4-a.log": 2,
-              "cred-cvc4-b.log": 1}
+# Rough cost of each part (seconds, two at a time on an idle 2-core machine), to start the
+# longest first.
+JOB_WEIGHT = {"mask-a.log": 170, "mask-b.log": 170, "cred-b.log": 50, "cred-a.log": 45}
 
 # The modules, in the order of the report. group_a: the functions one process proves while
 # another proves the rest (-wp-skip-fct of the same list); only a matter of balance.
@@ -349,25 +369,34 @@ WARN_RE = re.compile(r"^\[[a-z0-9:-]+\] (.*)Warning")
 
 
 def parse(log):
-    """Goals of one Frama-C run: {goal: (prover, status, steps)}, functions, warnings."""
+    """Goals of one Frama-C run (all its passes): {goal: (prover, status, steps)}, functions,
+    warnings. A goal's result is the first that proves it, else the last attempt's."""
     goals, funcs, warnings = {}, set(), []
     lines = log.splitlines()
+    passes = 0
     for i, line in enumerate(lines):
+        if line == "[wp] Running WP plugin...":
+            passes += 1
+            continue
+        if passes > 1 and line == "[wp] Warning: No goal generated":
+            continue  # a later pass with nothing left to prove
         m = FUNC_RE.match(line)
         if m:
             funcs.add(m.group(1))
             continue
         m = FAILED_RE.match(line)
         if m:
-            goals[m.group(1)] = ("-", "not proved", None)
+            if goals.get(m.group(1), (None, None))[1] != "valid":
+                goals[m.group(1)] = ("-", "not proved", None)
             continue
         m = GOAL_RE.match(line)
         if m:
             prover, goal, rest = m.groups()
             status = re.sub(r"\s*\(.*$", "", rest)
             steps = re.findall(r"\((\d+)\)", rest)
-            goals[goal] = (prover, "valid" if status == "Valid" else status.lower(),
-                           int(steps[-1]) if steps and prover != "Qed" else None)
+            if goals.get(goal, (None, None))[1] != "valid":
+                goals[goal] = (prover, "valid" if status == "Valid" else status.lower(),
+                               int(steps[-1]) if steps and prover != "Qed" else None)
             continue
         if WARN_RE.match(line):
             block = [re.sub(r"^\[[^\]]*\] ", "", line)]
@@ -379,10 +408,23 @@ def parse(log):
     return goals, funcs, warnings
 
 
-def frama_c(mod, select, prover, logname):
-    name, steps, timeout = prover
-    cmd = FRAMA_C + select + ["-wp-prover", name, "-wp-steps", str(steps),
-                              "-wp-timeout", str(timeout), mod["src"]]
+def prover_opts(p, before=None):
+    """The options of pass p; before: the pass before it in the same Frama-C process, whose prover
+    -wp-prover=-NAME takes off the list (after -then a list option adds to its former value)."""
+    name, steps, timeout = p
+    prover = ["-wp-prover", name]
+    if before is not None and before[0] != name:
+        prover = ["-wp-prover=-%s,%s" % (before[0], name)]
+    return prover + ["-wp-steps", str(steps), "-wp-timeout", str(timeout)]
+
+
+def frama_c(mod, select, logname):
+    """One Frama-C process for the properties select names, through every pass: after the first,
+    -then -wp with the same selection proves the properties still unproved (WP's default
+    -wp-status-maybe) with the next prover alone."""
+    cmd = FRAMA_C + select + prover_opts(PASSES[0]) + [mod["src"]]
+    for before, p in zip(PASSES, PASSES[1:]):
+        cmd += ["-then", "-wp"] + select + prover_opts(p, before)
     return cmd, logname
 
 
@@ -448,16 +490,17 @@ def main():
         print("verify: 0 passed, 1 failed")
         return 1
 
-    # 1. CVC4 on everything: every module in two parts, two processes at a time.
+    # 1. Every module in two parts (plus its lemmas), two processes at a time, each through
+    #    all the passes.
     jobs, owners = [], []
     for mod in MODULES:
         group = ",".join(mod["group_a"])
         for sel, part in ((["-wp-fct", group], "a"), (["-wp-skip-fct", group], "b")):
-            jobs.append(frama_c(mod, sel, PROVERS[0], "%s-cvc4-%s.log" % (mod["name"], part)))
+            jobs.append(frama_c(mod, sel, "%s-%s.log" % (mod["name"], part)))
             owners.append(mod["name"])
         if mod["lemmas"]:  # -wp-fct and -wp-skip-fct leave lemmas out: they are proved here
-            jobs.append(frama_c(mod, ["-wp-prop", ",".join(mod["lemmas"])], PROVERS[0],
-                                "%s-cvc4-lemmas.log" % mod["name"]))
+            jobs.append(frama_c(mod, ["-wp-prop", ",".join(mod["lemmas"])],
+                                "%s-lemmas.log" % mod["name"]))
             owners.append(mod["name"])
     order = sorted(range(len(jobs)), key=lambda i: JOB_WEIGHT.get(jobs[i][1], 0), reverse=True)
     outs = run_parallel([jobs[i] for i in order])
@@ -466,50 +509,13 @@ def main():
         st = state[owners[k]]
         g, f, w = parse(log)
         if rc != 0 or not g:
-            errors.append("frama-c failed (%s, exit %d): see %s/%s" % (PROVERS[0][0], rc, BUILD,
-                                                                     logname))
+            errors.append("frama-c failed (exit %d): see %s/%s" % (rc, BUILD, logname))
             sys.stdout.write(log[-3000:])
         st["goals"].update(g)
         st["funcs"] |= f | {function_of(x, f) for x in g if x.startswith("typed_lemma_")}
         st["warnings"] += w
 
-    # 2. Z3 on the functions that keep a goal CVC4 did not prove; a goal is proved when either
-    #    prover proves it.
-    z3jobs, z3mods = [], []
-    for mod in MODULES:
-        st = state[mod["name"]]
-        todo = sorted({function_of(g, st["funcs"]) for g, r in st["goals"].items()
-                       if r[1] != "valid"} - {None})
-        funcs = [f for f in todo if not f.startswith("lemma_")]
-        lemmas = [f[len("lemma_"):] for f in todo if f.startswith("lemma_")]
-        # two processes share the functions, the largest (most goals) first to whichever has
-        # fewer goals so far, so that both cores work
-        size = {f: sum(1 for g in st["goals"] if function_of(g, st["funcs"]) == f) for f in funcs}
-        parts = ([], [])
-        for f in sorted(funcs, key=lambda f: (-size[f], f)):
-            min(parts, key=lambda p: sum(size[x] for x in p)).append(f)
-        for part, sel in (("a", sorted(parts[0])), ("b", sorted(parts[1]))):
-            if sel:
-                z3jobs.append(frama_c(mod, ["-wp-fct", ",".join(sel)], PROVERS[1],
-                                      "%s-z3-%s.log" % (mod["name"], part)))
-                z3mods.append(mod["name"])
-        if lemmas:
-            z3jobs.append(frama_c(mod, ["-wp-prop", ",".join(lemmas)], PROVERS[1],
-                                  "%s-z3-lemmas.log" % mod["name"]))
-            z3mods.append(mod["name"])
-    if z3jobs and not errors:
-        for name, (rc, log, logname) in zip(z3mods, run_parallel(z3jobs)):
-            st = state[name]
-            g, _, w = parse(log)
-            if rc != 0 or not g:
-                errors.append("frama-c failed (%s, exit %d): see %s/%s" % (
-                    PROVERS[1][0], rc, BUILD, logname))
-            st["warnings"] += w
-            for goal, r in g.items():
-                if goal in st["goals"] and st["goals"][goal][1] != "valid" and r[1] == "valid":
-                    st["goals"][goal] = r
-
-    # 3. Per-function results and the report; remember what was there to tell a stale tree.
+    # 2. Per-function results and the report; remember what was there to tell a stale tree.
     files, unproved, warnings = {}, [], []
     for mod in MODULES:
         st = state[mod["name"]]
@@ -708,22 +714,28 @@ def make_report(state, versions, total, proved):
         w("| %s | %s | %s %s |" % (tool, versions[tool], pkg, deb_version(pkg)))
     w("")
     w("Command, for each module FILE.c (two processes at a time; each module in two parts,")
-    w("`-wp-fct LIST` and `-wp-skip-fct LIST` of the same list):")
+    w("SEL = `-wp-fct LIST` and SEL = `-wp-skip-fct LIST` of the same list):")
     w("")
     w("```")
-    w(" ".join(FRAMA_C + ["-wp-prover", "cvc4", "-wp-steps", str(PROVERS[0][1]),
-                         "-wp-timeout", str(PROVERS[0][2]), "FILE.c"]))
+    cmd = FRAMA_C + ["SEL"] + prover_opts(PASSES[0]) + ["FILE.c"]
+    for before, p in zip(PASSES, PASSES[1:]):
+        cmd += ["\\\n ", "-then", "-wp", "SEL"] + prover_opts(p, before)
+    w(" ".join(cmd))
     w("```")
     w("")
     for m in MODULES:
         w("- %s: LIST = %s" % (m["src"], ",".join(m["group_a"])))
     w("")
-    w("Goals CVC4 does not prove are given to Z3 (`-wp-prover z3 -wp-steps %d -wp-timeout %d`,"
-      % (PROVERS[1][1], PROVERS[1][2]))
-    w("on the functions concerned). Lemmas are proved by the same commands with `-wp-prop NAME`")
-    w("instead of the function lists. Limits are in prover steps, which do not depend on the")
-    w("machine's load; a goal on which CVC4 runs out of time instead goes to Z3 all the same.")
-    w("No proof cache is used: every goal is proved on every run. WP's Typed memory model.")
+    w("Each goal goes through the passes in order until one proves it: each `-then -wp` pass")
+    w("selects only the properties the passes before it did not prove. %s first with %d steps:"
+      % (PROVER_NAMES[PASSES[0][0]], PASSES[0][1]))
+    w("it proves almost every goal within them and gives up quickly on those it would need far")
+    w("more time for; then %s" % ", then ".join("%s with %d steps" % (PROVER_NAMES[p[0]], p[1])
+                                                 for p in PASSES[1:]) + ".")
+    w("Lemmas are proved by the same command with SEL = `-wp-prop NAME`. Limits are in prover")
+    w("steps, which do not depend on the machine's load: the time limits are only a safety net")
+    w("that no attempt comes near. Each goal's prover and steps are in verify/results/. No proof")
+    w("cache is used: every goal is proved on every run. WP's Typed memory model.")
     w("")
     return "\n".join(L)
 
