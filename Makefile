@@ -7,7 +7,7 @@
 CC      ?= cc
 RAGEL   ?= ragel
 RE2C    ?= re2c
-PKGS    := libjwt jansson inih libmariadb sqlite3
+PKGS    := libjwt jansson inih libmariadb sqlite3 libcrypto
 # -flto: the data path's stages live in files of their own; link-time optimisation inlines
 # across them as it would within one file (per query: docs/performance.md, "Comparing two builds").
 CFLAGS  ?= -O2 -g -flto=auto
@@ -29,7 +29,7 @@ OBJS    := $(patsubst %.c,$(BUILD)/%.o,$(SRCS)) $(patsubst %.c,$(BUILD)/%.o,$(GE
 UNIT    := $(sort $(wildcard tests/unit/*.c)) tests/dp/dp.c
 
 DEB_PKGS := gcc make pkg-config ragel re2c libbearssl-dev libjwt-dev libjansson-dev libinih-dev \
-            libmariadb-dev libsqlite3-dev sqlite3 mariadb-server mariadb-client python3 python3-pymysql \
+            libmariadb-dev libsqlite3-dev libssl-dev sqlite3 mariadb-server mariadb-client python3 python3-pymysql \
             sysbench openssl libmariadb-java default-jdk-headless \
             procps iproute2 ca-certificates haproxy gnuplot-nox \
             frama-c-base why3 z3 cvc4

@@ -39,9 +39,12 @@
  *            write survives a crash of the gateway as a WAL commit with sync normal does. The
  *            writer commits records to the store as in batched mode, writes in the same
  *            transaction the last journal record committed (table audit_journal), and empties
- *            the journal when the store holds all of it. jg_audit_open moves into the store
- *            whatever a crash left in the journal, before anything else; a cut-off last frame
- *            (an append that never returned, whose command never ran) is dropped.
+ *            a journal file when the store holds all of it. Under steady load that never
+ *            happens to the file being appended to, so there are two, .journal and .journal2:
+ *            once the one appended to holds journal_switch bytes and the other is empty,
+ *            appends go to the other. jg_audit_open moves into the store whatever a crash left
+ *            in the journal files (the older one's first), before anything else; a cut-off
+ *            last frame (an append that never returned, whose command never ran) is dropped.
  *            With sync full, or while the store fails (the last commit failed) or the journal
  *            cannot be appended to, the waiter instead hears, on the session's worker, whether
  *            a commit of its record worked; records handed over while a commit runs are
@@ -69,6 +72,7 @@
 #define JG_AUDIT_K_STOP "stop"               /* the gateway stopped */
 #define JG_AUDIT_K_LOGIN "login"             /* a session logged in: who, as what */
 #define JG_AUDIT_K_REFUSED "login-refused"   /* a login was refused (never the token) */
+#define JG_AUDIT_K_REFUSALS "refusals"       /* refused logins counted, not recorded one by one */
 #define JG_AUDIT_K_COMMAND "command"         /* a client command and the decision on it */
 #define JG_AUDIT_K_RESULT "result"           /* what the client got back (masked as sent) */
 #define JG_AUDIT_K_END "end"                 /* a session ended, and why */
@@ -99,6 +103,8 @@ struct jg_audit_conf {
 	uint64_t retain_bytes;      /* bodies beyond this many bytes, oldest first, are pruned
 	                             * (0: no limit) */
 	unsigned prune_s;           /* seconds between retention runs (0: 3600; tests and fuzzing) */
+	size_t journal_switch;      /* bytes in a journal file before appends go to the other
+	                             * (0: 4 MiB; tests) */
 };
 
 struct jg_audit;

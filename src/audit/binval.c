@@ -3,6 +3,8 @@
  */
 #include "audit/binval.h"
 
+#include "audit/jw.h"
+
 #include "proto/pkt.h"
 
 #include <math.h>
@@ -39,9 +41,11 @@ static int int_text(char *buf, size_t cap, uint8_t type, int is_unsigned, const 
 
 	if (type == JG_TYPE_YEAR)
 		return snprintf(buf, cap, "%04llu", (unsigned long long)v);
-	if (!is_unsigned && v >> (8 * n - 1))
-		return snprintf(buf, cap, "-%llu", (unsigned long long)(-v & (UINT64_MAX >> (64 - 8 * n))));
-	return snprintf(buf, cap, "%llu", (unsigned long long)v);
+	if (!is_unsigned && v >> (8 * n - 1)) {     /* cap holds 21 bytes: a sign and 20 digits */
+		buf[0] = '-';
+		return 1 + (int)jg_jw_udec(buf + 1, -v & (UINT64_MAX >> (64 - 8 * n)));
+	}
+	return (int)jg_jw_udec(buf, v);
 }
 
 /*

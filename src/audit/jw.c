@@ -57,14 +57,29 @@ static void put(struct jg_jw *w, const void *s, size_t n)
 /* member: the comma and the key before a value. */
 static void member(struct jg_jw *w, const char *key)
 {
+	size_t k = key ? strlen(key) : 0;
+	char *p;
+
+	if (!room(w, k + 4))
+		return;
+	p = w->p + w->len;
 	if (!w->first)
-		put(w, ",", 1);
+		*p++ = ',';
 	w->first = 0;
 	if (key) {
-		put(w, "\"", 1);
-		put(w, key, strlen(key));
-		put(w, "\":", 2);
+		*p++ = '"';
+		memcpy(p, key, k);
+		p += k;
+		*p++ = '"';
+		*p++ = ':';
 	}
+	w->len = (size_t)(p - w->p);
+}
+
+/* plain: the bytes a JSON string holds as they are and that need no UTF-8 check. */
+static int plain(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
 }
 
 void jg_jw_obj(struct jg_jw *w, const char *key)
@@ -146,17 +161,28 @@ static void base64(struct jg_jw *w, const uint8_t *s, size_t n)
 void jg_jw_strn(struct jg_jw *w, const char *key, const void *sv, size_t n)
 {
 	const uint8_t *s = sv ? sv : (const void *)"";   /* NULL with n 0: the empty string */
-	size_t run = 0;
+	size_t i = 0, run = 0;
 
 	member(w, key);
-	if (!jg_jw_utf8_ok(s, n)) {
+	while (i < n && plain(s[i]))        /* the common case: printable ASCII, copied at once */
+		i++;
+	if (i == n) {
+		if (room(w, n + 2)) {
+			w->p[w->len] = '"';
+			memcpy(w->p + w->len + 1, s, n);
+			w->p[w->len + n + 1] = '"';
+			w->len += n + 2;
+		}
+		return;
+	}
+	if (!jg_jw_utf8_ok(s + i, n - i)) {
 		put(w, "{\"base64\":\"", 11);
 		base64(w, s, n);
 		put(w, "\"}", 2);
 		return;
 	}
 	put(w, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		char esc[8];
 		const char *e = NULL;
 
@@ -170,7 +196,10 @@ void jg_jw_strn(struct jg_jw *w, const char *key, const void *sv, size_t n)
 		case '\f': e = "\\f"; break;
 		default:
 			if (s[i] < 0x20 || s[i] == 0x7f) {
-				snprintf(esc, sizeof(esc), "\\u%04x", s[i]);
+				memcpy(esc, "\\u00", 4);
+				esc[4] = "0123456789abcdef"[s[i] >> 4];
+				esc[5] = "0123456789abcdef"[s[i] & 15];
+				esc[6] = '\0';
 				e = esc;
 			}
 		}

@@ -44,7 +44,7 @@ sqlite3 *jg_auditcli_open(const struct jg_auditcli_where *w, const char *cmd, co
 
 /*
  * jg_auditcli_journals: fn(instance, bytes, live, arg) for each instance whose strict-mode journal
- * beside the store (PATH-audit-INSTANCE.journal) holds bytes; live: a gateway records the
+ * beside the store (PATH-audit-INSTANCE.journal and .journal2) holds bytes; live: a gateway records the
  * instance now (its journal is committed within [store] audit_batch_ms). The number of calls.
  */
 int jg_auditcli_journals(const char *path, void (*fn)(const char *instance, long long bytes,

@@ -84,6 +84,7 @@ int jg_auditcli_journals(const char *path, void (*fn)(const char *instance, long
 	while ((e = readdir(d))) {
 		const char *name = e->d_name, *i = name + blen + 7;
 		size_t len = strlen(name), ilen;
+		long long bytes;
 		struct stat sb;
 		char full[8300];
 
@@ -93,9 +94,12 @@ int jg_auditcli_journals(const char *path, void (*fn)(const char *instance, long
 		ilen = (size_t)(name + len - 8 - i);
 		snprintf(inst, sizeof(inst), "%.*s", (int)JG_MIN(ilen, sizeof(inst) - 1), i);
 		snprintf(full, sizeof(full), "%s%s", dir, name);
-		if (stat(full, &sb) != 0 || sb.st_size == 0)
+		bytes = stat(full, &sb) == 0 ? (long long)sb.st_size : 0;
+		snprintf(full, sizeof(full), "%s%s2", dir, name);      /* the second file */
+		bytes += stat(full, &sb) == 0 ? (long long)sb.st_size : 0;
+		if (!bytes)
 			continue;
-		fn(inst, (long long)sb.st_size, live(path, inst), arg);
+		fn(inst, bytes, live(path, inst), arg);
 		n++;
 	}
 	closedir(d);

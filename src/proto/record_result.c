@@ -201,16 +201,18 @@ static void keep_columns(struct jg_rec_sess *r, uint32_t id)
 
 	if (!p || !r->ncols)
 		return;
-	free(p->ctypes);
-	free(p->cflags);
-	p->ctypes = malloc(r->ncols);
-	p->cflags = malloc(r->ncols * sizeof(*p->cflags));
-	if (!p->ctypes || !p->cflags) {
+	if (!p->ctypes || !p->cflags || p->ncols != r->ncols) {   /* else the same room again */
 		free(p->ctypes);
 		free(p->cflags);
-		p->ctypes = NULL;
-		p->cflags = NULL;
-		return;
+		p->ctypes = malloc(r->ncols);
+		p->cflags = malloc(r->ncols * sizeof(*p->cflags));
+		if (!p->ctypes || !p->cflags) {
+			free(p->ctypes);
+			free(p->cflags);
+			p->ctypes = NULL;
+			p->cflags = NULL;
+			return;
+		}
 	}
 	memcpy(p->ctypes, r->types, r->ncols);
 	memcpy(p->cflags, r->flags, r->ncols * sizeof(*p->cflags));

@@ -5,6 +5,7 @@
 #include "audit/jw.h"
 #include "unit.h"
 
+#include <bearssl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -26,6 +27,8 @@ JG_TEST(audit_jw_strings)
 	jg_jw_strn(&w, "c", "\xed\xa0\x80", 3);           /* a surrogate */
 	jg_jw_strn(&w, "d", "\xc0\xaf", 2);               /* overlong */
 	jg_jw_strn(&w, "e", "ab\0c", 4);                  /* NUL is a control character */
+	jg_jw_strn(&w, "g", "abc\xe9", 4);               /* latin1 after plain ASCII: all of it */
+	jg_jw_strn(&w, "h", NULL, 0);
 	jg_jw_arr(&w, "f");
 	jg_jw_int(&w, NULL, -5);
 	jg_jw_uint(&w, NULL, UINT64_MAX);
@@ -36,6 +39,7 @@ JG_TEST(audit_jw_strings)
 	s = jg_jw_done(&w, &n);
 	CHECK_EQ_STR(s, "{\"a\":\"q\\\"b\\\\n\\n\\t\\u0001\\u007f é ✓\",\"b\":{\"base64\":\"6XTp\"},"
 	             "\"c\":{\"base64\":\"7aCA\"},\"d\":{\"base64\":\"wK8=\"},\"e\":\"ab\\u0000c\","
+	             "\"g\":{\"base64\":\"YWJj6Q==\"},\"h\":\"\","
 	             "\"f\":[-5,18446744073709551615,null,true]}");
 	CHECK_EQ_INT(n, strlen(s));
 	{
@@ -53,6 +57,38 @@ JG_TEST(audit_jw_strings)
 	jg_jw_free(&w);
 }
 
+/* The chain's hash (libcrypto) is SHA-256 of the documented concatenation: a known answer
+ * (Python's hashlib) and BearSSL's digest of the same bytes, for bodies of 0 to 1200 bytes. */
+JG_TEST(audit_chain_hash_is_sha256)
+{
+	static const uint8_t zero[JG_AUDIT_HASH];
+	uint8_t h[JG_AUDIT_HASH], ref[JG_AUDIT_HASH], prev[JG_AUDIT_HASH] = { 0 };
+	char body[1200], hx[2 * JG_AUDIT_HASH + 1];
+
+	jg_audit_hash(zero, "gw1", 1, 2, "command", 3, "{\"n\":1}", 7, h);
+	for (int i = 0; i < JG_AUDIT_HASH; i++)
+		snprintf(hx + 2 * i, 3, "%02x", h[i]);
+	CHECK_EQ_STR(hx, "647d29675080ab19598607c03434a466b68753d159b70ad3ab548f36a2491427");
+	for (size_t i = 0; i < sizeof(body); i++)
+		body[i] = (char)(i * 131 + 7);
+	for (size_t n = 0; n <= sizeof(body); n += n < 130 ? 1 : 37) {
+		br_sha256_context c;
+		char num[64];
+		int k = snprintf(num, sizeof(num), "%zu%c%lld%c", n, 0, -(long long)n * 1000, 0);
+
+		jg_audit_hash(prev, "i", (int64_t)n, -(int64_t)n * 1000, "result", 9, body, n, h);
+		br_sha256_init(&c);
+		br_sha256_update(&c, prev, sizeof(prev));
+		br_sha256_update(&c, "i", 2);
+		br_sha256_update(&c, num, (size_t)k);
+		br_sha256_update(&c, "result\0" "9", 9);     /* and the literal's NUL */
+		br_sha256_update(&c, body, n);
+		br_sha256_out(&c, ref);
+		CHECK(memcmp(h, ref, sizeof(h)) == 0);
+		memcpy(prev, h, sizeof(prev));
+	}
+}
+
 /* ---- a store in a temporary folder ---- */
 
 struct store {
@@ -62,11 +98,13 @@ struct store {
 
 static int ut_sync_full;               /* strict mode commits each waiter's record (no journal) */
 static unsigned ut_batch_ms = 20;
+static size_t ut_journal_switch;       /* 0: the gateway's 4 MiB */
 
 static int store_open(struct store *st, enum jg_audit_mode mode)
 {
 	struct jg_audit_conf c = { .instance = "ut", .mode = mode, .batch_ms = ut_batch_ms,
-	                           .checkpoint_s = 3600, .sync_full = ut_sync_full };
+	                           .checkpoint_s = 3600, .sync_full = ut_sync_full,
+	                           .journal_switch = ut_journal_switch };
 	char err[512];
 
 	c.path = st->path;
@@ -131,6 +169,33 @@ static int count_kind(const struct store *st, const char *kind)
 	}
 	sqlite3_close(db);
 	return n;
+}
+
+/* command_order: the store's command records' "n" are 1, 2, 3 ... in seq order (how many). */
+static int command_order(const struct store *st)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int n = 0;
+
+	if (sqlite3_open(st->path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT json_extract(body, '$.n') FROM audit "
+	                       "WHERE kind = 'command' AND session = 7 ORDER BY seq", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		while (sqlite3_step(q) == SQLITE_ROW)
+			if (sqlite3_column_int(q, 0) != 2 * n++ + 1)
+				n = -1000000;
+		sqlite3_finalize(q);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
 }
 
 static void verify(const struct store *st, const char *anchor, struct jg_audit_report *r)
@@ -418,6 +483,47 @@ JG_TEST(audit_one_writer_per_chain)
 	jg_log_level = level;
 }
 
+/* recovered: the strict store opened again (which moves the journal in), closed and verified. */
+static int recovered(struct store *st, struct jg_audit_report *r)
+{
+	if (store_open(st, JG_AUDIT_STRICT) != 0)
+		return -1;
+	jg_audit_close(st->a);
+	verify(st, NULL, r);
+	return 0;
+}
+
+/*
+ * crashed_writer: a child process opens the strict store, hands over 50 records (commands with a
+ * waiter, results without: these go into the journal with the next waited record) on a writer
+ * that never commits on its own, and is killed with SIGKILL. 1 when it died so.
+ */
+static int crashed_writer(struct store *st, struct told *t)
+{
+	int status = -1;
+	pid_t pid;
+
+	ut_batch_ms = 600000;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		char body[64];
+
+		if (store_open(st, JG_AUDIT_STRICT) != 0)
+			_exit(2);
+		for (int i = 1; i <= 50; i++) {
+			snprintf(body, sizeof(body), "{\"n\":%d}", i);
+			if (jg_audit_put(st->a, i % 2 ? JG_AUDIT_K_COMMAND : JG_AUDIT_K_RESULT, 7, i, body,
+			                 strlen(body), i % 2 ? &t->w : NULL) != JG_OK)
+				_exit(3);
+		}
+		kill(getpid(), SIGKILL);
+		_exit(4);
+	}
+	ut_batch_ms = 20;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status) &&
+	       WTERMSIG(status) == SIGKILL;
+}
+
 /* Strict mode with sync normal: a waited record is in the journal when jg_audit_put returns
  * (JG_OK, the waiter is never told). A process that dies before the writer commits loses
  * nothing: the next open moves the journal into the store, and a cut-off last frame (an append
@@ -427,9 +533,8 @@ JG_TEST(audit_strict_journal_survives_a_crash)
 	struct store st;
 	struct told t = { { told_fn }, PTHREAD_MUTEX_INITIALIZER, 0, -1 };
 	struct jg_audit_report r;
-	char jpath[160], body[64];
-	int level = jg_log_level, status = -1;
-	pid_t pid;
+	char jpath[160];
+	int level = jg_log_level;
 	FILE *f;
 
 	jg_log_level = -1;
@@ -441,40 +546,72 @@ JG_TEST(audit_strict_journal_survives_a_crash)
 	jg_audit_close(st.a);
 	CHECK_EQ_INT(t.calls, 0);
 	snprintf(jpath, sizeof(jpath), "%s-audit-ut.journal", st.path);
-	ut_batch_ms = 600000;           /* the child's writer never commits on its own */
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		if (store_open(&st, JG_AUDIT_STRICT) != 0)
-			_exit(2);
-		for (int i = 1; i <= 50; i++) {
-			snprintf(body, sizeof(body), "{\"n\":%d}", i);
-			/* results (no waiter) go into the journal with the next waited record */
-			if (jg_audit_put(st.a, i % 2 ? JG_AUDIT_K_COMMAND : JG_AUDIT_K_RESULT, 7, i, body,
-			                 strlen(body), i % 2 ? &t.w : NULL) != JG_OK)
-				_exit(3);
-		}
-		kill(getpid(), SIGKILL);
-		_exit(4);
-	}
-	ut_batch_ms = 20;
-	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	CHECK(crashed_writer(&st, &t));
 	if ((f = fopen(jpath, "a"))) {      /* a torn append after the last whole frame */
 		fwrite("JGJ1\x40\0\0\0abc", 1, 11, f);
 		fclose(f);
 	}
-	if (store_open(&st, JG_AUDIT_STRICT) != 0) {
+	if (recovered(&st, &r) != 0) {
 		CHECK(0);
 		return;
 	}
-	jg_audit_close(st.a);
-	verify(&st, NULL, &r);
 	CHECK_EQ_INT(r.broken, 0);
 	/* start, command, stop, checkpoint; start (the child's); 49 of the 50 (the last result
 	 * had no waited record after it); start, stop, checkpoint */
 	CHECK_EQ_INT(r.records, 4 + 1 + 49 + 3);
 	CHECK_EQ_INT(count_kind(&st, "command"), 1 + 25);
 	CHECK_EQ_INT(count_kind(&st, "result"), 24);
+	store_rm(&st);
+	jg_log_level = level;
+}
+
+/*
+ * The journal's two files take turns (a switch at 600 bytes here, about 9 frames): under a
+ * steady flow of strict records neither file grows past the switch and one batch of appends, and
+ * both are used; after a crash with records in both (no commit since the switch), the older
+ * file's go into the store first.
+ */
+JG_TEST(audit_strict_journal_takes_turns)
+{
+	struct store st;
+	struct told t = { { told_fn }, PTHREAD_MUTEX_INITIALIZER, 0, -1 };
+	struct jg_audit_report r;
+	char j1[160], j2[160], body[64];
+	int level = jg_log_level;
+	off_t max1 = 0, max2 = 0;
+
+	jg_log_level = -1;
+	ut_journal_switch = 600;
+	if (store_new(&st, JG_AUDIT_STRICT) != 0) {
+		CHECK(0);
+		return;
+	}
+	snprintf(j1, sizeof(j1), "%s-audit-ut.journal", st.path);
+	snprintf(j2, sizeof(j2), "%s-audit-ut.journal2", st.path);
+	for (int i = 1; i <= 400; i++) {
+		snprintf(body, sizeof(body), "{\"n\":%d}", i);
+		CHECK_EQ_INT(jg_audit_put(st.a, JG_AUDIT_K_COMMAND, 3, i, body, strlen(body), &t.w),
+		             JG_OK);
+		max1 = JG_MAX(max1, file_size(j1));
+		max2 = JG_MAX(max2, file_size(j2));
+		if (i % 20 == 0)
+			usleep(30000);          /* the writer commits (batch_ms 20) */
+	}
+	CHECK(max1 > 0 && max2 > 0);
+	CHECK(max1 < 600 + 20 * 70 && max2 < 600 + 20 * 70);
+	jg_audit_close(st.a);
+	CHECK_EQ_INT(file_size(j1) + file_size(j2), 0);
+	CHECK(crashed_writer(&st, &t));
+	ut_journal_switch = 0;
+	CHECK(file_size(j1) > 0 && file_size(j2) > 0);
+	if (recovered(&st, &r) != 0) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ_INT(r.broken, 0);
+	CHECK_EQ_INT(command_order(&st), 25);
+	CHECK_EQ_INT(count_kind(&st, "result"), 24);
+	CHECK_EQ_INT(file_size(j1) + file_size(j2), 0);
 	store_rm(&st);
 	jg_log_level = level;
 }
