@@ -32,7 +32,8 @@ int jg_auditcli_decision(const char *s)
 struct sess {
 	char *instance;              /* owned */
 	int64_t session, start_us, end_us;
-	int refused;                 /* a login-refused record */
+	int refused;                 /* a login-refused record, or a refusals record */
+	json_int_t counted;          /* a refusals record: the refused logins it counts */
 	json_t *who;                 /* the login or login-refused body (a reference), or NULL */
 	json_t *end;                 /* the end body (a reference), or NULL */
 	long commands, by[D_N];      /* command records, by decision */
@@ -69,8 +70,17 @@ static struct sess *sess_new(struct sess_list *l, const char *instance, int64_t 
 static void sess_take(struct sess *s, const char *kind, int64_t t, json_t *b)
 {
 	int refused = strcmp(kind, "login-refused") == 0;
+	json_t *n;
 
-	if ((refused || strcmp(kind, "login") == 0) && !s->who && b) {
+	if (strcmp(kind, "refusals") == 0 && !s->who && b) {      /* counted, not one by one */
+		s->who = json_incref(b);
+		s->refused = 1;
+		s->counted = (n = json_object_get(b, "count")) ? json_integer_value(n) : 0;
+		if ((n = json_object_get(b, "first")))
+			s->start_us = json_integer_value(n);
+		if ((n = json_object_get(b, "last")))
+			s->end_us = json_integer_value(n);
+	} else if ((refused || strcmp(kind, "login") == 0) && !s->who && b) {
 		s->who = json_incref(b);
 		s->start_us = t;
 		s->refused = refused;
@@ -88,7 +98,7 @@ static void sess_take(struct sess *s, const char *kind, int64_t t, json_t *b)
 static int sess_collect(sqlite3 *db, struct sess_list *l)
 {
 	static const char q[] = "SELECT instance, session, time, kind, body FROM audit WHERE kind IN "
-	                        "('login', 'login-refused', 'command', 'end') "
+	                        "('login', 'login-refused', 'refusals', 'command', 'end') "
 	                        "ORDER BY instance, session, seq";
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -104,8 +114,9 @@ static int sess_collect(sqlite3 *db, struct sess_list *l)
 
 		inst = inst ? inst : "";
 		kind = kind ? kind : "";
-		/* Session 0 is the gateway's own; a login refused before it had a number is there. */
-		if (sn == 0 && strcmp(kind, "login-refused") != 0)
+		/* Session 0 is the gateway's own; a login refused before it had a number is there, and
+		 * so are the counts of refusals records. */
+		if (sn == 0 && strcmp(kind, "login-refused") != 0 && strcmp(kind, "refusals") != 0)
 			continue;
 		if ((!s || sn == 0 || s->session != sn || strcmp(s->instance, inst) != 0) &&
 		    !(s = sess_new(l, inst, sn, t))) {
@@ -168,7 +179,8 @@ static json_t *field_or_null(const json_t *b, const char *key)
 /* sess_json: one session as a JSON line (docs/audit.md, "Sessions"). */
 static void sess_json(const struct sess *s)
 {
-	const char *status = s->refused ? "refused" : s->end ? "ended" : "open";
+	const char *status = s->counted ? "counted" : s->refused ? "refused" : s->end ? "ended" :
+	                     "open";
 	json_t *o = json_object(), *d = json_object();
 	char start[48], *text;
 
@@ -192,6 +204,8 @@ static void sess_json(const struct sess *s)
 	json_object_set_new(o, "decisions", d);
 	json_object_set_new(o, "end", s->refused ? json_null() : field_or_null(s->end, "reason"));
 	json_object_set_new(o, "error", s->refused ? field_or_null(s->who, "error") : json_null());
+	if (s->counted)
+		json_object_set_new(o, "count", json_integer(s->counted));
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (text)
 		puts(text);
@@ -221,6 +235,11 @@ static void sess_row(struct jg_auditcli_grid *g, const struct sess *s)
 	                                         JG_AUDITCLI_CELL));
 	jg_auditcli_grid_addf(g, "%ld", s->commands);
 	jg_auditcli_grid_addf(g, "%ld", sess_refused(s));
+	if (s->counted) {
+		jg_auditcli_grid_addf(g, "login refused %lld times in %s: counted, not one by one",
+		                      (long long)s->counted, span);
+		return;
+	}
 	if (s->refused)
 		end = jg_auditcli_show(json_object_get(s->who, "error"), JG_AUDITCLI_CELL);
 	else if (s->end)

@@ -1,5 +1,6 @@
 /* serve.c: `jitgate serve -c FILE`: load everything, learn the backend, run the workers. */
 #include "audit/audit.h"
+#include "audit/refusals.h"
 #include "auth/auth.h"
 #include "cli/cli.h"
 #include "gw/config.h"
@@ -184,6 +185,8 @@ static void probe_backend(struct jg_gateway *gw)
 
 /* How often worker 0 looks at the JWKS file for a change (one stat() each time). */
 #define JWKS_LOOK_MS 1000
+/* How often worker 0 records the counts of refused logins that got no record of their own. */
+#define REFUSALS_FLUSH_MS 10000
 
 /*
  * round: after each batch of events (at least every JG_TICK_MS). Worker 0 puts a new policy in
@@ -192,7 +195,7 @@ static void probe_backend(struct jg_gateway *gw)
  */
 static void round_hook(void *arg, struct jg_worker *w)
 {
-	static int64_t next_look;
+	static int64_t next_look, next_refusals;
 	struct jg_gateway *gw = arg;
 	int64_t now;
 
@@ -210,6 +213,10 @@ static void round_hook(void *arg, struct jg_worker *w)
 	if (now >= next_look) {
 		next_look = now + JWKS_LOOK_MS;
 		jg_auth_refresh(gw->auth, 0, "the file changed");
+	}
+	if (gw->refusals && now >= next_refusals) {
+		next_refusals = now + REFUSALS_FLUSH_MS;
+		jg_refusals_flush(gw->refusals, gw->audit);
 	}
 }
 
@@ -257,6 +264,10 @@ static int open_audit(struct jg_gateway *gw, char *err, size_t errlen)
 	snprintf(start, sizeof(start), "{\"version\":\"%s\",\"host\":\"%s\",\"pid\":%ld,"
 	         "\"mode\":\"%s\"}", JG_VERSION, host, (long)getpid(),
 	         c->store_audit == JG_AUDIT_STRICT ? "strict" : "batched");
+	if (c->store_audit_refused && !(gw->refusals = jg_refusals_new((unsigned)c->store_audit_refused))) {
+		snprintf(err, errlen, "out of memory");
+		return JG_ERR_NOMEM;
+	}
 	return jg_audit_open(&ac, start, &gw->audit, err, errlen);
 }
 
@@ -266,6 +277,8 @@ static void stopped(void *arg)
 {
 	struct jg_gateway *gw = arg;
 
+	if (gw->refusals)
+		jg_refusals_flush(gw->refusals, gw->audit);
 	jg_audit_close(gw->audit);
 	gw->audit = NULL;
 }
@@ -383,6 +396,7 @@ int jg_cmd_serve(int argc, char **argv)
 	jg_log(JG_LOG_INFO, "stopped");
 out:
 	jg_audit_close(gw.audit);
+	jg_refusals_free(gw.refusals);
 	jg_mask_catalog_stop();
 	if (gw.cred)
 		jg_cred_stop(gw.cred);

@@ -183,6 +183,8 @@ static int store_key(struct parse *ps, struct jg_config *c, const char *name, co
 		return set_int(ps, &c->store_audit_checkpoint, name, v, 1, 86400);
 	if (KEY("audit_days"))
 		return set_int(ps, &c->store_audit_days, name, v, 0, 36500);
+	if (KEY("audit_refused_per_minute"))
+		return set_int(ps, &c->store_audit_refused, name, v, 0, 1000000);
 	if (KEY("audit_max_mb"))
 		return set_int(ps, &c->store_audit_max_mb, name, v, 0, 1 << 24);
 	if (KEY("audit_key"))
@@ -379,6 +381,7 @@ int jg_config_load(struct jg_config *c, const char *path, char *err, size_t errl
 	c->store_audit_batch_ms = 200;
 	c->store_audit_queue = 64;
 	c->store_audit_checkpoint = 60;
+	c->store_audit_refused = 60;
 	c->limit_row = 16 << 20;
 	c->mask_catalog_refresh = 10;
 

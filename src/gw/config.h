@@ -60,6 +60,7 @@ struct jg_config {
 	int store_audit_checkpoint; /* seconds between signed checkpoints */
 	char store_audit_key[4096]; /* the checkpoint key; "" = audit.key beside the store */
 	int store_audit_days;       /* records kept this many days (0: all) */
+	int store_audit_refused;    /* refused logins recorded a minute per address (0: all) */
 	int store_audit_max_mb;     /* MiB of record bodies kept, newest first (0: no limit) */
 	/* [limits] */
 	int limit_statement;        /* bytes of a statement held whole to judge it; 0 = the

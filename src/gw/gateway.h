@@ -22,6 +22,7 @@ struct jg_tls_client;
 struct jg_auth;
 struct jg_cred;
 struct jg_audit;
+struct jg_refusals;
 
 struct jg_gateway {
 	const struct jg_config *cfg;
@@ -52,6 +53,7 @@ struct jg_gateway {
 
 	struct jg_cred *cred;               /* just-in-time users; NULL in shared mode */
 	struct jg_audit *audit;             /* the audit trail; NULL with [store] audit = off */
+	struct jg_refusals *refusals;       /* which refused logins get a record (audit/refusals.h) */
 };
 
 /* jg_gateway_set_backend: records what a backend greeting told (version, caps, charset). */

@@ -4,6 +4,7 @@
 
 #include "audit/audit.h"
 #include "audit/binval.h"
+#include "audit/refusals.h"
 #include "gw/gateway.h"
 #include "policy/policy.h"
 #include "proto/command.h"
@@ -268,21 +269,29 @@ static void record_refused(struct jg_session *s, const struct jg_cmd *cmd,
 
 /* ---- session events ---- */
 
+/* peer: the client's address (AF_UNSPEC when it is not known). */
+static void peer(const struct jg_session *s, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	memset(ss, 0, sizeof(*ss));
+	if (s->cl.fd < 0 || getpeername(s->cl.fd, (struct sockaddr *)ss, &len) != 0)
+		ss->ss_family = AF_UNSPEC;
+}
+
 static void client_address(const struct jg_session *s, char *out, size_t cap)
 {
-	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
-	socklen_t len = sizeof(ss);
+	struct sockaddr_storage ss;
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;
 
-	if (s->cl.fd >= 0 && getpeername(s->cl.fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		}
+	peer(s, &ss);
+	if (ss.ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	snprintf(out, cap, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
 }
@@ -360,6 +369,16 @@ static void record_refused_login(struct jg_session *s, enum jg_er er, const char
 
 	if (!s->gw->audit || s->rec || s->lb.kill_id)
 		return;
+	if (s->gw->refusals) {             /* an address refused again and again is counted */
+		struct sockaddr_storage ss;
+		struct jg_refusal_count prior;
+
+		peer(s, &ss);
+		if (!jg_refusals_take(s->gw->refusals, &ss, jg_rec_now_us(), jg_audit_now_us(), &prior))
+			return;
+		if (prior.n)
+			jg_refusals_record(s->gw->audit, &prior);
+	}
 	jg_jw_init(&w);
 	jg_jw_obj(&w, NULL);
 	who(s, &w);

@@ -14,14 +14,16 @@ AUDIT_FAIL_CASES=(
 	audit-kill9-strict-nothing-unrecorded:case_audit_kill9_strict
 	audit-store-locked-strict-refuses:case_audit_store_locked
 	audit-login-refusal-recorded-without-token:case_audit_login_refused
+	audit-refused-login-flood-is-counted:case_audit_refused_flood
 	audit-start-under-file-size-limit-says-why:case_audit_start_under_limit
 )
 
-# Room left in the store's files when the limit is set. The WAL grows by about 14 KiB per strict
-# commit (3 or 4 frames of 4 KiB + 24: the audit table's leaf and its two indexes' leaves), so
-# 1 MiB lasts some 70 statements: enough to show that the store worked under the limit before it
-# failed, and far below the 1000 pages (4 MiB) at which SQLite checkpoints the WAL and starts it
-# over (the limit would then be reached in the main file, much later).
+# Room left in the store's files when the limit is set. The WAL grows by a few frames per commit
+# (a page of 32 KiB and 24 bytes each: the audit table's last leaf, its indexes' leaves, the
+# pages above them), about 100 to 200 KiB, so 1 MiB lasts several commits: enough to show that
+# the store worked under the limit before it failed, and far below the 1000 pages (32 MiB) at
+# which SQLite checkpoints the WAL and starts it over (the limit would then be reached in the
+# main file, much later).
 AUDIT_ROOM=$((1 << 20))
 
 # audit_gw NAME MODE [KEY=VALUE ...]: a gateway recording MODE (strict|batched) to
@@ -353,6 +355,59 @@ audit_login_refused() {
 	grep -q '^chain holds' <<<"$out"
 }
 case_audit_login_refused() { audit_case audit_login_refused; }
+
+# A client refused 80 times in a row from one address (expired token), with
+# [store] audit_refused_per_minute = 10: every login gets ERR 1045; 10 of them (or one more, should
+# the allowance come back during the run) are login-refused records, and refusals records count
+# the rest, so that login-refused records plus counts are 80. The last count is written when the
+# gateway stops.
+audit_refused_flood() {
+	local out bad
+	audit_gw flood batched audit_refused_per_minute=10 || return 1
+	bad=$(TK_TTL=-120 mint) || return 1
+	out=$(timeout 120 "$PY" - "$GW2_PORT" "$KEYS/ca.pem" "$bad" <<'PYEOF'
+import ssl, sys, pymysql
+port, ca, tok = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+codes = {}
+for _ in range(80):
+    try:
+        pymysql.connect(host="127.0.0.1", port=port, user="agent", password=tok, ssl=ctx,
+                        connect_timeout=10).close()
+        codes["logged in"] = codes.get("logged in", 0) + 1
+    except pymysql.err.OperationalError as e:
+        codes[e.args[0]] = codes.get(e.args[0], 0) + 1
+print(" ".join("%s:%d" % kv for kv in sorted(codes.items(), key=str)))
+PYEOF
+) || { echo "the client failed: $out"; return 1; }
+	echo "logins: $out"
+	[[ "$out" == "1045:80" ]] || { echo "not every login was refused with ERR 1045"; return 1; }
+	audit_stop || return 1
+	out=$("$PY" - "$AUDIT_STORE" <<'PYEOF'
+import json, sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+one = db.execute("SELECT count(*) FROM audit WHERE kind = 'login-refused'").fetchone()[0]
+counts = [json.loads(b) for (b,) in db.execute("SELECT body FROM audit WHERE kind = 'refusals'")]
+print(one, sum(c["count"] for c in counts), len(counts), ",".join(sorted({c["client"] for c in counts})))
+PYEOF
+) || return 1
+	local recorded counted records clients
+	read -r recorded counted records clients <<<"$out"
+	echo "login-refused records: $recorded; counted: $counted in $records refusals records, clients $clients"
+	(( recorded >= 10 && recorded <= 11 )) || { echo "want 10 (or 11) login-refused records"; return 1; }
+	(( recorded + counted == 80 )) || { echo "recorded and counted are not 80"; return 1; }
+	(( records >= 1 )) && [[ "$clients" == 127.0.0.1 ]] || { echo "want counts for 127.0.0.1 alone"; return 1; }
+	# jitgate sessions shows the counts as lines of their own, and the JSON their sum
+	out=$("$JITGATE" sessions --store "$AUDIT_STORE" 2>&1) || { echo "sessions failed: $out"; return 1; }
+	grep -Eq '^- +[a-z0-9]+ .* 127\.0\.0\.1 +0 +0 +login refused [0-9]+ times in [^ ]+: counted, not one by one$' <<<"$out" ||
+		{ echo "$out"; echo "sessions shows no counted refusals"; return 1; }
+	out=$("$JITGATE" sessions --store "$AUDIT_STORE" --json 2>&1) || return 1
+	[[ "$(grep -o '"status":"counted".*"count":[0-9]*' <<<"$out" | grep -o '[0-9]*$' | awk '{s += $1} END {print s + 0}')" == "$counted" ]] ||
+		{ echo "$out"; echo "sessions --json does not count $counted"; return 1; }
+	out=$(af_store chain "$AUDIT_STORE"); echo "$out"
+	grep -q '^chain holds' <<<"$out"
+}
+case_audit_refused_flood() { audit_case audit_refused_flood; }
 
 # ---- a store that cannot be written at start ---------------------------------------------------
 
