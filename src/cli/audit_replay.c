@@ -146,6 +146,13 @@ static void show_command(struct replay *r, const json_t *b, int64_t t)
 		}
 		puts(i ? "" : "(none)");
 	}
+	if ((v = json_object_get(b, "data"))) {         /* COM_STMT_SEND_LONG_DATA */
+		printf("long data for parameter %lld (%lld bytes%s): ", (long long)jg_auditcli_int(b,
+		       "param", 0), (long long)jg_auditcli_int(b, "bytes", 0),
+		       json_is_true(json_object_get(b, "data_truncated")) ? ", the first recorded" : "");
+		jg_auditcli_put(stdout, v, JG_AUDITCLI_PARAM);
+		putchar('\n');
+	}
 	fputs("decision: ", stdout);
 	jg_auditcli_put(stdout, json_object_get(b, "decision"), JG_AUDITCLI_CELL);
 	if ((v = json_object_get(b, "rule")) && !(json_is_string(v) && !*json_string_value(v))) {

@@ -77,6 +77,16 @@ static void params(struct jg_jw *w, struct pstmt *p, const struct jg_cmd *cmd)
 	p->long_data = 0;                   /* long data is for one execution */
 }
 
+/* long_data_cap: the bytes of one COM_STMT_SEND_LONG_DATA chunk recorded: a result's cap, and
+ * what is left of the session's (audit_result_bytes, audit_session_bytes). */
+static size_t long_data_cap(const struct jg_session *s)
+{
+	const struct jg_config *c = s->gw->cfg;
+	size_t used = JG_MIN(s->rec->session_bytes, (size_t)c->store_audit_session_bytes);
+
+	return JG_MIN((size_t)c->store_audit_result_bytes, (size_t)c->store_audit_session_bytes - used);
+}
+
 /* command_body: the record of a command; ref NULL when it goes to the database. */
 static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
                          const struct jg_refusal *ref, uint32_t n)
@@ -118,9 +128,14 @@ static void command_body(struct jg_session *s, const struct jg_cmd *cmd,
 		params(w, p, cmd);
 	if (cmd->com == JG_COM_STMT_SEND_LONG_DATA && cmd->head_len >= 7) {
 		unsigned i = jg_le16(cmd->head + 5);
+		size_t kept = JG_MIN(JG_MIN(cmd->head_len, cmd->len) - 7, long_data_cap(s));
 
 		jg_jw_uint(w, "param", i);
 		jg_jw_uint(w, "bytes", cmd->len - 7);
+		jg_jw_strn(w, "data", cmd->head + 7, kept);
+		if (kept < cmd->len - 7)
+			jg_jw_bool(w, "data_truncated", 1);
+		r->session_bytes += kept;
 		if (p && i < 64)
 			p->long_data |= 1ull << i;
 	}
