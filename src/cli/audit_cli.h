@@ -90,7 +90,8 @@ enum jg_auditcli_how {
 };
 
 /* jg_auditcli_put: a recorded value (string, {"base64": ...}, {"long_data": ...}, null, number,
- * anything else as compact JSON) written to f as how says. NULL v writes "-". */
+ * an ERR {"code", "sqlstate", "message"} as the mariadb client prints one, "ERROR 1045 (28000):
+ * ...", anything else as compact JSON) written to f as how says. NULL v writes "-". */
 void jg_auditcli_put(FILE *f, const json_t *v, enum jg_auditcli_how how);
 
 /* jg_auditcli_puts: a C string from the store (an instance name, a kind) with every control

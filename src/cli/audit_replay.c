@@ -110,10 +110,7 @@ static void show_text(const json_t *v)
 
 static void show_error(const json_t *e)
 {
-	printf("ERROR %lld (", (long long)jg_auditcli_int(e, "code", 0));
-	jg_auditcli_put(stdout, json_object_get(e, "sqlstate"), JG_AUDITCLI_CELL);
-	fputs("): ", stdout);
-	jg_auditcli_put(stdout, json_object_get(e, "message"), JG_AUDITCLI_CELL);
+	jg_auditcli_put(stdout, e, JG_AUDITCLI_CELL);      /* ERROR code (sqlstate): message */
 	putchar('\n');
 }
 

@@ -249,6 +249,12 @@ void jg_auditcli_put(FILE *f, const json_t *v, enum jg_auditcli_how how)
 	} else if (json_is_object(v) && (x = json_object_get(v, "long_data")) != NULL) {
 		jg_auditcli_put(f, x, how);
 		fputs(" (long data)", f);
+	} else if (json_is_object(v) && json_is_integer(json_object_get(v, "code")) &&
+	           (x = json_object_get(v, "message")) != NULL) {      /* an ERR */
+		fprintf(f, "ERROR %lld (", (long long)json_integer_value(json_object_get(v, "code")));
+		jg_auditcli_put(f, json_object_get(v, "sqlstate"), JG_AUDITCLI_CELL);
+		fputs("): ", f);
+		jg_auditcli_put(f, x, how);
 	} else if (json_is_integer(v)) {
 		fprintf(f, "%lld", (long long)json_integer_value(v));
 	} else {

@@ -121,11 +121,11 @@ case_audit_sessions_table() {
 		{ echo "header: $(head -n 1 "$out")"; return 1; }
 	grep -Eq '^1 +gw1 +2026-11-29T10:00:03Z +4m09s +analyst +alice@example.com +10\.0\.0\.5:51234 +8 +1 +client quit$' "$out" ||
 		{ echo "gw1 session 1 is not as recorded"; return 1; }
-	grep -Eq '^2 +gw1 +2026-11-29T10:05:00Z +- +agent +mallory@example.com .* login refused: the token expired 2 minutes ago$' "$out" ||
+	grep -Eq '^2 +gw1 +2026-11-29T10:05:00Z +- +agent +mallory@example.com .* login refused: ERROR 1045 \(28000\): the token expired 2 minutes ago$' "$out" ||
 		{ echo "the refused login of gw1 is not marked refused"; return 1; }
 	grep -Eq '^3 +gw1 .* open +agent +bob@example.com +10\.0\.0\.7:50000 +2 +1 +-$' "$out" ||
 		{ echo "gw1 session 3 is not open"; return 1; }
-	grep -Eq "^- +gw2 .* root .* login refused: the token's signature is wrong$" "$out" ||
+	grep -Eq "^- +gw2 .* root .* login refused: ERROR 1045 \\(28000\\): the token's signature is wrong$" "$out" ||
 		{ echo "the refused login without a session number is missing"; return 1; }
 	# Oldest first.
 	[[ "$(awk 'NR > 1 {print $3}' "$out" | tr '\n' ' ')" == "2026-11-29T10:00:03Z 2026-11-29T10:05:00Z 2026-11-29T10:10:00Z 2026-11-29T11:49:30Z 2026-11-29T11:50:00Z " ]] ||
@@ -191,7 +191,7 @@ assert a["start"] == "2026-11-29T10:00:03Z" and a["duration_us"] == 249000000, a
 assert (a["role"], a["sub"], a["client"], a["db_user"]) == ("analyst", "alice@example.com", "10.0.0.5:51234", "jg_gw1_7f3a")
 assert a["commands"] == 8 and a["refused"] == 1 and a["decisions"] == {"allow": 7, "deny": 1, "refuse": 0, "review": 0}
 assert a["end"] == "client quit" and a["error"] is None
-assert s[1]["error"] == "the token expired 2 minutes ago" and s[1]["duration_us"] is None
+assert s[1]["error"]["message"] == "the token expired 2 minutes ago" and s[1]["duration_us"] is None
 assert s[2]["duration_us"] is None and s[2]["end"] is None and s[2]["decisions"]["refuse"] == 1
 assert s[3]["sub"] is None and s[3]["role"] == "root"
 print("5 sessions as JSON lines")
@@ -228,7 +228,7 @@ case_audit_replay() {
 	[[ "$(grep -oE '^== \[[^]]*\] #[0-9]+' "$out" | awk '{print $3}' | tr '\n' ' ')" == "#1 #2 #3 #4 #5 #6 #7 #8 " ]] ||
 		{ echo "commands out of order"; return 1; }
 	audit_rc 0 "$JITGATE" replay --store "$db" 2 || return 1
-	audit_has "$WORK/audit/out" "REFUSED:  the token expired 2 minutes ago" "(the login was refused: nothing ran)" || return 1
+	audit_has "$WORK/audit/out" "REFUSED:  ERROR 1045 (28000): the token expired 2 minutes ago" "(the login was refused: nothing ran)" || return 1
 	audit_rc 0 "$JITGATE" replay --store "$db" --instance gw1 3 || return 1
 	audit_has "$WORK/audit/out" "#2 COM_BINLOG_DUMP" "decision: refuse, stage command" \
 		"ERROR 1047 (08S01): jitgate does not carry COM_BINLOG_DUMP" "(no end record" || return 1

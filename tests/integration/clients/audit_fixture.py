@@ -156,7 +156,8 @@ def gw1(t0):
                                     "rows": 8, "affected": 1, "errors": 1}),
         (5 * M, "login-refused", 2, {"client": "10.0.0.9:40000", "user": "agent",
                                      "iss": "https://issuer.test", "sub": "mallory@example.com",
-                                     "error": "the token expired 2 minutes ago"}),
+                                     "error": {"code": 1045, "sqlstate": "28000",
+                                               "message": "the token expired 2 minutes ago"}}),
         (10 * M, "login", 3, {
             "client": "10.0.0.7:50000", "user": "agent", "iss": "https://issuer.test",
             "sub": "bob@example.com", "jti": "j-3", "groups": ["agents"],
@@ -183,7 +184,8 @@ def gw2(t0):
                                       "mode": "batched", "key": "04" + "cd" * 64}),
         (1 * H + 49 * M + 30 * S, "login-refused", 0, {"client": "10.0.0.66:1234",
                                                        "user": "root",
-                                                       "error": "the token's signature is wrong"}),
+                                                       "error": {"code": 1045, "sqlstate": "28000",
+                                                                 "message": "the token's signature is wrong"}}),
         (1 * H + 50 * M, "login", 1, {
             "client": "[2001:db8::5]:40001", "user": "analyst", "iss": "https://issuer.test",
             "sub": "carol@example.com", "jti": "j-9", "groups": ["analysts"],
